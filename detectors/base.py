@@ -1,0 +1,152 @@
+"""The two plug-in contracts: :class:`Enricher` (extracts) and :class:`Detector` (judges).
+
+Modelled on Presidio's ``EntityRecognizer``: each class declares what it reads and what it
+produces, loads its assets in :meth:`load` (called once by the registry, never in
+``__init__``), and works on *batches* so that models can batch.
+
+Example Snippet::
+
+    class ShoutingDetector(Detector):
+        name = "demo.shouting"
+        version = "1.0"
+        family = Family.META
+        modalities = frozenset({Modality.TEXT})
+
+        def detect(self, batch):
+            return [[self.signal(e, score=float(e.text.isupper()), label="shouting")] for e in batch]
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from pantau.schemas import EnrichedItem, Family, Modality, Signal
+
+if TYPE_CHECKING:
+    from pantau.settings import Settings
+
+__all__ = ["Detector", "Enricher", "NoOptions", "Plugin", "item_modalities"]
+
+
+class NoOptions(BaseModel):
+    """Options of a plug-in that takes none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def item_modalities(enriched: EnrichedItem) -> set[Modality]:
+    """Return the modalities present in an item (text counts when any text, caption or extracted, exists)."""
+    found: set[Modality] = set()
+    if enriched.item.text.strip() or (enriched.item.title or "").strip() or enriched.enrichment.text_parts:
+        found.add(Modality.TEXT)
+    for media in enriched.item.media:
+        if media.modality is not None:
+            found.add(media.modality)
+    return found
+
+
+class Plugin(ABC):
+    """What enrichers and detectors share: a name, a version, options and a one-time load."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "0.1.0"
+    modalities: ClassVar[frozenset[Modality]] = frozenset()
+    needs: ClassVar[tuple[str, ...]] = ()
+    """Names of the enrichers whose output this plug-in reads."""
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    def __init__(self, options: dict[str, Any] | BaseModel | None = None) -> None:
+        if isinstance(options, BaseModel):
+            self.options = options
+        else:
+            self.options = self.Options(**(options or {}))
+        self._loaded = False
+        self.settings: Settings | None = None
+        """Set by the registry before :meth:`load`; plug-ins read paths (data folder, registry) from it."""
+
+    def load(self) -> None:  # noqa: B027 - optional hook
+        """Load models or assets. Raise :class:`~pantau.errors.DetectorUnavailable` with a fix if missing."""
+
+    def ensure_loaded(self) -> None:
+        """Call :meth:`load` once."""
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+
+    def applies_to(self, enriched: EnrichedItem) -> bool:
+        """Return whether this plug-in has anything to read in the item."""
+        return bool(self.modalities & item_modalities(enriched)) if self.modalities else True
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Return name, version, modalities and needs, for ``pantau detectors``."""
+        return {
+            "name": cls.name,
+            "version": cls.version,
+            "modalities": sorted(m.value for m in cls.modalities),
+            "needs": list(cls.needs),
+        }
+
+
+class Enricher(Plugin):
+    """Extracts something from items (text by OCR, a transcript, languages, faces, hashes).
+
+    :meth:`enrich` fills ``enriched.enrichment`` in place for each item of the batch and
+    appends its name to ``enrichment.done``. It may raise for the whole batch; the runner then
+    retries item by item and dead-letters only the items that still fail.
+    """
+
+    @abstractmethod
+    def enrich(self, batch: Sequence[EnrichedItem]) -> None:
+        """Add this enricher's fields to each item's enrichment."""
+
+
+class Detector(Plugin):
+    """Scores items for one harm and returns :class:`~pantau.schemas.Signal` objects.
+
+    :meth:`detect` returns one list of signals per input item, in input order (an empty list
+    when nothing applies). Scores are probability-like in [0, 1]; thresholds live in the code
+    of conduct, not here.
+    """
+
+    family: ClassVar[Family]
+
+    @abstractmethod
+    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+        """Return the signals of each item, aligned with ``batch``."""
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Return name, version, family, modalities and needs."""
+        return {**super().describe(), "family": cls.family.value}
+
+    def signal(
+        self,
+        enriched: EnrichedItem,
+        score: float,
+        label: str,
+        evidence: str = "",
+        details: dict[str, Any] | None = None,
+        media_sha256: str | None = None,
+    ) -> Signal:
+        """Build a signal of this detector for one item (score clipped to [0, 1])."""
+        return Signal(
+            item_id=enriched.item.id,
+            detector=self.name,
+            version=self.version,
+            family=self.family,
+            score=min(1.0, max(0.0, float(score))),
+            label=label,
+            evidence=evidence,
+            details=details or {},
+            media_sha256=media_sha256,
+        )
+
+    @staticmethod
+    def texts(batch: Iterable[EnrichedItem]) -> list[str]:
+        """Return the full text (caption, title, OCR, transcript) of each item."""
+        return [e.text for e in batch]

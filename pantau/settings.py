@@ -1,0 +1,264 @@
+"""Settings, declared once.
+
+Layers, lowest first: the defaults below < a TOML file (``--config FILE``, or ``PANTAU_CONFIG``,
+or ``./pantau.toml`` when present) < ``PANTAU_*`` environment variables (nested with ``__``,
+e.g. ``PANTAU_STORE__URL``) < CLI flags. Built once by the CLI with :meth:`Settings.load`,
+then passed down; nothing else in Pantau reads ``os.environ``.
+
+Example Snippet::
+
+    settings = Settings.load(Path("pantau.toml"))
+    settings.data_dir          # where the embedded default writes everything
+    settings.store_url         # sqlite:///.../pantau.db unless configured
+
+Each field's description is its documentation (``pantau config`` prints them).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from pantau.errors import ConfigError
+
+__all__ = [
+    "PACKAGE_ROOT",
+    "AlertSettings",
+    "DashboardSettings",
+    "KafkaSettings",
+    "MediaSettings",
+    "SearchSettings",
+    "Settings",
+    "SourceConfig",
+]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The folder that holds the ``pantau``, ``ingest``, ``codes``... packages."""
+
+SAMPLE_FEED = PACKAGE_ROOT / "ingest" / "samples" / "feed.jsonl"
+DEFAULT_DETECTORS = PACKAGE_ROOT / "detectors" / "detectors.yaml"
+DEFAULT_CODE = PACKAGE_ROOT / "codes" / "model_code.yaml"
+DEFAULT_REGISTRY = PACKAGE_ROOT / "codes" / "samples" / "registry.yaml"
+DEFAULT_CALENDAR = PACKAGE_ROOT / "codes" / "samples" / "calendar.yaml"
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pantau"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Section):
+    """One configured source of items."""
+
+    kind: Literal["jsonl", "rss", "folder"] = Field(description="Feed kind.")
+    name: str = Field(description="Source name; part of every item id, so keep it stable.")
+    path: str | None = Field(None, description="File or folder (relative paths resolve from the config file).")
+    url: str | None = Field(None, description="URL, for RSS/Atom feeds.")
+    platform: str | None = Field(None, description="Platform the items come from, if the feed does not say.")
+    party: str | None = Field(None, description="Party of every item of this source, if known.")
+    account: str | None = Field(None, description="Account of every item of this source, if known.")
+    language: str | None = Field(None, description="Force this language for transcripts and OCR.")
+
+
+class KafkaSettings(_Section):
+    """Apache Kafka connection, for ``--backend kafka``."""
+
+    bootstrap_servers: str = Field("127.0.0.1:9092", description="Comma-separated host:port list.")
+    topic_prefix: str = Field("pantau", description="Prefix of every topic name.")
+    partitions: int = Field(6, ge=1, description="Partitions of each topic Pantau creates.")
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: str | None = Field(None, description="PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.")
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: str | None = None
+    consumer_group: str = Field("pantau-workers", description="Consumer group (Faust app id).")
+
+
+class SearchSettings(_Section):
+    """Elasticsearch / OpenSearch options (the URL itself is ``store.url``)."""
+
+    index_prefix: str = Field("pantau", description="Prefix of index names and aliases.")
+    api_key: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    verify_certs: bool = True
+    ca_certs: str | None = None
+
+
+class StoreSettings(_Section):
+    """Where incidents, dead letters and the audit log are kept."""
+
+    url: str | None = Field(
+        None,
+        description="sqlite:///path.db, opensearch://host:port or elasticsearch://host:port; "
+        "default: SQLite under the data folder.",
+    )
+
+
+class MediaSettings(_Section):
+    """Limits on media, enforced before anything decodes it."""
+
+    max_bytes: int = Field(50 * 1024 * 1024, description="Largest media file accepted.")
+    max_pixels: int = Field(40_000_000, description="Largest image (width x height) decoded.")
+    max_duration_s: float = Field(900.0, description="Longest audio or video processed.")
+    fetch_timeout_s: float = Field(15.0, description="Timeout of one media download.")
+    max_redirects: int = Field(3, ge=0)
+    allow_private_addresses: bool = Field(False, description="Only for tests on loopback servers.")
+
+
+class AlertSettings(_Section):
+    """How alerts go out."""
+
+    channels: list[str] = Field(
+        default_factory=list,
+        description="Apprise URLs applied to every alert in addition to the local outbox.",
+    )
+    webhook_url: str | None = Field(None, description="Signed JSON webhook for machine consumers.")
+    webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the webhook.")
+    max_per_recipient_per_hour: int = Field(120, ge=1)
+
+
+class DashboardSettings(_Section):
+    """The Streamlit dashboard."""
+
+    port: int = Field(8501, ge=1, le=65535)
+    address: str = "127.0.0.1"
+    users_file: str | None = Field(None, description="Users and password hashes; default under the data folder.")
+    session_minutes: int = Field(480, ge=1, description="Sessions expire after this many minutes.")
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
+
+class Settings(BaseSettings):
+    """Everything configurable in Pantau."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PANTAU_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for everything the embedded default writes (store, media, outbox, dead letters).",
+    )
+    backend: Literal["embedded", "kafka"] = Field("embedded", description="In-process bus, or Kafka + Faust.")
+    sources: list[SourceConfig] = Field(
+        default_factory=lambda: [SourceConfig(kind="jsonl", name="demo", path=str(SAMPLE_FEED))],
+        description="Where items come from; default: the sample feed shipped with Pantau.",
+    )
+    detectors_file: Path = Field(DEFAULT_DETECTORS, description="Detector and enricher list (YAML).")
+    codes: list[Path] = Field(default_factory=lambda: [DEFAULT_CODE], description="Code-of-conduct files.")
+    registry_file: Path | None = Field(DEFAULT_REGISTRY, description="Parties, candidates, accounts (YAML).")
+    calendar_file: Path | None = Field(DEFAULT_CALENDAR, description="Election calendar (YAML).")
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    batch_size: int = Field(64, ge=1, description="Items per batch into the detectors.")
+    queue_size: int = Field(1024, ge=1, description="Bound of each in-process queue (back-pressure).")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where torch detectors run.")
+    threads: int = Field(2, ge=1, description="CPU threads for model inference.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # CLI flags (init) > environment > secret files > TOML (merged into init by load()).
+        return (init_settings, env_settings, file_secret_settings)
+
+    @classmethod
+    def load(
+        cls,
+        config_file: Path | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Build the settings from a TOML file, the environment and explicit overrides.
+
+        :param config_file: TOML file; default ``PANTAU_CONFIG`` or ``./pantau.toml`` if present.
+        :param overrides: values from CLI flags; they win over everything.
+        :param environ: the environment (default ``os.environ``); tests pass their own.
+        """
+        env = os.environ if environ is None else environ
+        if config_file is None and env.get("PANTAU_CONFIG"):
+            config_file = Path(env["PANTAU_CONFIG"])
+        if config_file is None and Path("pantau.toml").is_file():
+            config_file = Path("pantau.toml")
+        data: dict[str, Any] = {}
+        if config_file is not None:
+            data = _read_toml(config_file)
+        # The environment must beat the file, so pass the file's values as the lowest layer:
+        # keys set in the environment are removed from the file layer.
+        env_keys = {k[len("PANTAU_"):].lower().split("__")[0] for k in env if k.startswith("PANTAU_")}
+        file_layer = {k: v for k, v in data.items() if k not in env_keys}
+        merged = {**file_layer, **dict(overrides or {})}
+        try:
+            if environ is None:
+                return cls(**merged)
+            saved = dict(os.environ)
+            try:
+                os.environ.clear()
+                os.environ.update(env)
+                return cls(**merged)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+        except ValueError as exc:
+            where = f" (from {config_file})" if config_file else ""
+            raise ConfigError(f"invalid settings{where}: {exc}") from exc
+
+    @property
+    def store_url(self) -> str:
+        """The store URL: configured, or SQLite under the data folder."""
+        return self.store.url or f"sqlite:///{self.data_dir / 'pantau.db'}"
+
+    @property
+    def media_dir(self) -> Path:
+        """Content-addressed media folder."""
+        return self.data_dir / "media"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Local alert outbox (one JSON file per alert)."""
+        return self.data_dir / "outbox"
+
+    def masked(self) -> dict[str, Any]:
+        """Return the settings as a dict with secrets masked, for printing."""
+        return self.model_dump(mode="json")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    base = path.resolve().parent
+    for src in data.get("sources", []) or []:
+        if isinstance(src, dict) and src.get("path") and not Path(src["path"]).is_absolute():
+            src["path"] = str(base / src["path"])
+    for key in ("detectors_file", "registry_file", "calendar_file", "data_dir"):
+        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+            data[key] = str(base / data[key])
+    if isinstance(data.get("codes"), list):
+        data["codes"] = [str(base / c) if not Path(c).is_absolute() else c for c in data["codes"]]
+    return data

@@ -1,0 +1,227 @@
+"""The store interface: incidents, review actions, alerts, dead letters and the audit log.
+
+One interface, several engines: SQLite (the embedded default, :mod:`pantau.stores.sqlite`)
+and Elasticsearch / OpenSearch (:mod:`pantau.stores.search`). Every engine passes the same
+test suite (``tests/unit/stores/``, and ``tests/integration/`` on real servers).
+
+Writes are idempotent: incidents, alerts and dead letters carry digest ids, and writing the
+same id again overwrites (keeping review status and history) instead of duplicating.
+
+Access control is part of the query: a :class:`Scope` restricts what a user may see and every
+read takes one, so no page can forget to filter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, digest, utcnow
+
+__all__ = [
+    "AlertState",
+    "AuditEvent",
+    "IncidentQuery",
+    "IncidentStore",
+    "ReviewAction",
+    "Scope",
+    "SearchResult",
+]
+
+
+class Scope(BaseModel):
+    """What a user may see. The commission's scope is unrestricted.
+
+    :param parties: only incidents of these parties (party officers), ``None`` for all.
+    :param statuses: only incidents in these statuses (journalists: confirmed), ``None`` for all.
+    :param redact: victims' personal data redacted and intimate media withheld (journalists).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    parties: frozenset[str] | None = None
+    statuses: frozenset[IncidentStatus] | None = None
+    redact: bool = False
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """The commission's scope."""
+        return cls()
+
+    def allows(self, incident: Incident) -> bool:
+        """Return whether an incident is inside this scope."""
+        if self.parties is not None and incident.party not in self.parties:
+            return False
+        return not (self.statuses is not None and incident.status not in self.statuses)
+
+
+class IncidentQuery(BaseModel):
+    """Filters of an incident search; empty lists mean no filter."""
+
+    text: str = Field("", description="Full-text query over the item's text, OCR and transcript.")
+    families: list[str] = Field(default_factory=list)
+    parties: list[str] = Field(default_factory=list)
+    platforms: list[str] = Field(default_factory=list)
+    severities: list[str] = Field(default_factory=list)
+    statuses: list[str] = Field(default_factory=list)
+    clause_ids: list[str] = Field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = Field(50, ge=0, le=10_000)
+    offset: int = Field(0, ge=0)
+    sort: Literal["newest", "oldest", "severity"] = "newest"
+
+
+class SearchResult(BaseModel):
+    """A page of incidents, the total count and facet counts over the whole result."""
+
+    total: int
+    incidents: list[Incident]
+    facets: dict[str, dict[str, int]] = Field(default_factory=dict)
+    highlights: dict[str, str] = Field(default_factory=dict, description="incident id -> highlighted snippet")
+
+
+class ReviewAction(BaseModel):
+    """One decision or answer on an incident: confirm, dismiss, escalate, acknowledge, respond, appeal."""
+
+    id: str = ""
+    incident_id: str
+    action: Literal["confirm", "dismiss", "escalate", "reopen", "acknowledge", "respond", "appeal", "comment"]
+    actor: str
+    role: str
+    reason: str = ""
+    at: datetime = Field(default_factory=utcnow)
+
+    def model_post_init(self, __context: Any) -> None:
+        """Give the action a digest id when none was set."""
+        if not self.id:
+            self.id = digest("action", self.incident_id, self.action, self.actor, self.at.isoformat())
+
+
+class AlertState(BaseModel):
+    """An alert with where it stands: delivered, acknowledged, answered."""
+
+    alert: Alert
+    delivered_at: datetime | None = None
+    delivery_error: str | None = None
+    acknowledged_at: datetime | None = None
+    responded_at: datetime | None = None
+
+
+class AuditEvent(BaseModel):
+    """An append-only audit record: sign-in, view, decision, export."""
+
+    id: str = ""
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    role: str
+    event: str = Field(description="sign_in, sign_in_failed, sign_out, view_incident, decide, export, search")
+    target: str = ""
+    detail: str = ""
+
+    def model_post_init(self, __context: Any) -> None:
+        """Give the event a digest id when none was set."""
+        if not self.id:
+            self.id = digest("audit", self.actor, self.event, self.target, self.at.isoformat())
+
+
+class IncidentStore(ABC):
+    """Where incidents and everything about them are kept.
+
+    Open with :meth:`open` (clients connect there, never in ``__init__``), write with the
+    ``upsert``/``add`` methods, :meth:`flush` before committing offsets.
+    """
+
+    url: str
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect and create tables or indices if missing (idempotent)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def flush(self) -> None:  # noqa: B027 - optional for engines that write synchronously
+        """Make everything written so far durable and searchable."""
+
+    # -- incidents ---------------------------------------------------------------------------
+    @abstractmethod
+    def upsert_incidents(self, incidents: Sequence[Incident]) -> int:
+        """Write incidents; an existing id keeps its review status. Return how many were new."""
+
+    @abstractmethod
+    def get_incident(self, incident_id: str, scope: Scope) -> Incident | None:
+        """Return one incident if it exists and the scope allows it, else ``None``."""
+
+    @abstractmethod
+    def search(self, query: IncidentQuery, scope: Scope) -> SearchResult:
+        """Search incidents inside the scope."""
+
+    @abstractmethod
+    def record_action(self, action: ReviewAction) -> Incident | None:
+        """Record a review action and apply it to the incident's status; return the incident."""
+
+    @abstractmethod
+    def actions(self, incident_id: str) -> list[ReviewAction]:
+        """Return the history of an incident, oldest first."""
+
+    # -- items seen (idempotent resume, pipeline health) -------------------------------------
+    @abstractmethod
+    def mark_processed(self, item_ids: Sequence[str], stage_seconds: dict[str, float] | None = None) -> None:
+        """Record items as fully processed (incidents written), with optional per-stage timings."""
+
+    @abstractmethod
+    def processed(self, item_ids: Sequence[str]) -> set[str]:
+        """Return which of these items were already processed."""
+
+    @abstractmethod
+    def stats(self) -> dict[str, Any]:
+        """Return pipeline health figures: items, incidents, dead letters, items per minute."""
+
+    # -- dead letters ------------------------------------------------------------------------
+    @abstractmethod
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep dead letters (same id: kept once)."""
+
+    @abstractmethod
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Return the newest dead letters."""
+
+    @abstractmethod
+    def count_dead_letters(self) -> int:
+        """Return how many dead letters are kept."""
+
+    # -- alerts ------------------------------------------------------------------------------
+    @abstractmethod
+    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Keep alerts; return only those that were new (de-duplication by id)."""
+
+    @abstractmethod
+    def mark_alert(self, alert_id: str, *, delivered: bool | None = None, error: str | None = None,
+                   acknowledged: bool = False, responded: bool = False) -> None:
+        """Update an alert's delivery or answer state."""
+
+    @abstractmethod
+    def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
+        """Return alerts inside the scope (by party), newest first."""
+
+    # -- audit -------------------------------------------------------------------------------
+    @abstractmethod
+    def audit(self, event: AuditEvent) -> None:
+        """Append an audit event (never updated or deleted)."""
+
+    @abstractmethod
+    def audit_log(self, limit: int = 500) -> list[AuditEvent]:
+        """Return the newest audit events."""
+
+    def __enter__(self) -> IncidentStore:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
