@@ -1,0 +1,470 @@
+"""The embedded store: one SQLite file in WAL mode, with FTS5 full-text search.
+
+Incidents are kept as their JSON document plus the columns that filters and facets need;
+the FTS5 table indexes the item's text, title, OCR and transcript. Every write is an upsert
+keyed by a digest id, so replays and restarts after ``kill -9`` converge (WAL keeps the file
+consistent; a batch is one transaction).
+
+Example Snippet::
+
+    with SQLiteStore(Path("pantau.db")) as store:
+        store.upsert_incidents(incidents)
+        hits = store.search(IncidentQuery(text="pilihan raya"), Scope.everything())
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pantau.errors import StoreUnavailable
+from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
+from pantau.stores.base import (
+    AlertState,
+    AuditEvent,
+    IncidentQuery,
+    IncidentStore,
+    ReviewAction,
+    Scope,
+    SearchResult,
+)
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    family TEXT NOT NULL,
+    party TEXT,
+    platform TEXT,
+    severity TEXT NOT NULL,
+    severity_rank INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    clause_id TEXT NOT NULL,
+    code_id TEXT NOT NULL,
+    account TEXT,
+    published_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_created ON incidents(created_at);
+CREATE INDEX IF NOT EXISTS incidents_party ON incidents(party);
+CREATE INDEX IF NOT EXISTS incidents_status ON incidents(status);
+CREATE VIRTUAL TABLE IF NOT EXISTS incidents_fts USING fts5(
+    id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS actions (
+    id TEXT PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_incident ON actions(incident_id, at);
+CREATE TABLE IF NOT EXISTS processed (
+    item_id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    timings TEXT
+);
+CREATE INDEX IF NOT EXISTS processed_at ON processed(at);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id TEXT PRIMARY KEY,
+    stage TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    incident_id TEXT NOT NULL,
+    party TEXT,
+    recipient TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT,
+    delivery_error TEXT,
+    acknowledged_at TEXT,
+    responded_at TEXT,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+_STATUS_BY_ACTION = {
+    "confirm": IncidentStatus.CONFIRMED,
+    "dismiss": IncidentStatus.DISMISSED,
+    "escalate": IncidentStatus.ESCALATED,
+    "reopen": IncidentStatus.NEW,
+}
+
+_FACETS = ("family", "party", "platform", "severity", "status", "clause_id")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _fts_query(text: str) -> str:
+    """Turn free text into a safe FTS5 query: every word quoted, all required."""
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    return " ".join(f'"{w}"' for w in words[:32])
+
+
+def _search_body(incident: Incident) -> str:
+    parts = [incident.item.title or "", incident.item.text, incident.breach.clause_title]
+    parts += [p.text for p in incident.text_parts]
+    parts += [incident.item.account or "", incident.item.account_name or ""]
+    return "\n".join(p for p in parts if p)
+
+
+class SQLiteStore(IncidentStore):
+    """Incidents and everything about them in one SQLite file (WAL, FTS5)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    def open(self) -> None:
+        """Create the file, tables and indices if missing."""
+        if self._conn is not None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open SQLite store {self.path}: {exc}") from exc
+        self._conn = conn
+
+    def close(self) -> None:
+        """Close the connection."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection (opens on first use)."""
+        if self._conn is None:
+            self.open()
+        assert self._conn is not None  # noqa: S101 - for the type checker
+        return self._conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- incidents ---------------------------------------------------------------------------
+    def upsert_incidents(self, incidents: Sequence[Incident]) -> int:
+        """Write incidents; existing ids keep their status and creation time."""
+        new = 0
+        with self._tx() as conn:
+            for inc in incidents:
+                row = conn.execute("SELECT status, created_at FROM incidents WHERE id=?", (inc.id,)).fetchone()
+                if row is not None:
+                    inc = inc.model_copy(
+                        update={"status": IncidentStatus(row[0]), "created_at": datetime.fromisoformat(row[1])}
+                    )
+                    conn.execute("DELETE FROM incidents_fts WHERE id=?", (inc.id,))
+                else:
+                    new += 1
+                conn.execute(
+                    "INSERT OR REPLACE INTO incidents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        inc.id, inc.item.id, inc.family.value, inc.party, inc.item.platform,
+                        inc.breach.severity.value, inc.breach.severity.rank, inc.status.value,
+                        inc.breach.clause_id, inc.breach.code_id, inc.item.account,
+                        _iso(inc.item.published_at), _iso(inc.created_at), _iso(utcnow()),
+                        inc.model_dump_json(),
+                    ),
+                )
+                conn.execute("INSERT INTO incidents_fts(id, body) VALUES (?,?)", (inc.id, _search_body(inc)))
+        return new
+
+    def _where(self, query: IncidentQuery, scope: Scope) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+
+        def among(column: str, values: Sequence[str] | frozenset[str] | None) -> None:
+            if values is None:
+                return
+            values = list(values)
+            if not values:
+                clauses.append("0")
+                return
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            args.extend(values)
+
+        among("party", scope.parties)
+        among("status", [s.value for s in scope.statuses] if scope.statuses is not None else None)
+        for column, values in (
+            ("family", query.families), ("party", query.parties), ("platform", query.platforms),
+            ("severity", query.severities), ("status", query.statuses), ("clause_id", query.clause_ids),
+        ):
+            if values:
+                among(column, values)
+        if query.since:
+            clauses.append("created_at >= ?")
+            args.append(_iso(query.since))
+        if query.until:
+            clauses.append("created_at < ?")
+            args.append(_iso(query.until))
+        fts = _fts_query(query.text) if query.text.strip() else ""
+        if query.text.strip() and not fts:
+            clauses.append("0")
+        elif fts:
+            clauses.append("id IN (SELECT id FROM incidents_fts WHERE incidents_fts MATCH ?)")
+            args.append(fts)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def get_incident(self, incident_id: str, scope: Scope) -> Incident | None:
+        """Return one incident if the scope allows it."""
+        with self._lock:
+            row = self.conn.execute("SELECT doc, status FROM incidents WHERE id=?", (incident_id,)).fetchone()
+        if row is None:
+            return None
+        inc = Incident.model_validate_json(row[0]).model_copy(update={"status": IncidentStatus(row[1])})
+        return inc if scope.allows(inc) else None
+
+    def search(self, query: IncidentQuery, scope: Scope) -> SearchResult:
+        """Search incidents inside the scope, with facet counts and highlighted snippets."""
+        where, args = self._where(query, scope)
+        order = {
+            "newest": "created_at DESC, id",
+            "oldest": "created_at ASC, id",
+            "severity": "severity_rank DESC, created_at DESC, id",
+        }[query.sort]
+        with self._lock:
+            conn = self.conn
+            total = conn.execute(f"SELECT count(*) FROM incidents{where}", args).fetchone()[0]  # noqa: S608
+            rows = conn.execute(
+                f"SELECT doc, status FROM incidents{where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+                [*args, query.limit, query.offset],
+            ).fetchall()
+            facets: dict[str, dict[str, int]] = {}
+            for column in _FACETS:
+                counts = conn.execute(
+                    f"SELECT coalesce({column}, ''), count(*) FROM incidents{where} "  # noqa: S608
+                    f"GROUP BY 1 ORDER BY 2 DESC LIMIT 50",
+                    args,
+                ).fetchall()
+                facets[column] = {k: v for k, v in counts}
+            incidents = [
+                Incident.model_validate_json(d).model_copy(update={"status": IncidentStatus(s)}) for d, s in rows
+            ]
+            highlights: dict[str, str] = {}
+            fts = _fts_query(query.text) if query.text.strip() else ""
+            if fts and incidents:
+                ids = [i.id for i in incidents]
+                for inc_id, snip in conn.execute(
+                    f"SELECT id, snippet(incidents_fts, 1, '<mark>', '</mark>', ' … ', 24) FROM incidents_fts "  # noqa: S608
+                    f"WHERE incidents_fts MATCH ? AND id IN ({','.join('?' * len(ids))})",
+                    [fts, *ids],
+                ):
+                    highlights[inc_id] = snip
+        return SearchResult(total=total, incidents=incidents, facets=facets, highlights=highlights)
+
+    def record_action(self, action: ReviewAction) -> Incident | None:
+        """Record an action; confirm/dismiss/escalate/reopen change the status."""
+        with self._tx() as conn:
+            row = conn.execute("SELECT doc FROM incidents WHERE id=?", (action.incident_id,)).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "INSERT OR IGNORE INTO actions VALUES (?,?,?,?)",
+                (action.id, action.incident_id, _iso(action.at), action.model_dump_json()),
+            )
+            status = _STATUS_BY_ACTION.get(action.action)
+            if status is not None:
+                conn.execute(
+                    "UPDATE incidents SET status=?, updated_at=? WHERE id=?",
+                    (status.value, _iso(utcnow()), action.incident_id),
+                )
+        return self.get_incident(action.incident_id, Scope.everything())
+
+    def actions(self, incident_id: str) -> list[ReviewAction]:
+        """History of an incident, oldest first."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT doc FROM actions WHERE incident_id=? ORDER BY at", (incident_id,)
+            ).fetchall()
+        return [ReviewAction.model_validate_json(r[0]) for r in rows]
+
+    # -- processed items ---------------------------------------------------------------------
+    def mark_processed(self, item_ids: Sequence[str], stage_seconds: dict[str, float] | None = None) -> None:
+        """Record items as done (with the batch's per-stage seconds per item)."""
+        now = _iso(utcnow())
+        timings = json.dumps(stage_seconds or {})
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO processed VALUES (?,?,?)", [(i, now, timings) for i in item_ids]
+            )
+
+    def processed(self, item_ids: Sequence[str]) -> set[str]:
+        """Which of these items were already processed."""
+        found: set[str] = set()
+        ids = list(item_ids)
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                rows = self.conn.execute(
+                    f"SELECT item_id FROM processed WHERE item_id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                    chunk,
+                ).fetchall()
+                found.update(r[0] for r in rows)
+        return found
+
+    def stats(self) -> dict[str, Any]:
+        """Pipeline health: counts, items in the last minute and hour, mean stage seconds."""
+        now = utcnow()
+        with self._lock:
+            conn = self.conn
+            items = conn.execute("SELECT count(*) FROM processed").fetchone()[0]
+            last_min = conn.execute(
+                "SELECT count(*) FROM processed WHERE at >= ?", (_iso(now - timedelta(minutes=1)),)
+            ).fetchone()[0]
+            last_hour = conn.execute(
+                "SELECT count(*) FROM processed WHERE at >= ?", (_iso(now - timedelta(hours=1)),)
+            ).fetchone()[0]
+            incidents = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+            dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+            alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
+            timing_rows = conn.execute(
+                "SELECT timings FROM processed ORDER BY at DESC LIMIT 1000"
+            ).fetchall()
+        sums: dict[str, float] = {}
+        counts: dict[str, int] = {}
+        for (raw,) in timing_rows:
+            for stage, secs in json.loads(raw or "{}").items():
+                sums[stage] = sums.get(stage, 0.0) + float(secs)
+                counts[stage] = counts.get(stage, 0) + 1
+        return {
+            "items": items,
+            "items_last_minute": last_min,
+            "items_last_hour": last_hour,
+            "incidents": incidents,
+            "dead_letters": dead,
+            "alerts": alerts,
+            "stage_seconds_per_item": {k: sums[k] / counts[k] for k in sums},
+        }
+
+    # -- dead letters ------------------------------------------------------------------------
+    def add_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep dead letters, once per id."""
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO dead_letters VALUES (?,?,?,?)",
+                [(d.id, d.stage, _iso(d.created_at), d.model_dump_json()) for d in letters],
+            )
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """The newest dead letters."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT doc FROM dead_letters ORDER BY created_at DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [DeadLetter.model_validate_json(r[0]) for r in rows]
+
+    def count_dead_letters(self) -> int:
+        """How many dead letters are kept."""
+        with self._lock:
+            return int(self.conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
+    # -- alerts ------------------------------------------------------------------------------
+    def add_alerts(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """Keep alerts; return those that were not already kept."""
+        fresh: list[Alert] = []
+        with self._tx() as conn:
+            for alert in alerts:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO alerts(id, incident_id, party, recipient, created_at, doc) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (alert.id, alert.incident_id, alert.party, alert.recipient, _iso(alert.created_at),
+                     alert.model_dump_json()),
+                )
+                if cur.rowcount:
+                    fresh.append(alert)
+        return fresh
+
+    def mark_alert(self, alert_id: str, *, delivered: bool | None = None, error: str | None = None,
+                   acknowledged: bool = False, responded: bool = False) -> None:
+        """Update delivery or answer state of an alert."""
+        now = _iso(utcnow())
+        with self._tx() as conn:
+            if delivered is True:
+                conn.execute("UPDATE alerts SET delivered_at=?, delivery_error=NULL WHERE id=?", (now, alert_id))
+            elif delivered is False:
+                conn.execute("UPDATE alerts SET delivery_error=? WHERE id=?", (error or "failed", alert_id))
+            if acknowledged:
+                conn.execute(
+                    "UPDATE alerts SET acknowledged_at=coalesce(acknowledged_at, ?) WHERE id=?", (now, alert_id)
+                )
+            if responded:
+                conn.execute("UPDATE alerts SET responded_at=coalesce(responded_at, ?) WHERE id=?", (now, alert_id))
+
+    def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
+        """Alerts inside the scope (by party), newest first."""
+        sql = "SELECT doc, delivered_at, delivery_error, acknowledged_at, responded_at FROM alerts"
+        args: list[Any] = []
+        if scope.parties is not None:
+            parties = list(scope.parties)
+            if not parties:
+                return []
+            sql += f" WHERE party IN ({','.join('?' * len(parties))})"
+            args += parties
+        sql += " ORDER BY created_at DESC LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            rows = self.conn.execute(sql, args).fetchall()
+
+        def dt(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return [
+            AlertState(alert=Alert.model_validate_json(doc), delivered_at=dt(d), delivery_error=e,
+                       acknowledged_at=dt(a), responded_at=dt(r))
+            for doc, d, e, a, r in rows
+        ]
+
+    # -- audit -------------------------------------------------------------------------------
+    def audit(self, event: AuditEvent) -> None:
+        """Append an audit event."""
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO audit(id, at, doc) VALUES (?,?,?)", (event.id, _iso(event.at), event.model_dump_json())
+            )
+
+    def audit_log(self, limit: int = 500) -> list[AuditEvent]:
+        """The newest audit events."""
+        with self._lock:
+            rows = self.conn.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [AuditEvent.model_validate_json(r[0]) for r in rows]
+
