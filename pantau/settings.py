@@ -60,7 +60,9 @@ class _Section(BaseModel):
 class SourceConfig(_Section):
     """One configured source of items."""
 
-    kind: Literal["jsonl", "rss", "folder"] = Field(description="Feed kind.")
+    kind: Literal[
+        "jsonl", "rss", "folder", "youtube", "telegram", "x", "meta", "tiktok", "web", "tipline"
+    ] = Field(description="Feed kind; platform kinds are built by ingest.connectors.build_source.")
     name: str = Field(description="Source name; part of every item id, so keep it stable.")
     path: str | None = Field(None, description="File or folder (relative paths resolve from the config file).")
     url: str | None = Field(None, description="URL, for RSS/Atom feeds.")
@@ -68,6 +70,12 @@ class SourceConfig(_Section):
     party: str | None = Field(None, description="Party of every item of this source, if known.")
     account: str | None = Field(None, description="Account of every item of this source, if known.")
     language: str | None = Field(None, description="Force this language for transcripts and OCR.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Connector options (see docs/connectors.md); no secrets here."
+    )
+    credentials: dict[str, SecretStr] = Field(
+        default_factory=dict, description="Connector secrets by name (api_key, token...); printed masked."
+    )
 
 
 class KafkaSettings(_Section):
