@@ -70,6 +70,8 @@ class DetectorRegistry:
         self.settings = settings
         self.enrichers: list[Enricher] = []
         self.detectors: list[Detector] = []
+        self.declared_signals: set[str] = set()
+        """Detector names declared in the YAML, enabled or not: what rules may read."""
         for plugin in plugins:
             self.add(plugin)
 
@@ -110,6 +112,7 @@ class DetectorRegistry:
         sub = DetectorRegistry(settings=self.settings)
         sub.enrichers = [e for e in self.enrichers if e.name in needed]
         sub.detectors = chosen
+        sub.declared_signals = set(self.declared_signals)
         return sub
 
     def _needed_enrichers(self, plugins: Sequence[Plugin]) -> set[str]:
@@ -138,8 +141,8 @@ class DetectorRegistry:
         return rows
 
     def signal_names(self) -> set[str]:
-        """Names of the detectors, i.e. of the signals rules can read."""
-        return {d.name for d in self.detectors}
+        """Names of the signals rules may read: every declared detector, enabled or not."""
+        return {d.name for d in self.detectors} | self.declared_signals
 
     @classmethod
     def from_file(cls, path: Path, settings: Settings | None = None) -> DetectorRegistry:
@@ -156,6 +159,8 @@ class DetectorRegistry:
                 entry = PluginEntry.model_validate(entry_raw)
             except ValidationError as exc:
                 raise ConfigError(f"{path}: plugins[{index}]: {exc}") from exc
+            if entry.kind == "detector":
+                registry.declared_signals.add(entry.name)
             if not entry.enabled:
                 continue
             plugin_cls = load_class(entry.cls)

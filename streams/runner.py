@@ -1,0 +1,311 @@
+"""The in-process runner: the embedded default's pipeline, with bounded queues and batching.
+
+One reader thread pulls items from the configured sources into a bounded queue (so a fast
+source waits for slow detectors: back-pressure); the main thread takes batches from it and
+runs the stages of :mod:`streams.stages`, writes incidents and dead letters to the store,
+marks items processed and sends alerts. Items already processed (same stable id) are
+skipped, so re-reading a feed, or restarting after ``kill -9``, never duplicates anything.
+
+Example Snippet::
+
+    pipeline = Pipeline.from_settings(settings)
+    report = pipeline.run_once(progress=print)
+    report.items, report.incidents, report.dead_letters
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from codes.calendar import Calendar, load_calendar
+from codes.engine import CodeEngine
+from codes.registry import Registry, load_registry
+from detectors.registry import DetectorRegistry
+from ingest.base import Source
+from pantau.deadletters import dead_letter
+from pantau.errors import ConfigError, StoreUnavailable
+from pantau.schemas import DeadLetter, Incident, MediaItem
+from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
+
+if TYPE_CHECKING:
+    from pantau.settings import Settings, SourceConfig
+    from pantau.stores.base import IncidentStore
+
+__all__ = ["Pipeline", "RunReport", "build_sources"]
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass
+class RunReport:
+    """What one run did."""
+
+    items: int = 0
+    skipped: int = 0
+    incidents: int = 0
+    new_incidents: int = 0
+    dead_letters: int = 0
+    alerts: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    by_family: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the console."""
+        rate = self.items / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.items} items processed ({self.skipped} already seen), {self.incidents} incidents "
+            f"({self.new_incidents} new), {self.alerts} alerts, {self.dead_letters} dead letters "
+            f"in {self.seconds:.1f}s ({rate:.1f} items/s)"
+        )
+
+
+def build_sources(settings: Settings) -> list[Source]:
+    """Build the configured sources (file kinds here; platform connectors from :mod:`ingest.connectors`)."""
+    sources: list[Source] = []
+    for cfg in settings.sources:
+        sources.append(_build_source(cfg, settings))
+    return sources
+
+
+def _build_source(cfg: SourceConfig, settings: Settings) -> Source:
+    defaults: dict[str, Any] = {
+        "platform": cfg.platform, "party": cfg.party, "account": cfg.account, "language": cfg.language,
+    }
+    if cfg.kind == "jsonl":
+        from ingest.jsonl import JsonlSource
+
+        if not cfg.path:
+            raise ConfigError(f"source {cfg.name!r}: jsonl needs 'path'")
+        return JsonlSource(cfg.name, cfg.path, **defaults)
+    if cfg.kind == "folder":
+        from ingest.folder import FolderSource
+
+        if not cfg.path:
+            raise ConfigError(f"source {cfg.name!r}: folder needs 'path'")
+        return FolderSource(cfg.name, cfg.path, **defaults)
+    if cfg.kind == "rss":
+        from ingest.rss import RssSource
+
+        fetcher = None
+        if cfg.url:
+            fetcher = _feed_fetcher(settings)
+        return RssSource(cfg.name, path=cfg.path, url=cfg.url, fetcher=fetcher, **defaults)
+    try:
+        from ingest.connectors import build_source
+    except ImportError as exc:
+        raise ConfigError(f"source {cfg.name!r}: unknown kind {cfg.kind!r}") from exc
+    return build_source(cfg, settings)  # type: ignore[no-any-return]
+
+
+def _feed_fetcher(settings: Settings) -> Callable[[str], bytes]:
+    def fetch(url: str) -> bytes:
+        from ingest.fetch import fetch_bytes
+
+        return fetch_bytes(url, settings)  # type: ignore[no-any-return]
+
+    return fetch
+
+
+class Pipeline:
+    """Sources -> media -> enrich -> detect -> judge -> store + alerts, in one process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IncidentStore,
+        registry: DetectorRegistry,
+        engine: CodeEngine,
+        people: Registry,
+        calendar: Calendar,
+        sources: Sequence[Source] = (),
+        alerter: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.engine = engine
+        self.people = people
+        self.calendar = calendar
+        self.sources = list(sources)
+        self.alerter = alerter
+        self._stop = threading.Event()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: IncidentStore | None = None) -> Pipeline:
+        """Build everything the settings describe; loud on any configuration error."""
+        from pantau.stores import by_url
+
+        registry = DetectorRegistry.from_settings(settings)
+        engine = CodeEngine.from_files(settings.codes, signal_names=registry.signal_names())
+        people = load_registry(settings.registry_file)
+        calendar = load_calendar(settings.calendar_file)
+        store = store or by_url(settings.store_url, settings)
+        alerter = None
+        try:
+            from pantau.alerting import build_alerter
+        except ImportError:
+            build_alerter = None
+        if build_alerter is not None:
+            alerter = build_alerter(settings, store, people)
+        return cls(settings, store, registry, engine, people, calendar, build_sources(settings), alerter)
+
+    def stop(self) -> None:
+        """Ask a running pipeline to stop after the current batch."""
+        self._stop.set()
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read(self, out: queue.Queue[Any]) -> None:
+        """Reader thread: put items and dead letters from every source on the bounded queue."""
+        try:
+            for source in self.sources:
+                if self._stop.is_set():
+                    break
+                try:
+                    for record in source.read():
+                        out.put(record)
+                        if self._stop.is_set():
+                            break
+                except Exception as exc:  # noqa: BLE001 - a broken source is a dead letter, not a crash
+                    out.put(dead_letter(exc, "ingest", source.name, source=source.name))
+        finally:
+            out.put(_END)
+
+    def _batches(self, q: queue.Queue[Any]) -> Iterator[tuple[list[MediaItem], list[DeadLetter]]]:
+        size = self.settings.batch_size
+        done = False
+        while not done:
+            items: list[MediaItem] = []
+            dead: list[DeadLetter] = []
+            first = q.get()
+            deadline = time.monotonic() + 0.5
+            record = first
+            while True:
+                if record is _END:
+                    done = True
+                    break
+                if isinstance(record, DeadLetter):
+                    dead.append(record)
+                else:
+                    items.append(record)
+                if len(items) >= size:
+                    break
+                try:
+                    record = q.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            if items or dead:
+                yield items, dead
+
+    # -- processing ------------------------------------------------------------------------
+    def process(self, items: Sequence[MediaItem], report: RunReport, reprocess: bool = False) -> list[Incident]:
+        """Run the stages on one batch and write the results; return the incidents."""
+        timer = StageTimer()
+        items = list({i.id: i for i in items}.values())
+        if not reprocess:
+            seen = self.store.processed([i.id for i in items])
+            report.skipped += len(seen)
+            items = [i for i in items if i.id not in seen]
+        if not items:
+            return []
+        dead: list[DeadLetter] = []
+        localised, failed = timer.run("media", lambda: localise_media(items, self.settings))
+        dead += failed
+        batch = to_enriched(localised)
+        batch, failed = enrich(batch, self.registry, timer)
+        dead += failed
+        batch, signals, failed = detect(batch, self.registry, timer)
+        dead += failed
+        incidents, failed = timer.run("judge", lambda: judge(batch, signals, self.engine, self.people, self.calendar))
+        dead += failed
+        start = time.perf_counter()
+        self._write(incidents, dead, report)
+        # Every item of the batch reached a terminal state: judged (with or without incidents)
+        # or dead-lettered. Mark them all, after the writes above are durable.
+        per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
+        self._retry(lambda: self.store.mark_processed([i.id for i in items], per_item))
+        timer.add("store", time.perf_counter() - start)
+        if self.alerter is not None and incidents:
+            start = time.perf_counter()
+            try:
+                sent = self.alerter.send(incidents)
+                report.alerts += len(sent)
+            except Exception as exc:  # noqa: BLE001 - alerts failing must not lose incidents
+                log.warning("alerting failed: %s", exc)
+                self._retry(lambda: self.store.add_dead_letters([dead_letter(exc, "alert", [i.id for i in incidents])]))
+                report.dead_letters += 1
+            timer.add("alert", time.perf_counter() - start)
+        report.items += len(items)
+        for stage, secs in timer.seconds.items():
+            report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + secs
+        return incidents
+
+    def _write(self, incidents: list[Incident], dead: list[DeadLetter], report: RunReport) -> None:
+        if incidents:
+            report.new_incidents += self._retry(lambda: self.store.upsert_incidents(incidents))
+            report.incidents += len(incidents)
+            for inc in incidents:
+                report.by_family[inc.family.value] = report.by_family.get(inc.family.value, 0) + 1
+        if dead:
+            self._retry(lambda: self.store.add_dead_letters(dead))
+            report.dead_letters += len(dead)
+
+    def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
+        """Retry a store write with backoff while the store is unavailable (nothing is dropped)."""
+        delay = 0.5
+        for attempt in range(attempts):
+            try:
+                return fn()
+            except StoreUnavailable as exc:
+                if attempt == attempts - 1:
+                    raise
+                log.warning("store unavailable (%s); retrying in %.1fs", exc, max(delay, exc.retry_after))
+                time.sleep(max(delay, exc.retry_after))
+                delay = min(delay * 2, 30.0)
+        return None
+
+    def run_once(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        reprocess: bool = False,
+    ) -> RunReport:
+        """Process what the sources hold now, then return.
+
+        :param progress: called with (items done, dead letters so far) after each batch.
+        :param reprocess: judge again items already processed (e.g. after changing a code).
+        """
+        report = RunReport()
+        start = time.perf_counter()
+        self.store.open()
+        self.registry.load()
+        q: queue.Queue[Any] = queue.Queue(maxsize=self.settings.queue_size)
+        reader = threading.Thread(target=self._read, args=(q,), name="pantau-reader", daemon=True)
+        reader.start()
+        for items, dead in self._batches(q):
+            if dead:
+                self._write([], dead, report)
+            if items:
+                self.process(items, report, reprocess=reprocess)
+            if progress:
+                progress(report.items + report.skipped, report.dead_letters)
+            if self._stop.is_set():
+                break
+        reader.join(timeout=5)
+        self.store.flush()
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def run_forever(self, interval_s: float = 30.0, progress: Callable[[int, int], None] | None = None) -> None:
+        """Poll the sources every ``interval_s`` seconds until :meth:`stop`."""
+        while not self._stop.is_set():
+            report = self.run_once(progress=progress)
+            log.info(report.summary())
+            self._stop.wait(interval_s)

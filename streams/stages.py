@@ -1,0 +1,282 @@
+"""The pipeline's stages, written once: pure functions over batches.
+
+Both transports call these: the in-process runner (:mod:`streams.runner`) and the Faust
+agents (:mod:`streams.faust_app`); tests call them directly. A stage never sees Kafka,
+SQLite or Streamlit. Each returns what succeeded and a dead letter for each item that
+failed, so one bad item never stops a batch:
+
+    media  -> localise_media(items, settings)           fetch/copy media into the media folder
+    enrich -> enrich(batch, registry)                    OCR, transcripts, languages, faces, hashes
+    detect -> detect(batch, registry)                    signals per item
+    judge  -> judge(batch, signals, engine, ...)         breaches -> incidents
+
+When a plug-in raises on a whole batch, the stage retries item by item, so that only the
+items that fail on their own are dead-lettered (stage name ``enrich:<plug-in>``).
+
+Example Snippet::
+
+    ok, dead = enrich(batch, registry)
+    ok, signals, dead2 = detect(ok, registry)
+    incidents, dead3 = judge(ok, signals, engine, registry_people, calendar)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from pantau.deadletters import dead_letter
+from pantau.errors import BadMedia
+from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaItem, Modality, Signal
+
+if TYPE_CHECKING:
+    from codes.calendar import Calendar
+    from codes.engine import CodeEngine
+    from codes.registry import Registry
+    from detectors.registry import DetectorRegistry
+    from pantau.settings import Settings
+
+__all__ = [
+    "StageTimer",
+    "detect",
+    "enrich",
+    "judge",
+    "localise_media",
+    "to_enriched",
+]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class StageTimer:
+    """Accumulates seconds per stage (for pipeline health and benchmarks)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, stage: str, seconds: float) -> None:
+        """Add time spent in a stage."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def run(self, stage: str, fn: Callable[[], T]) -> T:
+        """Run ``fn`` and add its duration to ``stage``."""
+        start = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.add(stage, time.perf_counter() - start)
+
+
+def to_enriched(items: Sequence[MediaItem]) -> list[EnrichedItem]:
+    """Wrap items for enrichment."""
+    return [EnrichedItem(item=i) for i in items]
+
+
+_EXT_MODALITY = {
+    "jpg": Modality.IMAGE, "jpeg": Modality.IMAGE, "png": Modality.IMAGE, "gif": Modality.IMAGE,
+    "webp": Modality.IMAGE, "bmp": Modality.IMAGE, "tif": Modality.IMAGE, "tiff": Modality.IMAGE,
+    "mp4": Modality.VIDEO, "mov": Modality.VIDEO, "webm": Modality.VIDEO, "mkv": Modality.VIDEO,
+    "avi": Modality.VIDEO, "mp3": Modality.AUDIO, "wav": Modality.AUDIO, "ogg": Modality.AUDIO,
+    "m4a": Modality.AUDIO, "flac": Modality.AUDIO, "opus": Modality.AUDIO,
+}
+
+
+def _modality_of_mime(mime: str | None) -> Modality | None:
+    if not mime:
+        return None
+    head = mime.split("/")[0]
+    return {"image": Modality.IMAGE, "video": Modality.VIDEO, "audio": Modality.AUDIO}.get(head)
+
+
+def _local_media(media: MediaFile, settings: Settings) -> MediaFile:
+    """Hash, sniff and store a local file (the safe fetcher's local-file path when available)."""
+    try:
+        from ingest.fetch import store_local_file
+    except ImportError:
+        store_local_file = None
+    if store_local_file is not None:
+        return store_local_file(Path(str(media.path)), settings)  # type: ignore[no-any-return]
+    import filetype
+
+    path = Path(str(media.path))
+    if not path.is_file():
+        raise BadMedia(f"media file not found: {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise BadMedia(f"media file is empty: {path.name}")
+    if size > settings.media.max_bytes:
+        raise BadMedia(f"media file {path.name} is {size} bytes, over {settings.media.max_bytes}")
+    data = path.read_bytes()
+    kind = filetype.guess(data[:8192])
+    mime = kind.mime if kind else None
+    modality = _modality_of_mime(mime) or _EXT_MODALITY.get(path.suffix.lower().lstrip("."))
+    return media.model_copy(update={
+        "sha256": hashlib.sha256(data).hexdigest(), "size": size, "mime": mime, "modality": modality,
+    })
+
+
+def _remote_media(media: MediaFile, settings: Settings) -> MediaFile:
+    from ingest.fetch import fetch_media
+
+    return fetch_media(str(media.url), settings)  # type: ignore[no-any-return]
+
+
+def localise_media(
+    items: Sequence[MediaItem], settings: Settings
+) -> tuple[list[MediaItem], list[DeadLetter]]:
+    """Bring every item's media into the content-addressed media folder (hash, MIME, size, modality).
+
+    Remote media are fetched with the SSRF-safe fetcher (:mod:`ingest.fetch`). An item whose
+    media cannot be had is dead-lettered with the reason.
+    """
+    ok: list[MediaItem] = []
+    dead: list[DeadLetter] = []
+    for item in items:
+        if not item.media:
+            ok.append(item)
+            continue
+        try:
+            files = []
+            for media in item.media:
+                if media.sha256 and media.path and media.modality:
+                    files.append(media)
+                elif media.path:
+                    files.append(_local_media(media, settings))
+                elif media.url:
+                    files.append(_remote_media(media, settings))
+                else:
+                    raise BadMedia("media entry has neither path nor url")
+            ok.append(item.model_copy(update={"media": files}))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a dead letter
+            dead.append(dead_letter(exc, "media", item, item_id=item.id, source=item.source))
+    return ok, dead
+
+
+def _per_item(
+    stage: str,
+    batch: list[EnrichedItem],
+    call: Callable[[list[EnrichedItem]], None],
+) -> tuple[list[EnrichedItem], list[DeadLetter]]:
+    """Run ``call`` on the batch; on failure retry item by item and dead-letter the failures."""
+    try:
+        call(batch)
+        return batch, []
+    except Exception as batch_exc:  # noqa: BLE001
+        if len(batch) == 1:
+            item = batch[0].item
+            return [], [dead_letter(batch_exc, stage, item, item_id=item.id, source=item.source)]
+    ok: list[EnrichedItem] = []
+    dead: list[DeadLetter] = []
+    for enriched in batch:
+        snapshot = enriched.model_copy(deep=True)
+        try:
+            call([snapshot])
+            ok.append(snapshot)
+        except Exception as exc:  # noqa: BLE001
+            item = enriched.item
+            dead.append(dead_letter(exc, stage, item, item_id=item.id, source=item.source))
+    return ok, dead
+
+
+def enrich(
+    batch: Sequence[EnrichedItem], registry: DetectorRegistry, timer: StageTimer | None = None
+) -> tuple[list[EnrichedItem], list[DeadLetter]]:
+    """Run every enricher of the registry, in order, on the items it applies to."""
+    current = list(batch)
+    dead: list[DeadLetter] = []
+    for enricher in registry.enrichers:
+        enricher.ensure_loaded()
+        targets = [e for e in current if enricher.applies_to(e)]
+        if not targets:
+            continue
+        start = time.perf_counter()
+        ok, failed = _per_item(f"enrich:{enricher.name}", targets, lambda b, en=enricher: en.enrich(b))
+        if timer:
+            timer.add(f"enrich:{enricher.name}", time.perf_counter() - start)
+        if failed:
+            dead += failed
+            failed_ids = {d.item_id for d in failed}
+            replaced = {e.item.id: e for e in ok}
+            current = [replaced.get(e.item.id, e) for e in current if e.item.id not in failed_ids]
+        else:
+            replaced = {e.item.id: e for e in ok}
+            current = [replaced.get(e.item.id, e) for e in current]
+    return current, dead
+
+
+def detect(
+    batch: Sequence[EnrichedItem], registry: DetectorRegistry, timer: StageTimer | None = None
+) -> tuple[list[EnrichedItem], dict[str, list[Signal]], list[DeadLetter]]:
+    """Run every detector on the items it applies to; return items, signals by item id, dead letters."""
+    current = list(batch)
+    signals: dict[str, list[Signal]] = {e.item.id: [] for e in current}
+    dead: list[DeadLetter] = []
+    for detector in registry.detectors:
+        detector.ensure_loaded()
+        targets = [e for e in current if detector.applies_to(e)]
+        if not targets:
+            continue
+        start = time.perf_counter()
+        produced: dict[str, list[Signal]] = {}
+
+        def call(b: list[EnrichedItem], det: object = detector, out: dict[str, list[Signal]] = produced) -> None:
+            results = det.detect(b)  # type: ignore[attr-defined]
+            if len(results) != len(b):
+                raise RuntimeError(f"{det.name} returned {len(results)} results for {len(b)} items")  # type: ignore[attr-defined]
+            for e, sigs in zip(b, results, strict=True):
+                out[e.item.id] = list(sigs)
+
+        _, failed = _per_item(f"detect:{detector.name}", targets, call)
+        if timer:
+            timer.add(f"detect:{detector.name}", time.perf_counter() - start)
+        for item_id, sigs in produced.items():
+            signals.setdefault(item_id, []).extend(sigs)
+        if failed:
+            dead += failed
+            failed_ids = {d.item_id for d in failed}
+            current = [e for e in current if e.item.id not in failed_ids]
+            for item_id in failed_ids:
+                signals.pop(str(item_id), None)
+    return current, signals, dead
+
+
+def judge(
+    batch: Sequence[EnrichedItem],
+    signals: dict[str, list[Signal]],
+    engine: CodeEngine,
+    people: Registry,
+    calendar: Calendar,
+) -> tuple[list[Incident], list[DeadLetter]]:
+    """Check each item's signals against the codes; one incident per breached clause."""
+    incidents: list[Incident] = []
+    dead: list[DeadLetter] = []
+    for enriched in batch:
+        item_signals = signals.get(enriched.item.id, [])
+        try:
+            breaches = engine.judge(enriched, item_signals, people, calendar)
+        except Exception as exc:  # noqa: BLE001
+            dead.append(dead_letter(exc, "judge", enriched.item, item_id=enriched.item.id,
+                                    source=enriched.item.source))
+            continue
+        if not breaches:
+            continue
+        targets = [p.id for p in people.people_mentioned(enriched.text, enriched.item.mentions)]
+        for breach in breaches:
+            used = set(breach.signals)
+            cited = [s for s in item_signals if s.detector in used] or item_signals
+            incidents.append(Incident(
+                id=Incident.make_id(enriched.item.id, breach.code_id, breach.clause_id),
+                item=enriched.item,
+                breach=breach,
+                signals=cited,
+                text_parts=enriched.enrichment.text_parts,
+                faces=enriched.enrichment.faces,
+                targets=targets,
+            ))
+    return incidents, dead
