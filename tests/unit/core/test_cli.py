@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pantau.cli import app
+
+runner = CliRunner()
+
+
+def test_run_once_on_the_sample_feed_exits_0_and_reports(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", "--once"], env={"PANTAU_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert "items processed" in result.output
+    assert (tmp_path / "pantau.db").is_file()
+
+
+def test_run_once_with_a_broken_feed_still_exits_0_and_counts_dead_letters(tmp_path: Path) -> None:
+    feed = tmp_path / "f.jsonl"
+    feed.write_text('{"id": "1", "text": "ok"}\n{oops\n')
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path / "d"}"\n[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
+    result = runner.invoke(app, ["run", "--once", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "1 item(s) went to the dead-letter store" in result.output.replace("\n", " ")
+
+
+def test_score_keeps_input_order_and_reports_errors_per_line(tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "you stupid idiot"}\n{"id": "b", "text": "rice"}\n'
+                   '{"id": "c", "path": "missing.png"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", "text.offensive", str(inp), "-o", str(out)],
+                           env={"PANTAU_DATA_DIR": str(tmp_path / "d")})
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["score"] > 0.5 > rows[1]["score"]
+    assert rows[2]["label"] == "error" and 0.0 <= rows[2]["score"] <= 1.0
+
+
+def test_score_unknown_detector_is_a_clear_error(tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "x"}\n')
+    result = runner.invoke(app, ["score", "no.such", str(inp)])
+    assert result.exit_code == 2
+    assert "unknown detector" in result.output
+
+
+def test_detectors_lists_names_and_versions() -> None:
+    result = runner.invoke(app, ["detectors"])
+    assert result.exit_code == 0
+    assert "text.offensive" in result.output and "text.language" in result.output
+
+
+def test_codes_check_and_test_on_the_model_code() -> None:
+    code = str(Path(__file__).resolve().parents[3] / "codes" / "model_code.yaml")
+    assert runner.invoke(app, ["codes", "check", code]).exit_code == 0
+    result = runner.invoke(app, ["codes", "test", code])
+    assert result.exit_code == 0 and " 0 failed" in result.output
