@@ -207,6 +207,7 @@ class ApiClient:
     :param rate_limit_error: tells a rate-limit answer that is not HTTP 429 (Graph API codes 4, 17...).
     :param expired_error: tells an expired or invalid token (default: HTTP 401).
     :param quota_error: tells an exhausted daily quota (no retry in this pass).
+    :param retry_after_of: reads a wait given in the body (Telegram's ``parameters.retry_after``).
     """
 
     def __init__(
@@ -221,6 +222,7 @@ class ApiClient:
         rate_limit_error: Callable[[int, Any], bool] | None = None,
         expired_error: Callable[[int, Any], bool] | None = None,
         quota_error: Callable[[int, Any], bool] | None = None,
+        retry_after_of: Callable[[Any], float | None] | None = None,
     ) -> None:
         self.options = options
         self.auth = auth
@@ -231,6 +233,7 @@ class ApiClient:
         self.rate_limit_error = rate_limit_error or (lambda _status, _body: False)
         self.expired_error = expired_error or (lambda status, _body: status == 401)
         self.quota_error = quota_error or (lambda _status, _body: False)
+        self.retry_after_of = retry_after_of or (lambda _body: None)
         self._http: Any = None
         self._last_request = -1e18
         self._lock = threading.Lock()
@@ -308,6 +311,8 @@ class ApiClient:
                                   retry_after=parse_retry_after(response.headers))
             if status == 429 or self.rate_limit_error(status, body):
                 retry_after = parse_retry_after(response.headers)
+                if retry_after is None:
+                    retry_after = self.retry_after_of(body)
                 self.on_event("rate_limited")
                 if attempt >= self.options.max_retries:
                     raise RateLimited(
