@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import EnrichedItem, Family, Modality, Signal, digest
 
 if TYPE_CHECKING:
     from pantau.settings import Settings
@@ -144,6 +144,23 @@ class Detector(Plugin):
             evidence=evidence,
             details=details or {},
             media_sha256=media_sha256,
+        )
+
+    def cache_key(self, enriched: EnrichedItem) -> str | None:
+        """Return a key such that items with equal keys get equal signals, or ``None`` to never cache.
+
+        The pipeline scores one item per key and copies its signals to the others (share
+        cascades repeat the same text and media thousands of times). The default covers what
+        detectors usually read: all text, media hashes, labels, mentions, reply-to, language.
+        Override it when a detector reads anything else of the item.
+        """
+        item = enriched.item
+        if any(m.sha256 is None for m in item.media):
+            return None
+        return digest(
+            self.name, self.version, enriched.text, "|".join(m.sha256 or "" for m in item.media),
+            "|".join(item.labels), "|".join(item.mentions), item.reply_to or "", item.language or "",
+            item.platform or "", str(item.paid), item.sponsor or "",
         )
 
     @staticmethod

@@ -373,3 +373,6 @@ def _register_optional() -> None:
 
 
 _register_optional()
+
+if __name__ == "__main__":  # pragma: no cover - `python -m pantau.cli`
+    app()

@@ -31,7 +31,7 @@ from ingest.base import Source
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, Incident, MediaItem
-from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
+from streams.stages import SignalCache, StageTimer, detect, enrich, judge, localise_media, to_enriched
 
 if TYPE_CHECKING:
     from pantau.settings import Settings, SourceConfig
@@ -137,6 +137,7 @@ class Pipeline:
         self.calendar = calendar
         self.sources = list(sources)
         self.alerter = alerter
+        self.cache = SignalCache()
         self._stop = threading.Event()
 
     @classmethod
@@ -222,7 +223,7 @@ class Pipeline:
         batch = to_enriched(localised)
         batch, failed = enrich(batch, self.registry, timer)
         dead += failed
-        batch, signals, failed = detect(batch, self.registry, timer)
+        batch, signals, failed = detect(batch, self.registry, timer, self.cache)
         dead += failed
         incidents, failed = timer.run("judge", lambda: judge(batch, signals, self.engine, self.people, self.calendar))
         dead += failed

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pantau.settings import Settings
 
 __all__ = [
+    "SignalCache",
     "StageTimer",
     "detect",
     "enrich",
@@ -71,6 +72,39 @@ class StageTimer:
             return fn()
         finally:
             self.add(stage, time.perf_counter() - start)
+
+
+class SignalCache:
+    """A bounded LRU cache of signals by detector cache key (de-duplication of repeated content)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        from collections import OrderedDict
+
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, list[Signal]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> list[Signal] | None:
+        """Return cached signals for a key, or None."""
+        found = self._data.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._data.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: str, signals: list[Signal]) -> None:
+        """Remember the signals of a key, evicting the least recently used beyond the bound."""
+        self._data[key] = signals
+        self._data.move_to_end(key)
+        while len(self._data) > self.max_entries:
+            self._data.popitem(last=False)
+
+
+def _restamp(signals: list[Signal], item_id: str) -> list[Signal]:
+    return [s.model_copy(update={"item_id": item_id}) for s in signals]
 
 
 def to_enriched(items: Sequence[MediaItem]) -> list[EnrichedItem]:
@@ -211,9 +245,16 @@ def enrich(
 
 
 def detect(
-    batch: Sequence[EnrichedItem], registry: DetectorRegistry, timer: StageTimer | None = None
+    batch: Sequence[EnrichedItem],
+    registry: DetectorRegistry,
+    timer: StageTimer | None = None,
+    cache: SignalCache | None = None,
 ) -> tuple[list[EnrichedItem], dict[str, list[Signal]], list[DeadLetter]]:
-    """Run every detector on the items it applies to; return items, signals by item id, dead letters."""
+    """Run every detector on the items it applies to; return items, signals by item id, dead letters.
+
+    With a ``cache``, each detector scores one item per distinct content (its ``cache_key``),
+    within the batch and across batches, and the others get copies of its signals.
+    """
     current = list(batch)
     signals: dict[str, list[Signal]] = {e.item.id: [] for e in current}
     dead: list[DeadLetter] = []
@@ -222,6 +263,28 @@ def detect(
         targets = [e for e in current if detector.applies_to(e)]
         if not targets:
             continue
+        followers: dict[str, list[str]] = {}
+        keys: dict[str, str] = {}
+        if cache is not None:
+            unique: list[EnrichedItem] = []
+            first_by_key: dict[str, str] = {}
+            for e in targets:
+                key = detector.cache_key(e)
+                if key is None:
+                    unique.append(e)
+                    continue
+                hit = cache.get(key)
+                if hit is not None:
+                    signals[e.item.id].extend(_restamp(hit, e.item.id))
+                elif key in first_by_key:
+                    followers.setdefault(first_by_key[key], []).append(e.item.id)
+                else:
+                    first_by_key[key] = e.item.id
+                    unique.append(e)
+            keys = {v: k for k, v in first_by_key.items()}
+            targets = unique
+            if not targets:
+                continue
         start = time.perf_counter()
         produced: dict[str, list[Signal]] = {}
 
@@ -237,7 +300,19 @@ def detect(
             timer.add(f"detect:{detector.name}", time.perf_counter() - start)
         for item_id, sigs in produced.items():
             signals.setdefault(item_id, []).extend(sigs)
+            for follower in followers.get(item_id, []):
+                signals[follower].extend(_restamp(sigs, follower))
+            if cache is not None and item_id in keys:
+                cache.put(keys[item_id], sigs)
         if failed:
+            by_id = {e.item.id: e for e in current}
+            for letter in list(failed):
+                for follower in followers.get(str(letter.item_id), []):
+                    item = by_id[follower].item
+                    failed.append(letter.model_copy(update={
+                        "id": letter.id + "-" + follower[:8], "item_id": follower, "source": item.source,
+                        "payload": item.model_dump_json()[:64_000],
+                    }))
             dead += failed
             failed_ids = {d.item_id for d in failed}
             current = [e for e in current if e.item.id not in failed_ids]

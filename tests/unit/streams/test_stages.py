@@ -43,3 +43,36 @@ def test_judge_turns_breaches_into_incidents_with_stable_ids(tmp_path) -> None: 
     assert incidents[0].breach.code_version == "2"
     again, _ = judge(ok, signals, engine, Registry(), Calendar())
     assert again[0].id == incidents[0].id
+
+
+class _CountingDetector(KeywordDetector):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def detect(self, batch):  # type: ignore[no-untyped-def]
+        self.seen += len(batch)
+        return super().detect(batch)
+
+
+def test_repeated_content_is_scored_once_and_every_copy_gets_its_own_signal() -> None:
+    from streams.stages import SignalCache
+
+    detector = _CountingDetector()
+    registry = DetectorRegistry([detector])
+    cache = SignalCache()
+    _, signals, _ = detect(_batch("bad", "bad", "good", "bad"), registry, cache=cache)
+    assert detector.seen == 2
+    assert [signals[f"i{n}"][0].item_id for n in range(4)] == ["i0", "i1", "i2", "i3"]
+    assert signals["i3"][0].score == 1.0 and signals["i2"][0].score == 0.0
+    _, again, _ = detect(_batch("bad"), registry, cache=cache)
+    assert detector.seen == 2 and again["i0"][0].score == 1.0
+
+
+def test_copies_of_content_that_fails_are_dead_lettered_too() -> None:
+    from streams.stages import SignalCache
+
+    registry = DetectorRegistry([ExplodingDetector()])
+    ok, _, dead = detect(_batch("boom", "boom", "fine"), registry, cache=SignalCache())
+    assert [e.item.id for e in ok] == ["i2"]
+    assert sorted(d.item_id for d in dead) == ["i0", "i1"]
