@@ -346,8 +346,8 @@ class CodeEngine:
             raise RuleError(f"{where}: rule reads unknown variable(s) {', '.join(stray)}; use item, signals, calendar")
         return CompiledClause(code, clause, program, used, line)
 
-    def _evaluate(self, compiled: CompiledClause, facts: dict[str, Any]) -> bool:
-        result = compiled.program.execute(_context(facts))
+    def _evaluate(self, compiled: CompiledClause, facts: dict[str, Any], ctx: Any = None) -> bool:
+        result = compiled.program.execute(ctx if ctx is not None else _context(facts))
         if not isinstance(result, bool):
             raise RuleError(f"rule of clause {compiled.clause.id} returned {type(result).__name__}, not a boolean")
         return result
@@ -442,6 +442,7 @@ class CodeEngine:
         breaches: list[Breach] = []
         at = enriched.item.published_at or enriched.item.ingested_at
         facts_by_code: dict[str, dict[str, Any]] = {}
+        ctx_by_code: dict[str, Any] = {}
         for compiled in self.clauses:
             code = compiled.code
             if not self.in_force(code, at):
@@ -451,11 +452,13 @@ class CodeEngine:
             if facts is None:
                 facts = build_facts(enriched, signals, self.signal_names, registry, calendar, signatories)
                 facts_by_code[code.id] = facts
+                # Converting the facts into CEL values is the costly part: once per item and code.
+                ctx_by_code[code.id] = _context(facts)
             by_signatory = facts["item"]["by_signatory"]
             if compiled.clause.applies_to == "signatories" and not by_signatory:
                 continue
             try:
-                fired = self._evaluate(compiled, facts)
+                fired = self._evaluate(compiled, facts, ctx_by_code[code.id])
             except Exception as exc:  # noqa: BLE001
                 raise RuleError(f"clause {compiled.clause.id} failed on item {enriched.item.id}: {exc}") from exc
             if not fired:
