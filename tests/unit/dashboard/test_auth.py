@@ -1,0 +1,153 @@
+"""Users, passwords, sessions, OIDC state and the ``pantau users`` commands."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pantau.auth import (
+    AuthError,
+    OIDCClient,
+    Session,
+    User,
+    UserDirectory,
+    decode_jwt_payload,
+    hash_password,
+    user_for_claims,
+    users_app,
+    verify_password,
+)
+from pantau.errors import ConfigError
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def users(tmp_path: Path) -> UserDirectory:
+    directory = UserDirectory(tmp_path / "users.json")
+    directory.add("ana", PASSWORD, "commission", rounds=4)
+    directory.add("siti", PASSWORD, "party_officer", party="pbn", rounds=4)
+    return directory
+
+
+def test_password_hash_is_bcrypt_and_verifies() -> None:
+    hashed = hash_password(PASSWORD, rounds=4)
+    assert hashed.startswith("$2b$04$") and PASSWORD not in hashed
+    assert verify_password(PASSWORD, hashed)
+    assert not verify_password("wrong password!", hashed)
+
+
+@pytest.mark.parametrize("password", ["short", "x" * 73, "é" * 40])
+def test_passwords_too_short_or_too_long_are_refused(password: str) -> None:
+    with pytest.raises(AuthError):
+        hash_password(password, rounds=4)
+
+
+def test_users_file_is_private_and_has_no_plain_passwords(users: UserDirectory) -> None:
+    assert stat.S_IMODE(users.path.stat().st_mode) == 0o600
+    assert PASSWORD not in users.path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "ok"),
+    [("ana", PASSWORD, True), ("ana", "wrong password", False), ("nobody", PASSWORD, False), (" ana ", PASSWORD, True)],
+)
+def test_authenticate(users: UserDirectory, username: str, password: str, ok: bool) -> None:
+    assert (users.authenticate(username, password) is not None) is ok
+
+
+def test_disabled_user_cannot_sign_in(users: UserDirectory) -> None:
+    users.set_disabled("ana", True)
+    assert users.authenticate("ana", PASSWORD) is None
+
+
+def test_party_officer_needs_a_party_and_only_officers_have_one(users: UserDirectory) -> None:
+    with pytest.raises(AuthError, match="party"):
+        users.add("joko", PASSWORD, "party_officer", rounds=4)
+    with pytest.raises(AuthError, match="party"):
+        users.add("jo", PASSWORD, "journalist", party="pbn", rounds=4)
+
+
+def test_duplicate_user_needs_replace(users: UserDirectory) -> None:
+    with pytest.raises(AuthError, match="exists"):
+        users.add("ana", PASSWORD, "journalist", rounds=4)
+    assert users.add("ana", PASSWORD, "journalist", replace=True, rounds=4).role == "journalist"
+
+
+def test_broken_users_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="users file"):
+        UserDirectory(path).load()
+
+
+def test_session_expires() -> None:
+    user = User(username="ana", role="commission")
+    session = Session.start(user, minutes=30)
+    assert not session.expired()
+    assert session.expired(session.issued_at + timedelta(minutes=30))
+
+
+def test_oidc_state_round_trip_and_forgery() -> None:
+    client = OIDCClient("https://idp.example", "pantau", "secret", "https://pantau.example/")
+    state, nonce = client.make_state(now=1000)
+    assert client.check_state(state, now=1100) == nonce
+    with pytest.raises(AuthError, match="expired"):
+        client.check_state(state, now=1000 + 601)
+    other = OIDCClient("https://idp.example", "pantau", "other-secret", "https://pantau.example/")
+    with pytest.raises(AuthError, match="not issued here"):
+        other.check_state(state, now=1100)
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    part = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"e30.{part}.sig"
+
+
+def test_oidc_finish_checks_issuer_audience_and_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = OIDCClient("https://idp.example", "pantau", "secret", "https://pantau.example/")
+    client._metadata = {"token_endpoint": "https://idp.example/token", "authorization_endpoint": "https://idp.example/a"}
+    state, nonce = client.make_state()
+    good = {"iss": "https://idp.example", "aud": "pantau", "exp": time.time() + 60, "nonce": nonce,
+            "email": "ana@ec.example"}
+    answers = {"claims": good}
+    monkeypatch.setattr(client, "_get_json", lambda url, data=None: {"id_token": _jwt(answers["claims"])})
+    assert client.finish("code", state)["email"] == "ana@ec.example"
+    for bad in ({"aud": "someone-else"}, {"iss": "https://evil.example"}, {"nonce": "other"}, {"exp": 1}):
+        answers["claims"] = {**good, **bad}
+        with pytest.raises(AuthError):
+            client.finish("code", state)
+
+
+def test_oidc_user_must_be_in_the_users_file(users: UserDirectory) -> None:
+    users.add("ana@ec.example", None, "commission")
+    assert user_for_claims(users, {"email": "ana@ec.example"}).role == "commission"
+    assert user_for_claims(users, {"email": "ana@ec.example", "email_verified": False}) is None
+    assert user_for_claims(users, {"email": "stranger@ec.example"}) is None
+    assert users.authenticate("ana@ec.example", "") is None  # no password sign-in for IdP users
+
+
+def test_decode_jwt_payload_rejects_garbage() -> None:
+    with pytest.raises(AuthError):
+        decode_jwt_payload("not-a-jwt")
+
+
+def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(users_app, ["add", "siti", "--role", "party_officer", "--party", "pbn",
+                                       "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(users_app, ["list"])
+    assert "siti\tparty_officer\tpbn\tpassword" in listed.output
+    bad = runner.invoke(users_app, ["add", "x", "--role", "king", "--password", PASSWORD])
+    assert bad.exit_code != 0
+    assert runner.invoke(users_app, ["remove", "siti"]).exit_code == 0
+    assert json.loads((tmp_path / "users.json").read_text())["users"] == []
