@@ -1,0 +1,231 @@
+"""The tipline's HTTP endpoint (FastAPI): citizens and partners submit a link, a text or a file.
+
+``POST /tips`` takes ``multipart/form-data`` (fields ``text``, ``url``, ``contact``,
+``language`` and one ``file``), ``application/x-www-form-urlencoded`` or JSON, and answers
+``202 {"ack_id": "TIP-XXXX-XXXX", "received_at": ...}``. Limits are checked before parsing:
+``Content-Length`` and the bytes actually read (413), tips per client IP, or per partner key
+when one is presented (429 with ``Retry-After``). A key is sent as ``X-API-Key`` or
+``Authorization: Bearer``; a wrong key is refused (401), never downgraded to anonymous.
+``GET /`` serves a plain form for people without an app; ``GET /health`` answers ``ok``.
+
+Run it with ``pantau tipline`` (the lead's CLI calls :func:`serve`) or
+``uvicorn --factory ingest.tipline.app:app_from_env``.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
+# runtime, and ``Request`` is imported inside create_app() so that importing this module is cheap.
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ingest.tipline.intake import TipIntake, TipRejected, TiplineOptions, tipline_options
+
+__all__ = ["RateLimiter", "create_app", "serve"]
+
+_FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report election content</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<h1>Report a post, video or message</h1>
+<p>Send a link, a description or a file. Leave a contact only if you agree to be contacted; it is kept
+apart from your report and never published.</p>
+<form method="post" action="tips" enctype="multipart/form-data">
+<p><label>Link <input name="url" type="url" size="60"></label></p>
+<p><label>What did you see? <textarea name="text" rows="6" cols="60"></textarea></label></p>
+<p><label>File (image, video, audio) <input name="file" type="file"></label></p>
+<p><label>Contact (optional) <input name="contact" size="40"></label></p>
+<p><button type="submit">Send</button></p></form></body></html>"""
+
+
+class RateLimiter:
+    """A sliding-window counter per key: at most ``limit`` hits per ``window_s`` seconds.
+
+    >>> rl = RateLimiter(2, 60.0, clock=lambda: 0.0)
+    >>> rl.hit("a"), rl.hit("a"), rl.hit("a")
+    (None, None, 60.0)
+    """
+
+    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Count one hit; return None when allowed, else the seconds until the next is."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits is None:
+                if len(self._hits) >= self.max_keys:
+                    self._prune(now)
+                hits = self._hits[key] = deque()
+            while hits and hits[0] <= now - self.window_s:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(0.0, hits[0] + self.window_s - now)
+            hits.append(now)
+            return None
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window_s]:
+            del self._hits[key]
+        if len(self._hits) >= self.max_keys:  # still full: forget the oldest half rather than grow
+            for key in list(self._hits)[: self.max_keys // 2]:
+                del self._hits[key]
+
+
+def create_app(
+    settings: Any,
+    options: TiplineOptions | None = None,
+    *,
+    intake: TipIntake | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Any:
+    """Build the FastAPI application of the tipline.
+
+    :param settings: Pantau settings (``data_dir``, ``media.max_bytes``, the tipline source's options).
+    :param options: tipline options; default: those of the ``kind = "tipline"`` source.
+    :param intake: where tips go; default: a :class:`TipIntake` under ``settings.data_dir``.
+    :param clock: monotonic clock of the rate limiters (tests pass their own).
+    """
+    from fastapi import FastAPI, Request
+    from fastapi.responses import HTMLResponse, JSONResponse
+
+    if options is None:
+        options = tipline_options(settings)[0]
+    if intake is None:
+        intake = TipIntake(Path(settings.data_dir), options, settings.media.max_bytes)
+    ip_limits = RateLimiter(options.ip_limit, options.window_s, clock)
+    key_limits = RateLimiter(options.key_limit, options.window_s, clock)
+    # Text fields and multipart framing on top of the largest file.
+    max_request = intake.max_file_bytes + options.max_text_chars * 4 + 64 * 1024
+
+    app = FastAPI(title="Pantau tipline", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.intake = intake
+
+    def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+    def client_ip(request: Request) -> str:
+        if options.trust_forwarded_for and request.headers.get("x-forwarded-for"):
+            return request.headers["x-forwarded-for"].split(",")[0].strip()
+        return request.client.host if request.client else "unknown"
+
+    def presented_key(request: Request) -> str | None:
+        key = request.headers.get("x-api-key")
+        auth = request.headers.get("authorization", "")
+        if not key and auth.lower().startswith("bearer "):
+            key = auth[7:].strip()
+        return key or None
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", response_class=HTMLResponse)
+    def form() -> str:
+        return _FORM
+
+    @app.post("/tips", status_code=202)
+    async def submit(request: Request) -> Any:
+        key = presented_key(request)
+        partner = intake.partner(key)
+        if key is not None and partner is None:
+            return refuse(401, "unknown API key")
+        if partner is None and options.require_api_key:
+            return refuse(401, "this tipline accepts tips from partners with an API key only")
+        wait = key_limits.hit(f"key:{partner}") if partner else ip_limits.hit(f"ip:{client_ip(request)}")
+        if wait is not None:
+            return refuse(429, "too many tips; try again later", {"Retry-After": str(int(wait) + 1)})
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_request:
+            return refuse(413, f"request over {max_request} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_request:
+                return refuse(413, f"request over {max_request} bytes")
+        try:
+            fields, file = await _parse(request, bytes(body))
+        except TipRejected as exc:
+            return refuse(exc.status, str(exc))
+        try:
+            ack = intake.submit(text=fields.get("text"), url=fields.get("url"), file=file,
+                                contact=fields.get("contact"), language=fields.get("language"),
+                                channel="api" if partner else "web", partner=partner)
+        except TipRejected as exc:
+            return refuse(exc.status, str(exc))
+        return {**ack, "message": "Thank you. Keep this id if you want to follow up on your tip."}
+
+    return app
+
+
+async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], bytes | None]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise TipRejected("body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise TipRejected("JSON body must be an object")
+        fields = {k: data.get(k) if isinstance(data.get(k), str) else None for k in ("text", "url", "contact", "language")}
+        return fields, None
+    if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raise TipRejected("send multipart/form-data, a form or JSON", status=415)
+    # The body was read (and capped) above; let Starlette parse it from memory.
+    request._body = body  # noqa: SLF001 - Request.form() reads _body when it is set
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception as exc:  # noqa: BLE001 - the multipart parser raises several types
+        raise TipRejected(f"malformed form: {type(exc).__name__}") from exc
+    fields: dict[str, str | None] = {}
+    file: bytes | None = None
+    for key in ("text", "url", "contact", "language"):
+        value = form.get(key)
+        fields[key] = value if isinstance(value, str) else None
+    upload = form.get("file")
+    if upload is not None and not isinstance(upload, str):
+        file = await upload.read() or None
+    await form.close()
+    return fields, file
+
+
+def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
+    """Run the tipline HTTP server (and its Telegram bot, when a ``bot_token`` is configured).
+
+    :param settings: Pantau settings; the tipline reads the ``kind = "tipline"`` source's options.
+    :param host: address to listen on.
+    :param port: port to listen on.
+    """
+    import uvicorn
+
+    from ingest.tipline.bot import TiplineBot
+
+    options, credentials = tipline_options(settings)
+    stop = threading.Event()
+    bot_thread = None
+    if credentials.get("bot_token"):
+        bot = TiplineBot(settings, options, credentials["bot_token"])
+        bot_thread = threading.Thread(target=bot.run_forever, args=(stop,), name="tipline-bot", daemon=True)
+        bot_thread.start()
+    try:
+        uvicorn.run(create_app(settings, options), host=host, port=port, log_level="info",
+                    server_header=False, proxy_headers=options.trust_forwarded_for)
+    finally:
+        stop.set()
+        if bot_thread is not None:
+            bot_thread.join(timeout=options.bot_poll_timeout_s + 5)
+
+
+def app_from_env() -> Any:
+    """Application factory for ``uvicorn --factory`` (settings from the usual layers)."""
+    from pantau.settings import Settings
+
+    return create_app(Settings.load())
