@@ -176,6 +176,7 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     batch_size: int = Field(64, ge=1, description="Items per batch into the detectors.")
     queue_size: int = Field(1024, ge=1, description="Bound of each in-process queue (back-pressure).")
+    dedupe: bool = Field(True, description="Score repeated content once (cache by content hash).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where torch detectors run.")
     threads: int = Field(2, ge=1, description="CPU threads for model inference.")
 

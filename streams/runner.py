@@ -30,7 +30,7 @@ from detectors.registry import DetectorRegistry
 from ingest.base import Source
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
-from pantau.schemas import DeadLetter, Incident, MediaItem
+from pantau.schemas import DeadLetter, Incident, MediaItem, utcnow
 from streams.stages import SignalCache, StageTimer, detect, enrich, judge, localise_media, to_enriched
 
 if TYPE_CHECKING:
@@ -57,6 +57,10 @@ class RunReport:
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     by_family: dict[str, int] = field(default_factory=dict)
+    latency_searchable: list[float] = field(default_factory=list)
+    """Seconds from ingest to the item's incidents being searchable (items with incidents)."""
+    latency_alerted: list[float] = field(default_factory=list)
+    """Seconds from ingest to the alerts about the item being sent."""
 
     def summary(self) -> str:
         """One line for the console."""
@@ -137,7 +141,7 @@ class Pipeline:
         self.calendar = calendar
         self.sources = list(sources)
         self.alerter = alerter
-        self.cache = SignalCache()
+        self.cache = SignalCache() if settings.dedupe else None
         self._stop = threading.Event()
 
     @classmethod
@@ -229,6 +233,9 @@ class Pipeline:
         dead += failed
         start = time.perf_counter()
         self._write(incidents, dead, report)
+        written = utcnow()
+        with_incidents = {i.item.id: i.item.ingested_at for i in incidents}
+        report.latency_searchable += [(written - at).total_seconds() for at in with_incidents.values()]
         # Every item of the batch reached a terminal state: judged (with or without incidents)
         # or dead-lettered. Mark them all, after the writes above are durable.
         per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
@@ -239,6 +246,8 @@ class Pipeline:
             try:
                 sent = self.alerter.send(incidents)
                 report.alerts += len(sent)
+                alerted = utcnow()
+                report.latency_alerted += [(alerted - at).total_seconds() for at in with_incidents.values()]
             except Exception as exc:  # noqa: BLE001 - alerts failing must not lose incidents
                 log.warning("alerting failed: %s", exc)
                 self._retry(lambda: self.store.add_dead_letters([dead_letter(exc, "alert", [i.id for i in incidents])]))
