@@ -303,6 +303,10 @@ class TelegramSource(ConnectorSource):
         labels = []
         if message.get("fwd_from"):
             labels.append("forwarded")
+        factcheck = message.get("factcheck") or {}
+        note = (factcheck.get("text") or {}).get("text") if isinstance(factcheck, dict) else None
+        if note:
+            labels.append("fact-check-note")  # Telegram's own fact-check under the post
         reply = (message.get("reply_to") or {}).get("reply_to_msg_id")
         return self.make_item(
             f"{channel}/{message['id']}",
@@ -317,7 +321,8 @@ class TelegramSource(ConnectorSource):
             published_at=parse_time(message.get("date")),
             extra={"views": message.get("views"), "forwards": message.get("forwards"),
                    "media_kind": media_info.get("_") if isinstance(media_info, dict) else None,
-                   "reply_to_message": reply, "grouped_id": message.get("grouped_id")},
+                   "reply_to_message": reply, "grouped_id": message.get("grouped_id"),
+                   "fact_check": note},
         )
 
     # -- bot --------------------------------------------------------------------------------

@@ -144,3 +144,17 @@ def test_bot_private_file_is_counted_and_the_post_kept(server, tmp_path, registr
     out = list(source.read())
     assert isinstance(out[0], MediaItem) and out[0].media == []
     assert source.status["counts"]["unavailable"] == 1
+
+
+def test_real_telethon_message_shape_maps(tmp_path, registry):
+    types = __import__("pytest").importorskip("telethon.tl.types")
+    message = types.Message(
+        id=5, peer_id=types.PeerChannel(1), date=datetime(2024, 5, 1, tzinfo=UTC), message="hi @aminah",
+        entities=[types.MessageEntityMention(offset=3, length=7)], views=10,
+        factcheck=types.FactCheck(hash=1, need_check=False,
+                                  text=types.TextWithEntities(text="Edited video", entities=[])),
+    ).to_dict()
+    source = _mtproto(tmp_path, registry, FakeHistory({"gerakanrakyat": [message]}))
+    [item] = list(source.read())
+    assert item.mentions == ["@aminah"] and item.labels == ["fact-check-note"]
+    assert item.extra["fact_check"] == "Edited video" and item.published_at.year == 2024
