@@ -181,15 +181,21 @@ class ConnectorOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    api_base: str = Field("", description="API root URL; the platform's own by default (tests point it at a local server).")
+    api_base: str = Field(
+        "", description="API root URL; the platform's own by default (tests point it at a local server)."
+    )
     page_size: int = Field(50, ge=1, le=1000, description="Records asked for per page.")
     max_pages: int = Field(20, ge=1, description="Most pages read per stream in one pass.")
     min_interval_s: float = Field(0.0, ge=0.0, description="Least time between two requests (rate limit).")
     max_retries: int = Field(5, ge=0, description="Retries of one request on 429, 5xx and network errors.")
     backoff_s: float = Field(1.0, ge=0.0, description="First backoff; doubles on each retry.")
-    max_backoff_s: float = Field(300.0, ge=0.0, description="Longest single wait, even when Retry-After asks more.")
+    max_backoff_s: float = Field(
+        300.0, ge=0.0, description="Longest single wait, even when Retry-After asks more."
+    )
     timeout_s: float = Field(30.0, gt=0.0, description="Timeout of one request.")
-    token_file: str | None = Field(None, description="File holding the access token or API key (secret file).")
+    token_file: str | None = Field(
+        None, description="File holding the access token or API key (secret file)."
+    )
     user_agent: str = Field("Pantau/0.1 (election code-of-conduct monitor)")
 
 
@@ -294,7 +300,9 @@ class ApiClient:
                 self.auth(hdrs, prms)
             self._pace()
             try:
-                response = self._client().request(method, url, params=prms, json=json_body, data=data, headers=hdrs)
+                response = self._client().request(
+                    method, url, params=prms, json=json_body, data=data, headers=hdrs
+                )
             except httpx.HTTPError as exc:
                 if attempt >= self.options.max_retries:
                     raise ConnectorError(f"{method} {_safe_url(url)} failed: {type(exc).__name__}") from exc
@@ -307,8 +315,10 @@ class ApiClient:
             if self.quota_error(status, body):
                 # A daily quota: retrying within this pass cannot help.
                 self.on_event("rate_limited")
-                raise RateLimited(f"{_safe_url(url)}: quota exhausted (HTTP {status}): {_error_text(body)}",
-                                  retry_after=parse_retry_after(response.headers))
+                raise RateLimited(
+                    f"{_safe_url(url)}: quota exhausted (HTTP {status}): {_error_text(body)}",
+                    retry_after=parse_retry_after(response.headers),
+                )
             if status == 429 or self.rate_limit_error(status, body):
                 retry_after = parse_retry_after(response.headers)
                 if retry_after is None:
@@ -338,7 +348,9 @@ class ApiClient:
                 attempt += 1
                 continue
             if status >= 400:
-                raise ApiError(f"{_safe_url(url)}: HTTP {status}: {_error_text(body)}", status=status, body=body)
+                raise ApiError(
+                    f"{_safe_url(url)}: HTTP {status}: {_error_text(body)}", status=status, body=body
+                )
             if body is _NOT_JSON:
                 raise FormatChanged(f"{_safe_url(url)}: answer is not JSON (HTTP {status})")
             return body
@@ -510,7 +522,9 @@ class ConnectorSource(Source):
                 raise ConfigError(f"source {name!r}: invalid options: {exc}") from exc
         self.options = options
         self.data_dir = Path(data_dir)
-        self.credentials = {k: v if isinstance(v, SecretStr) else SecretStr(str(v)) for k, v in (credentials or {}).items()}
+        self.credentials = {
+            k: v if isinstance(v, SecretStr) else SecretStr(str(v)) for k, v in (credentials or {}).items()
+        }
         self.registry = registry or Registry()
         self.sleep = sleep
         self._client: ApiClient | None = None
@@ -518,10 +532,23 @@ class ConnectorSource(Source):
         self._stopped = threading.Event()
         self.settings: Any = None
         self.status.update(
-            {"source": self.source_id, "platform": self.platform, "state": "idle", "last_error": None,
-             "last_error_at": None, "last_success_at": None,
-             "counts": {"items": 0, "dead_letters": 0, "pages": 0, "retries": 0, "rate_limited": 0,
-                        "refreshes": 0, "unavailable": 0}}
+            {
+                "source": self.source_id,
+                "platform": self.platform,
+                "state": "idle",
+                "last_error": None,
+                "last_error_at": None,
+                "last_success_at": None,
+                "counts": {
+                    "items": 0,
+                    "dead_letters": 0,
+                    "pages": 0,
+                    "retries": 0,
+                    "rate_limited": 0,
+                    "refreshes": 0,
+                    "unavailable": 0,
+                },
+            }
         )
 
     # -- configuration -------------------------------------------------------------------
@@ -571,7 +598,9 @@ class ConnectorSource(Source):
             except OSError as exc:
                 raise ConfigError(f"source {self.name!r}: cannot read token_file: {exc.strerror}") from exc
         if required:
-            raise ConfigError(f"source {self.name!r}: credential {key!r} is missing (credentials or token_file)")
+            raise ConfigError(
+                f"source {self.name!r}: credential {key!r} is missing (credentials or token_file)"
+            )
         return None
 
     main_credential: ClassVar[str] = "token"
@@ -683,8 +712,9 @@ class ConnectorSource(Source):
                     failures.append(stream)
                     self._record_error(exc, stream)
                     self.status["counts"]["dead_letters"] += 1
-                    yield dead_letter(exc, "ingest", {"source": self.source_id, "stream": stream},
-                                      source=self.source_id)
+                    yield dead_letter(
+                        exc, "ingest", {"source": self.source_id, "stream": stream}, source=self.source_id
+                    )
                     if isinstance(exc, TokenExpired | RateLimited):
                         # The token or the quota is shared by every stream: the others would fail too.
                         fatal = True
@@ -715,6 +745,8 @@ class ConnectorSource(Source):
 
     def _failure_state(self) -> str:
         kind = self.status.get("last_error_type")
-        return {"TokenExpired": "auth-failed", "RateLimited": "rate-limited",
-                "FormatChanged": "format-changed"}.get(str(kind), "failing")
-
+        return {
+            "TokenExpired": "auth-failed",
+            "RateLimited": "rate-limited",
+            "FormatChanged": "format-changed",
+        }.get(str(kind), "failing")

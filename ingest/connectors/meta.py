@@ -39,9 +39,11 @@ from pantau.schemas import MediaFile, MediaItem, Modality
 
 __all__ = ["MetaOptions", "MetaSource"]
 
-_GRAPH_FIELDS = ("id,message,created_time,permalink_url,from{id,name},message_tags,status_type,"
-                 "attachments{media_type,type,url,title,description,media{image{src},source},"
-                 "subattachments{media_type,type,url,media{image{src},source}}}")
+_GRAPH_FIELDS = (
+    "id,message,created_time,permalink_url,from{id,name},message_tags,status_type,"
+    "attachments{media_type,type,url,title,description,media{image{src},source},"
+    "subattachments{media_type,type,url,media{image{src},source}}}"
+)
 _RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
 
 
@@ -86,7 +88,10 @@ class MetaSource(ConnectorSource):
             params["access_token"] = self.secret("access_token")
 
         return ApiClient(
-            self.options, auth=auth, sleep=self.sleep, on_event=self._count_event,
+            self.options,
+            auth=auth,
+            sleep=self.sleep,
+            on_event=self._count_event,
             expired_error=lambda status, body: status == 401 or _graph_error(body) == 190,
             rate_limit_error=lambda _status, body: _graph_error(body) in _RATE_LIMIT_CODES,
         )
@@ -109,8 +114,11 @@ class MetaSource(ConnectorSource):
             build = self._graph_item
         else:
             url = f"{self.api_base}/{self.options.content_library_path.strip('/')}"
-            params = {"q": value, "limit": self.options.page_size,
-                      "since": since.strftime("%Y-%m-%d") if since else None}
+            params = {
+                "q": value,
+                "limit": self.options.page_size,
+                "since": since.strftime("%Y-%m-%d") if since else None,
+            }
             build = self._library_item
 
         def fetch(cursor: Any) -> JsonDict:
@@ -146,7 +154,9 @@ class MetaSource(ConnectorSource):
             media.extend(_graph_media(attachment))
             for sub in (attachment.get("subattachments") or {}).get("data", []):
                 media.extend(_graph_media(sub))
-        tags = [t.get("name") for t in post.get("message_tags") or [] if isinstance(t, dict) and t.get("name")]
+        tags = [
+            t.get("name") for t in post.get("message_tags") or [] if isinstance(t, dict) and t.get("name")
+        ]
         return self.make_item(
             post_id,
             account=str(page_id),
@@ -195,5 +205,7 @@ def _graph_media(attachment: Any) -> list[MediaFile]:
         return [MediaFile(url=media["source"], modality=Modality.VIDEO)]
     image = (media.get("image") or {}).get("src")
     if image:
-        return [MediaFile(url=image, modality=Modality.IMAGE, meta={"role": "preview"} if kind == "video" else {})]
+        return [
+            MediaFile(url=image, modality=Modality.IMAGE, meta={"role": "preview"} if kind == "video" else {})
+        ]
     return []

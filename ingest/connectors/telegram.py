@@ -51,12 +51,18 @@ MAX_BOT_FILE_BYTES = 20 * 1024 * 1024
 class TelegramOptions(ConnectorOptions):
     """Options of a Telegram source."""
 
-    mode: Literal["mtproto", "bot"] = Field("mtproto", description="Telethon user session, or a bot that is admin.")
-    channels: list[str] = Field(default_factory=list, description="Public channel usernames (mtproto: required; "
-                                "bot: only these, when given).")
+    mode: Literal["mtproto", "bot"] = Field(
+        "mtproto", description="Telethon user session, or a bot that is admin."
+    )
+    channels: list[str] = Field(
+        default_factory=list,
+        description="Public channel usernames (mtproto: required; bot: only these, when given).",
+    )
     api_base: str = Field("", description="Bot API root (bot mode); tests point it at a local server.")
     page_size: int = Field(100, ge=1, le=100)
-    download_media: bool = Field(True, description="Download photos, videos and voice notes into the media folder.")
+    download_media: bool = Field(
+        True, description="Download photos, videos and voice notes into the media folder."
+    )
     max_media_bytes: int = Field(MAX_BOT_FILE_BYTES, ge=1)
 
 
@@ -84,7 +90,9 @@ class TelethonHistory:
             from telethon.sessions import StringSession  # type: ignore[import-not-found]
             from telethon.sync import TelegramClient  # type: ignore[import-not-found]
         except ImportError as exc:
-            raise ConfigError("Telegram mtproto mode needs Telethon: pip install 'pantau[connectors]'") from exc
+            raise ConfigError(
+                "Telegram mtproto mode needs Telethon: pip install 'pantau[connectors]'"
+            ) from exc
         self._client = TelegramClient(StringSession(session), api_id, api_hash)
         self._client.connect()
         if not self._client.is_user_authorized():
@@ -128,12 +136,19 @@ class BotApi:
         self._token = token
 
     @staticmethod
-    def client_for(options: ConnectorOptions, sleep: Callable[[float], None], on_event: Any = None) -> ApiClient:
+    def client_for(
+        options: ConnectorOptions, sleep: Callable[[float], None], on_event: Any = None
+    ) -> ApiClient:
         """An :class:`ApiClient` that reads Telegram's 429 body and tells a revoked token."""
         return ApiClient(
-            options, sleep=sleep, on_event=on_event,
-            retry_after_of=lambda body: float((body.get("parameters") or {}).get("retry_after", 0)) or None
-            if isinstance(body, dict) else None,
+            options,
+            sleep=sleep,
+            on_event=on_event,
+            retry_after_of=lambda body: (
+                float((body.get("parameters") or {}).get("retry_after", 0)) or None
+                if isinstance(body, dict)
+                else None
+            ),
             expired_error=lambda status, _body: status == 401,
         )
 
@@ -147,7 +162,9 @@ class BotApi:
             raise ApiError(f"Bot API {method}: {body.get('description', 'error')}", body=body)
         return body.get("result")
 
-    def updates(self, offset: int | None, timeout: int, allowed: list[str], limit: int = 100) -> list[JsonDict]:
+    def updates(
+        self, offset: int | None, timeout: int, allowed: list[str], limit: int = 100
+    ) -> list[JsonDict]:
         """Long-poll ``getUpdates`` from ``offset``."""
         result = self.call("getUpdates", offset=offset, timeout=timeout, allowed_updates=allowed, limit=limit)
         if not isinstance(result, list):
@@ -171,16 +188,26 @@ class BotApi:
 def bot_media(message: JsonDict) -> tuple[str, str | None, Modality, int] | None:
     """Return ``(file_id, mime, modality, size)`` of a Bot API message's main media, if any."""
     if message.get("photo"):
-        largest = max(message["photo"], key=lambda p: p.get("file_size") or p.get("width", 0) * p.get("height", 0))
+        largest = max(
+            message["photo"], key=lambda p: p.get("file_size") or p.get("width", 0) * p.get("height", 0)
+        )
         return largest["file_id"], "image/jpeg", Modality.IMAGE, int(largest.get("file_size") or 0)
-    for key, modality in (("video", Modality.VIDEO), ("animation", Modality.VIDEO), ("voice", Modality.AUDIO),
-                          ("audio", Modality.AUDIO), ("video_note", Modality.VIDEO), ("document", None)):
+    for key, modality in (
+        ("video", Modality.VIDEO),
+        ("animation", Modality.VIDEO),
+        ("voice", Modality.AUDIO),
+        ("audio", Modality.AUDIO),
+        ("video_note", Modality.VIDEO),
+        ("document", None),
+    ):
         media = message.get(key)
         if isinstance(media, dict) and media.get("file_id"):
             mime = media.get("mime_type")
             if modality is None:
                 kind = (mime or "").split("/")[0]
-                modality = {"image": Modality.IMAGE, "video": Modality.VIDEO, "audio": Modality.AUDIO}.get(kind)
+                modality = {"image": Modality.IMAGE, "video": Modality.VIDEO, "audio": Modality.AUDIO}.get(
+                    kind
+                )
                 if modality is None:
                     continue
             return media["file_id"], mime, modality, int(media.get("file_size") or 0)
@@ -203,7 +230,7 @@ def _entity_mentions(text: str, entities: list[Any]) -> list[str]:
             continue
         kind = ent.get("type") or ent.get("_")
         if kind in ("mention", "MessageEntityMention"):
-            found.append(text[ent["offset"]: ent["offset"] + ent["length"]])
+            found.append(text[ent["offset"] : ent["offset"] + ent["length"]])
         elif kind in ("text_mention",) and (ent.get("user") or {}).get("username"):
             found.append("@" + ent["user"]["username"])
     return list(dict.fromkeys(found + mentions_in(text)))
@@ -259,7 +286,9 @@ class TelegramSource(ConnectorSource):
             api_id = self.secret("api_id") or ""
             if not api_id.isdigit():
                 raise ConfigError(f"source {self.name!r}: api_id must be a number")
-            self._history = TelethonHistory(int(api_id), self.secret("api_hash") or "", self.secret("session") or "")
+            self._history = TelethonHistory(
+                int(api_id), self.secret("api_hash") or "", self.secret("session") or ""
+            )
         return self._history
 
     def _read_history(self, channel: str, state: JsonDict) -> Iterator[SourceRecord | None]:
@@ -295,7 +324,9 @@ class TelegramSource(ConnectorSource):
         media_info = message.get("media") or {}
         media: list[MediaFile] = []
         if media_info and self.options.download_media:
-            path = self.history().download(channel, message["id"], self.media_folder, self.options.max_media_bytes)
+            path = self.history().download(
+                channel, message["id"], self.media_folder, self.options.max_media_bytes
+            )
             if path is not None:
                 media.append(MediaFile(path=str(path), url=f"https://t.me/{channel}/{message['id']}"))
             else:
@@ -319,10 +350,14 @@ class TelegramSource(ConnectorSource):
             mentions=_entity_mentions(text, message.get("entities") or []),
             labels=labels,
             published_at=parse_time(message.get("date")),
-            extra={"views": message.get("views"), "forwards": message.get("forwards"),
-                   "media_kind": media_info.get("_") if isinstance(media_info, dict) else None,
-                   "reply_to_message": reply, "grouped_id": message.get("grouped_id"),
-                   "fact_check": note},
+            extra={
+                "views": message.get("views"),
+                "forwards": message.get("forwards"),
+                "media_kind": media_info.get("_") if isinstance(media_info, dict) else None,
+                "reply_to_message": reply,
+                "grouped_id": message.get("grouped_id"),
+                "fact_check": note,
+            },
         )
 
     # -- bot --------------------------------------------------------------------------------
@@ -339,20 +374,31 @@ class TelegramSource(ConnectorSource):
         bot = self.bot()
         wanted = {c.lstrip("@").lower() for c in self.options.channels}
         for _ in range(self.options.max_pages):
-            updates = bot.updates(state.get("offset"), timeout=0,
-                                  allowed=["channel_post", "edited_channel_post"], limit=self.options.page_size)
+            updates = bot.updates(
+                state.get("offset"),
+                timeout=0,
+                allowed=["channel_post", "edited_channel_post"],
+                limit=self.options.page_size,
+            )
             self.status["counts"]["pages"] += 1
             if not updates:
                 return
             for update in updates:
-                post = update.get("channel_post") or update.get("edited_channel_post") if isinstance(update, dict) else None
+                post = (
+                    update.get("channel_post") or update.get("edited_channel_post")
+                    if isinstance(update, dict)
+                    else None
+                )
                 if isinstance(post, dict):
                     chat = post.get("chat") or {}
                     if not wanted or str(chat.get("username", "")).lower() in wanted:
-                        yield self.guard(post, lambda p: self._bot_item(bot, p, "edited_channel_post" in update))
+                        edited = "edited_channel_post" in update
+                        yield self.guard(post, lambda p, e=edited: self._bot_item(bot, p, e))
                 elif not isinstance(update, dict) or "update_id" not in update:
                     yield self.guard(update, _format_error)
-            ids = [u["update_id"] for u in updates if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+            ids = [
+                u["update_id"] for u in updates if isinstance(u, dict) and isinstance(u.get("update_id"), int)
+            ]
             if ids:
                 state["offset"] = max(ids) + 1  # confirms these updates to Telegram on the next call
                 self.checkpoint.save()
@@ -391,9 +437,11 @@ class TelegramSource(ConnectorSource):
             mentions=_entity_mentions(text, entities),
             labels=labels,
             published_at=parse_time(post.get("date")),
-            extra={"author_signature": post.get("author_signature"),
-                   "reply_to_message": (post.get("reply_to_message") or {}).get("message_id"),
-                   "media_group_id": post.get("media_group_id")},
+            extra={
+                "author_signature": post.get("author_signature"),
+                "reply_to_message": (post.get("reply_to_message") or {}).get("message_id"),
+                "media_group_id": post.get("media_group_id"),
+            },
         )
 
 

@@ -38,8 +38,10 @@ from pantau.schemas import MediaFile, MediaItem, Modality, utcnow
 
 __all__ = ["TikTokOptions", "TikTokSource"]
 
-_FIELDS = ("id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,"
-           "music_id,hashtag_names,username,effect_ids,playlist_id,voice_to_text,video_duration")
+_FIELDS = (
+    "id,video_description,create_time,region_code,share_count,view_count,like_count,comment_count,"
+    "music_id,hashtag_names,username,effect_ids,playlist_id,voice_to_text,video_duration"
+)
 _MAX_WINDOW_DAYS = 30
 
 
@@ -86,16 +88,25 @@ class TikTokSource(ConnectorSource):
             headers["Authorization"] = f"Bearer {self._token}"
 
         return ApiClient(
-            self.options, auth=auth, refresh=self._fetch_token, sleep=self.sleep, on_event=self._count_event,
+            self.options,
+            auth=auth,
+            refresh=self._fetch_token,
+            sleep=self.sleep,
+            on_event=self._count_event,
             expired_error=lambda status, body: status == 401 or _error_code(body) == "access_token_invalid",
             rate_limit_error=lambda _status, body: _error_code(body) == "rate_limit_exceeded",
         )
 
     def _fetch_token(self) -> None:
         body = self.client.request_json(
-            "POST", f"{self.api_base}/v2/oauth/token/", authenticated=False,
-            data={"client_key": self.secret("client_key"), "client_secret": self.secret("client_secret"),
-                  "grant_type": "client_credentials"},
+            "POST",
+            f"{self.api_base}/v2/oauth/token/",
+            authenticated=False,
+            data={
+                "client_key": self.secret("client_key"),
+                "client_secret": self.secret("client_secret"),
+                "grant_type": "client_credentials",
+            },
         )
         if not isinstance(body, dict) or not body.get("access_token"):
             raise TokenExpired(f"TikTok token request refused: {_error_code(body) or 'no access_token'}")
@@ -112,19 +123,34 @@ class TikTokSource(ConnectorSource):
 
     def _query(self, stream: str) -> JsonDict:
         if stream == "users":
-            conditions = [{"operation": "IN", "field_name": "username",
-                           "field_values": [u.lstrip("@") for u in self.options.usernames]}]
+            conditions = [
+                {
+                    "operation": "IN",
+                    "field_name": "username",
+                    "field_values": [u.lstrip("@") for u in self.options.usernames],
+                }
+            ]
         else:
-            conditions = [{"operation": "IN", "field_name": "keyword", "field_values": self.options.keywords}
-                          ] if self.options.keywords else []
+            conditions = (
+                [{"operation": "IN", "field_name": "keyword", "field_values": self.options.keywords}]
+                if self.options.keywords
+                else []
+            )
             if self.options.hashtags:
-                conditions.append({"operation": "IN", "field_name": "hashtag_name",
-                                   "field_values": [h.lstrip("#") for h in self.options.hashtags]})
+                conditions.append(
+                    {
+                        "operation": "IN",
+                        "field_name": "hashtag_name",
+                        "field_values": [h.lstrip("#") for h in self.options.hashtags],
+                    }
+                )
             conditions = [{"or": conditions}] if len(conditions) > 1 else conditions
         query: JsonDict = {"and": conditions}
         if self.options.region_codes:
-            query["and"] = [*conditions, {"operation": "IN", "field_name": "region_code",
-                                          "field_values": self.options.region_codes}]
+            query["and"] = [
+                *conditions,
+                {"operation": "IN", "field_name": "region_code", "field_values": self.options.region_codes},
+            ]
         return query
 
     def read_stream(self, stream: str, state: JsonDict) -> Iterator[SourceRecord | None]:
@@ -140,12 +166,20 @@ class TikTokSource(ConnectorSource):
         query = self._query(stream)
 
         def fetch(cursor: Any) -> JsonDict:
-            body: JsonDict = {"query": query, "start_date": window[0], "end_date": window[1],
-                              "max_count": self.options.page_size}
+            body: JsonDict = {
+                "query": query,
+                "start_date": window[0],
+                "end_date": window[1],
+                "max_count": self.options.page_size,
+            }
             if isinstance(cursor, dict):
                 body |= {"cursor": cursor["cursor"], "search_id": cursor["search_id"]}
-            answer = self.client.request_json("POST", f"{self.api_base}/v2/research/video/query/",
-                                              params={"fields": _FIELDS}, json_body=body)
+            answer = self.client.request_json(
+                "POST",
+                f"{self.api_base}/v2/research/video/query/",
+                params={"fields": _FIELDS},
+                json_body=body,
+            )
             if _error_code(answer) not in ("ok", ""):
                 raise ApiError(f"TikTok query error: {_error_code(answer)}", body=answer)
             data = answer.get("data") if isinstance(answer, dict) else None
@@ -156,8 +190,12 @@ class TikTokSource(ConnectorSource):
         def next_cursor(data: JsonDict) -> Any:
             if not data.get("has_more"):
                 return None
-            return {"cursor": data.get("cursor"), "search_id": data.get("search_id"),
-                    "start_date": window[0], "end_date": window[1]}
+            return {
+                "cursor": data.get("cursor"),
+                "search_id": data.get("search_id"),
+                "start_date": window[0],
+                "end_date": window[1],
+            }
 
         for data in self.paginate(fetch, next_cursor, state):
             for video in data.get("videos") or []:
@@ -170,13 +208,19 @@ class TikTokSource(ConnectorSource):
         video_id = str(video["id"])
         username = video.get("username")
         handle = username.lstrip("@") if isinstance(username, str) else None
-        url = f"https://www.tiktok.com/@{handle}/video/{video_id}" if handle else f"https://www.tiktok.com/video/{video_id}"
+        url = (
+            f"https://www.tiktok.com/@{handle}/video/{video_id}"
+            if handle
+            else f"https://www.tiktok.com/video/{video_id}"
+        )
         text = video.get("video_description") or ""
         media: list[MediaFile] = []
         if self.options.download_media and self.settings is not None:
             from ingest.connectors.youtube import download_video
 
-            path = download_video(url, Path(self.settings.media_dir) / "tiktok", self.settings.media.max_bytes)
+            path = download_video(
+                url, Path(self.settings.media_dir) / "tiktok", self.settings.media.max_bytes
+            )
             media.append(MediaFile(url=url, path=str(path), modality=Modality.VIDEO))
         return self.make_item(
             video_id,
@@ -187,8 +231,13 @@ class TikTokSource(ConnectorSource):
             media=media,
             mentions=mentions_in(text),
             published_at=parse_time(video.get("create_time")),
-            extra={"hashtags": video.get("hashtag_names") or [], "region": video.get("region_code"),
-                   "voice_to_text": video.get("voice_to_text"), "effect_ids": video.get("effect_ids") or [],
-                   "music_id": video.get("music_id"), "duration_s": video.get("video_duration"),
-                   "views": video.get("view_count")},
+            extra={
+                "hashtags": video.get("hashtag_names") or [],
+                "region": video.get("region_code"),
+                "voice_to_text": video.get("voice_to_text"),
+                "effect_ids": video.get("effect_ids") or [],
+                "music_id": video.get("music_id"),
+                "duration_s": video.get("video_duration"),
+                "views": video.get("view_count"),
+            },
         )

@@ -27,7 +27,7 @@ from ingest.base import SourceRecord
 from ingest.connectors.base import ConnectorError, ConnectorOptions, ConnectorSource, JsonDict, mentions_in
 from pantau.deadletters import dead_letter
 from pantau.errors import BadFeed, ConfigError, PantauError
-from pantau.schemas import MediaFile, MediaItem, Modality, digest
+from pantau.schemas import MediaFile, Modality, digest
 
 __all__ = ["WebOptions", "WebSource", "claim_reviews", "extract_page"]
 
@@ -43,7 +43,9 @@ class WebOptions(ConnectorOptions):
 
     urls: list[str] = Field(description="Pages to read (party sites, news indexes).", min_length=1)
     follow_links: bool = Field(False, description="Also read the pages linked from each URL.")
-    link_pattern: str | None = Field(None, description="Regex a followed link must match (default: same site).")
+    link_pattern: str | None = Field(
+        None, description="Regex a followed link must match (default: same site)."
+    )
     max_links: int = Field(30, ge=1, le=500, description="Most linked pages read per URL and pass.")
     include_index: bool = Field(True, description="Emit the URL's own page as an item too.")
     min_text_chars: int = Field(40, ge=0, description="Pages with less main text and no media are skipped.")
@@ -149,8 +151,12 @@ class WebSource(ConnectorSource):
             return dead_letter(exc, "ingest", {"url": url}, source=self.source_id)
         text = page["text"]
         if len(text) < self.options.min_text_chars and not page["media"] and not page["claim_reviews"]:
-            return dead_letter(BadFeed(f"{url}: no main text found (malformed or script-only page)"),
-                               "ingest", {"url": url, "bytes": len(html)}, source=self.source_id)
+            return dead_letter(
+                BadFeed(f"{url}: no main text found (malformed or script-only page)"),
+                "ingest",
+                {"url": url, "bytes": len(html)},
+                source=self.source_id,
+            )
         version = digest(text, json.dumps(page["claim_reviews"], sort_keys=True, default=str), length=16)
         if seen.get(url) == version:
             return None
@@ -160,7 +166,9 @@ class WebSource(ConnectorSource):
         labels = []
         if page["claim_reviews"]:
             labels.append("claim-review")
-            labels += [f"claim-rating:{r['rating'].lower()}" for r in page["claim_reviews"] if r.get("rating")]
+            labels += [
+                f"claim-rating:{r['rating'].lower()}" for r in page["claim_reviews"] if r.get("rating")
+            ]
         return self.make_item(
             f"{url}#{version}",
             account=host,
@@ -174,7 +182,8 @@ class WebSource(ConnectorSource):
             mentions=mentions_in(text),
             labels=list(dict.fromkeys(labels)),
             published_at=page.get("date"),
-            extra={"claim_reviews": page["claim_reviews"], "author": page.get("author")} if page["claim_reviews"]
+            extra={"claim_reviews": page["claim_reviews"], "author": page.get("author")}
+            if page["claim_reviews"]
             else {"author": page.get("author")},
         )
 
@@ -194,8 +203,9 @@ def extract_page(html: bytes | str, url: str) -> dict[str, Any]:
         tree = lhtml.fromstring(html)
     except (ValueError, TypeError, SyntaxError, etree.ParserError) as exc:
         raise BadFeed(f"{url}: not an HTML document: {exc}") from exc
-    meta_json = trafilatura.extract(html, url=url, output_format="json", with_metadata=True,
-                                    include_comments=False, favor_precision=True)
+    meta_json = trafilatura.extract(
+        html, url=url, output_format="json", with_metadata=True, include_comments=False, favor_precision=True
+    )
     meta: JsonDict = json.loads(meta_json) if meta_json else {}
     lang = tree.get("lang") or (tree.find("html").get("lang") if tree.find("html") is not None else None)
     date = meta.get("date")
@@ -203,7 +213,8 @@ def extract_page(html: bytes | str, url: str) -> dict[str, Any]:
         "title": meta.get("title") or _first(tree.xpath("//title/text()")),
         "text": (meta.get("text") or "").strip(),
         "author": meta.get("author"),
-        "site_name": _first(tree.xpath("//meta[@property='og:site_name']/@content")) or meta.get("source-hostname"),
+        "site_name": _first(tree.xpath("//meta[@property='og:site_name']/@content"))
+        or meta.get("source-hostname"),
         "date": f"{date}T00:00:00+00:00" if date and len(date) == 10 else None,
         "language": (lang or meta.get("language") or "").split("-")[0].lower() or None,
         "media": _media(tree, url),
@@ -259,19 +270,24 @@ def claim_reviews(tree: Any) -> list[JsonDict]:
             appearances = item.get("appearance") or []
             appearances = appearances if isinstance(appearances, list) else [appearances]
             first = item.get("firstAppearance")
-            reviews.append({
-                "claim": node.get("claimReviewed"),
-                "rating": rating.get("alternateName"),
-                "rating_value": rating.get("ratingValue"),
-                "best_rating": rating.get("bestRating"),
-                "worst_rating": rating.get("worstRating"),
-                "reviewer": _name(author),
-                "url": node.get("url"),
-                "date": node.get("datePublished"),
-                "claimant": _name(item.get("author")),
-                "appearances": [a.get("url") if isinstance(a, dict) else a for a in
-                                [*appearances, *([first] if first else [])] if a],
-            })
+            reviews.append(
+                {
+                    "claim": node.get("claimReviewed"),
+                    "rating": rating.get("alternateName"),
+                    "rating_value": rating.get("ratingValue"),
+                    "best_rating": rating.get("bestRating"),
+                    "worst_rating": rating.get("worstRating"),
+                    "reviewer": _name(author),
+                    "url": node.get("url"),
+                    "date": node.get("datePublished"),
+                    "claimant": _name(item.get("author")),
+                    "appearances": [
+                        a.get("url") if isinstance(a, dict) else a
+                        for a in [*appearances, *([first] if first else [])]
+                        if a
+                    ],
+                }
+            )
     return reviews
 
 

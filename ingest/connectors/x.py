@@ -33,9 +33,13 @@ from pantau.schemas import MediaFile, MediaItem, Modality
 
 __all__ = ["XOptions", "XSource"]
 
-_TWEET_FIELDS = ("id,text,created_at,author_id,lang,conversation_id,in_reply_to_user_id,referenced_tweets,"
-                 "attachments,entities,possibly_sensitive,note_tweet")
-_EXPANSIONS = "author_id,attachments.media_keys,in_reply_to_user_id,referenced_tweets.id,entities.mentions.username"
+_TWEET_FIELDS = (
+    "id,text,created_at,author_id,lang,conversation_id,in_reply_to_user_id,referenced_tweets,"
+    "attachments,entities,possibly_sensitive,note_tweet"
+)
+_EXPANSIONS = (
+    "author_id,attachments.media_keys,in_reply_to_user_id,referenced_tweets.id,entities.mentions.username"
+)
 _MEDIA_FIELDS = "media_key,type,url,preview_image_url,variants,alt_text,duration_ms"
 
 
@@ -72,14 +76,23 @@ class XSource(ConnectorSource):
         def auth(headers: dict[str, str], _params: dict[str, Any]) -> None:
             headers["Authorization"] = f"Bearer {self.secret('bearer_token')}"
 
-        refresh = self._refresh if self.secret("refresh_token", required=False) and self.options.client_id else None
-        return ApiClient(self.options, auth=auth, refresh=refresh, sleep=self.sleep, on_event=self._count_event)
+        refresh = (
+            self._refresh if self.secret("refresh_token", required=False) and self.options.client_id else None
+        )
+        return ApiClient(
+            self.options, auth=auth, refresh=refresh, sleep=self.sleep, on_event=self._count_event
+        )
 
     def _refresh(self) -> None:
         body = self.client.request_json(
-            "POST", f"{self.api_base}/2/oauth2/token", authenticated=False,
-            data={"grant_type": "refresh_token", "refresh_token": self.secret("refresh_token"),
-                  "client_id": self.options.client_id},
+            "POST",
+            f"{self.api_base}/2/oauth2/token",
+            authenticated=False,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self.secret("refresh_token"),
+                "client_id": self.options.client_id,
+            },
         )
         if not isinstance(body, dict) or not body.get("access_token"):
             raise TokenExpired("X token refresh gave no access_token")
@@ -95,8 +108,9 @@ class XSource(ConnectorSource):
     def _user_id(self, handle: str, state: JsonDict) -> str:
         if state.get("user_id"):
             return str(state["user_id"])
-        body = self.client.get_json(f"{self.api_base}/2/users/by/username/{handle.lstrip('@')}",
-                                    {"user.fields": "name,username"})
+        body = self.client.get_json(
+            f"{self.api_base}/2/users/by/username/{handle.lstrip('@')}", {"user.fields": "name,username"}
+        )
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
             detail = (body.get("errors") or [{}])[0].get("detail") if isinstance(body, dict) else None
@@ -108,8 +122,12 @@ class XSource(ConnectorSource):
         """Yield the posts of one timeline or query that are newer than the last pass."""
         kind, _, value = stream.partition(":")
         params: dict[str, Any] = {
-            "max_results": self.options.page_size, "tweet.fields": _TWEET_FIELDS, "expansions": _EXPANSIONS,
-            "media.fields": _MEDIA_FIELDS, "user.fields": "username,name", "since_id": state.get("since"),
+            "max_results": self.options.page_size,
+            "tweet.fields": _TWEET_FIELDS,
+            "expansions": _EXPANSIONS,
+            "media.fields": _MEDIA_FIELDS,
+            "user.fields": "username,name",
+            "since_id": state.get("since"),
         }
         if kind == "user":
             url = f"{self.api_base}/2/users/{self._user_id(value, state)}/tweets"
@@ -139,12 +157,14 @@ class XSource(ConnectorSource):
             users = {u.get("id"): u for u in includes.get("users", []) if isinstance(u, dict)}
             media = {m.get("media_key"): m for m in includes.get("media", []) if isinstance(m, dict)}
             for post in page.get("data") or []:
-                yield self.guard(post, lambda p: self._item(p, users, media, stream))
+                yield self.guard(post, lambda p, u=users, m=media: self._item(p, u, m, stream))
         if "cursor" not in state and state.get("pending_newest"):
             state["since"] = state.pop("pending_newest")
             self.checkpoint.save()
 
-    def _item(self, post: JsonDict, users: dict[Any, JsonDict], media: dict[Any, JsonDict], stream: str) -> MediaItem:
+    def _item(
+        self, post: JsonDict, users: dict[Any, JsonDict], media: dict[Any, JsonDict], stream: str
+    ) -> MediaItem:
         post_id = str(post["id"])
         author = users.get(post.get("author_id")) or {}
         handle = f"@{author['username']}" if author.get("username") else None
@@ -152,9 +172,13 @@ class XSource(ConnectorSource):
         entities = post.get("entities") or {}
         mentions = [f"@{m['username']}" for m in entities.get("mentions", []) if m.get("username")]
         reply_user = users.get(post.get("in_reply_to_user_id")) or {}
-        files = [_media_file(media[k]) for k in (post.get("attachments") or {}).get("media_keys", []) if k in media]
+        files = [
+            _media_file(media[k]) for k in (post.get("attachments") or {}).get("media_keys", []) if k in media
+        ]
         labels = ["possibly-sensitive"] if post.get("possibly_sensitive") else []
-        refs = {r.get("type"): r.get("id") for r in post.get("referenced_tweets") or [] if isinstance(r, dict)}
+        refs = {
+            r.get("type"): r.get("id") for r in post.get("referenced_tweets") or [] if isinstance(r, dict)
+        }
         return self.make_item(
             post_id,
             account=handle,
@@ -165,13 +189,19 @@ class XSource(ConnectorSource):
             media=[f for f in files if f is not None],
             language=post.get("lang") if post.get("lang") not in (None, "und", "zxx", "qme") else None,
             mentions=mentions,
-            reply_to=f"@{reply_user['username']}" if reply_user.get("username") else post.get("in_reply_to_user_id"),
+            reply_to=f"@{reply_user['username']}"
+            if reply_user.get("username")
+            else post.get("in_reply_to_user_id"),
             labels=labels,
             published_at=post.get("created_at"),
-            extra={"stream": stream, "conversation_id": post.get("conversation_id"),
-                   "quoted": refs.get("quoted"), "retweeted": refs.get("retweeted"),
-                   "hashtags": [h.get("tag") for h in entities.get("hashtags", []) if h.get("tag")],
-                   "links": [u.get("expanded_url") for u in entities.get("urls", []) if u.get("expanded_url")]},
+            extra={
+                "stream": stream,
+                "conversation_id": post.get("conversation_id"),
+                "quoted": refs.get("quoted"),
+                "retweeted": refs.get("retweeted"),
+                "hashtags": [h.get("tag") for h in entities.get("hashtags", []) if h.get("tag")],
+                "links": [u.get("expanded_url") for u in entities.get("urls", []) if u.get("expanded_url")],
+            },
         )
 
 
@@ -179,12 +209,20 @@ def _media_file(entry: JsonDict) -> MediaFile | None:
     kind = entry.get("type")
     if kind == "photo" and entry.get("url"):
         return MediaFile(url=entry["url"], modality=Modality.IMAGE, meta={"alt_text": entry.get("alt_text")})
-    variants = [v for v in entry.get("variants") or [] if v.get("content_type") == "video/mp4" and v.get("url")]
+    variants = [
+        v for v in entry.get("variants") or [] if v.get("content_type") == "video/mp4" and v.get("url")
+    ]
     if variants:
         best = max(variants, key=lambda v: v.get("bit_rate") or 0)
-        return MediaFile(url=best["url"], mime="video/mp4", modality=Modality.VIDEO,
-                         meta={"duration_ms": entry.get("duration_ms"), "type": kind})
+        return MediaFile(
+            url=best["url"],
+            mime="video/mp4",
+            modality=Modality.VIDEO,
+            meta={"duration_ms": entry.get("duration_ms"), "type": kind},
+        )
     if entry.get("preview_image_url"):
         # Private or unplayable video: keep its still so image detectors can look at it.
-        return MediaFile(url=entry["preview_image_url"], modality=Modality.IMAGE, meta={"role": "preview", "type": kind})
+        return MediaFile(
+            url=entry["preview_image_url"], modality=Modality.IMAGE, meta={"role": "preview", "type": kind}
+        )
     return None

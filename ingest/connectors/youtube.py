@@ -78,12 +78,15 @@ class YouTubeSource(ConnectorSource):
             auth=auth,
             sleep=self.sleep,
             on_event=self._count_event,
-            quota_error=lambda status, body: status == 403 and bool(
-                _reasons(body) & {"quotaExceeded", "dailyLimitExceeded"}),
-            rate_limit_error=lambda status, body: status == 403 and bool(
-                _reasons(body) & {"rateLimitExceeded", "userRateLimitExceeded"}),
-            expired_error=lambda status, body: status == 401 or (
-                status == 400 and bool(_reasons(body) & {"keyInvalid", "keyExpired"})),
+            quota_error=lambda status, body: (
+                status == 403 and bool(_reasons(body) & {"quotaExceeded", "dailyLimitExceeded"})
+            ),
+            rate_limit_error=lambda status, body: (
+                status == 403 and bool(_reasons(body) & {"rateLimitExceeded", "userRateLimitExceeded"})
+            ),
+            expired_error=lambda status, body: (
+                status == 401 or (status == 400 and bool(_reasons(body) & {"keyInvalid", "keyExpired"}))
+            ),
         )
 
     def streams(self) -> list[str]:
@@ -102,7 +105,9 @@ class YouTubeSource(ConnectorSource):
         try:
             uploads = items[0]["contentDetails"]["relatedPlaylists"]["uploads"]
         except (KeyError, TypeError, IndexError) as exc:
-            raise FormatChanged(f"channels.list for {channel}: no contentDetails.relatedPlaylists.uploads") from exc
+            raise FormatChanged(
+                f"channels.list for {channel}: no contentDetails.relatedPlaylists.uploads"
+            ) from exc
         state["uploads"] = uploads
         state["channel_title"] = (items[0].get("snippet") or {}).get("title")
         state["handle"] = (items[0].get("snippet") or {}).get("customUrl")
@@ -115,10 +120,15 @@ class YouTubeSource(ConnectorSource):
         newest = parse_time(state.get("pending_newest"))
 
         def fetch(cursor: Any) -> Any:
-            page = self.client.get_json(f"{self.api_base}/playlistItems", {
-                "part": "snippet,contentDetails,status", "playlistId": playlist,
-                "maxResults": self.options.page_size, "pageToken": cursor,
-            })
+            page = self.client.get_json(
+                f"{self.api_base}/playlistItems",
+                {
+                    "part": "snippet,contentDetails,status",
+                    "playlistId": playlist,
+                    "maxResults": self.options.page_size,
+                    "pageToken": cursor,
+                },
+            )
             if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
                 raise FormatChanged("playlistItems.list: no 'items' list")
             return page
@@ -161,10 +171,14 @@ class YouTubeSource(ConnectorSource):
             self.checkpoint.save()
 
     def _videos(self, ids: list[str], state: JsonDict) -> Iterator[SourceRecord | None]:
-        body = self.client.get_json(f"{self.api_base}/videos", {
-            "part": "snippet,contentDetails,status,paidProductPlacementDetails", "id": ",".join(ids),
-            "maxResults": len(ids),
-        })
+        body = self.client.get_json(
+            f"{self.api_base}/videos",
+            {
+                "part": "snippet,contentDetails,status,paidProductPlacementDetails",
+                "id": ",".join(ids),
+                "maxResults": len(ids),
+            },
+        )
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list):
             raise FormatChanged("videos.list: no 'items' list")
@@ -191,14 +205,19 @@ class YouTubeSource(ConnectorSource):
             labels.append("made-for-kids")
         media: list[MediaFile] = []
         if self.options.download_media and self.settings is not None:
-            path = download_video(url, Path(self.settings.media_dir) / "youtube", self.settings.media.max_bytes)
+            path = download_video(
+                url, Path(self.settings.media_dir) / "youtube", self.settings.media.max_bytes
+            )
             media.append(MediaFile(url=url, path=str(path), modality=Modality.VIDEO))
         if self.options.thumbnail:
             thumbs = snippet.get("thumbnails") or {}
             for size in ("maxres", "standard", "high", "medium", "default"):
                 if isinstance(thumbs.get(size), dict) and thumbs[size].get("url"):
-                    media.append(MediaFile(url=thumbs[size]["url"], modality=Modality.IMAGE,
-                                           meta={"role": "thumbnail"}))
+                    media.append(
+                        MediaFile(
+                            url=thumbs[size]["url"], modality=Modality.IMAGE, meta={"role": "thumbnail"}
+                        )
+                    )
                     break
         handle = state.get("handle") or snippet.get("channelId")
         text = snippet.get("description") or ""
@@ -217,9 +236,12 @@ class YouTubeSource(ConnectorSource):
             labels=labels,
             paid=paid,
             published_at=parse_time(snippet.get("publishedAt")),
-            extra={"channel_id": snippet.get("channelId"), "tags": snippet.get("tags") or [],
-                   "duration": (video.get("contentDetails") or {}).get("duration"),
-                   "privacy": status.get("privacyStatus")},
+            extra={
+                "channel_id": snippet.get("channelId"),
+                "tags": snippet.get("tags") or [],
+                "duration": (video.get("contentDetails") or {}).get("duration"),
+                "privacy": status.get("privacyStatus"),
+            },
         )
 
 

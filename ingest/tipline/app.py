@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest.tipline.intake import TipIntake, TipRejected, TiplineOptions, tipline_options
+from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected, tipline_options
 
 __all__ = ["RateLimiter", "create_app", "serve"]
 
@@ -47,8 +47,13 @@ class RateLimiter:
     (None, None, 60.0)
     """
 
-    def __init__(self, limit: int, window_s: float, clock: Callable[[], float] = time.monotonic,
-                 max_keys: int = 100_000) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
+    ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.clock = clock
@@ -156,9 +161,15 @@ def create_app(
         except TipRejected as exc:
             return refuse(exc.status, str(exc))
         try:
-            ack = intake.submit(text=fields.get("text"), url=fields.get("url"), file=file,
-                                contact=fields.get("contact"), language=fields.get("language"),
-                                channel="api" if partner else "web", partner=partner)
+            ack = intake.submit(
+                text=fields.get("text"),
+                url=fields.get("url"),
+                file=file,
+                contact=fields.get("contact"),
+                language=fields.get("language"),
+                channel="api" if partner else "web",
+                partner=partner,
+            )
         except TipRejected as exc:
             return refuse(exc.status, str(exc))
         return {**ack, "message": "Thank you. Keep this id if you want to follow up on your tip."}
@@ -175,7 +186,10 @@ async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], byte
             raise TipRejected("body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise TipRejected("JSON body must be an object")
-        fields = {k: data.get(k) if isinstance(data.get(k), str) else None for k in ("text", "url", "contact", "language")}
+        fields = {
+            k: data.get(k) if isinstance(data.get(k), str) else None
+            for k in ("text", "url", "contact", "language")
+        }
         return fields, None
     if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise TipRejected("send multipart/form-data, a form or JSON", status=415)
@@ -216,8 +230,14 @@ def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
         bot_thread = threading.Thread(target=bot.run_forever, args=(stop,), name="tipline-bot", daemon=True)
         bot_thread.start()
     try:
-        uvicorn.run(create_app(settings, options), host=host, port=port, log_level="info",
-                    server_header=False, proxy_headers=options.trust_forwarded_for)
+        uvicorn.run(
+            create_app(settings, options),
+            host=host,
+            port=port,
+            log_level="info",
+            server_header=False,
+            proxy_headers=options.trust_forwarded_for,
+        )
     finally:
         stop.set()
         if bot_thread is not None:

@@ -21,14 +21,16 @@ from typing import Any
 from ingest.connectors.base import Checkpoint, ConnectorError, ConnectorOptions
 from ingest.connectors.telegram import BotApi, bot_media
 from ingest.tipline.app import RateLimiter
-from ingest.tipline.intake import TipIntake, TipRejected, TiplineOptions
+from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected
 
 __all__ = ["TiplineBot"]
 
 log = logging.getLogger(__name__)
 
-WELCOME = ("Send me a link, a message, a photo, a video or a voice note you saw about the election, "
-           "and the election commission will review it. Your chat is kept private.")
+WELCOME = (
+    "Send me a link, a message, a photo, a video or a voice note you saw about the election, "
+    "and the election commission will review it. Your chat is kept private."
+)
 
 
 class TiplineBot:
@@ -53,8 +55,9 @@ class TiplineBot:
     ) -> None:
         self.options = options
         self.intake = intake or TipIntake(Path(settings.data_dir), options, settings.media.max_bytes)
-        client_options = ConnectorOptions(api_base=options.bot_api_base,
-                                          timeout_s=options.bot_poll_timeout_s + 10.0, max_retries=3)
+        client_options = ConnectorOptions(
+            api_base=options.bot_api_base, timeout_s=options.bot_poll_timeout_s + 10.0, max_retries=3
+        )
         self.api = BotApi(BotApi.client_for(client_options, sleep), options.bot_api_base, token)
         self.sleep = sleep
         self.checkpoint = Checkpoint(Path(settings.data_dir) / "tipline" / "bot.json")
@@ -98,13 +101,21 @@ class TiplineBot:
                     file = self.api.download(found[0], self.intake.max_file_bytes)
                 except ConnectorError as exc:
                     raise TipRejected("the file could not be downloaded; send a link instead") from exc
-            links = [e.get("url") or text[e["offset"]: e["offset"] + e["length"]]
-                     for e in (message.get("entities") or message.get("caption_entities") or [])
-                     if e.get("type") in ("url", "text_link")]
+            links = [
+                e.get("url") or text[e["offset"] : e["offset"] + e["length"]]
+                for e in (message.get("entities") or message.get("caption_entities") or [])
+                if e.get("type") in ("url", "text_link")
+            ]
             user = message.get("from") or {}
             contact = f"telegram:{chat_id}" + (f" (@{user['username']})" if user.get("username") else "")
-            ack = self.intake.submit(text=text, url=links[0] if links else None, file=file, contact=contact,
-                                     channel="telegram", language=user.get("language_code"))
+            ack = self.intake.submit(
+                text=text,
+                url=links[0] if links else None,
+                file=file,
+                contact=contact,
+                channel="telegram",
+                language=user.get("language_code"),
+            )
         except TipRejected as exc:
             self._reply(chat_id, f"Sorry, this tip was not accepted: {exc}")
             return 0

@@ -60,9 +60,15 @@ class TiplineOptions(BaseModel):
     window_s: float = Field(3600.0, gt=0, description="Rate-limit window.")
     require_api_key: bool = Field(False, description="Accept tips from partners only.")
     api_keys: dict[str, str] = Field(
-        default_factory=dict, description="Partner name -> SHA-256 hex of its key (hash_api_key); never the key.")
-    trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a proxy).")
-    bot_api_base: str = Field("https://api.telegram.org", description="Telegram Bot API root (tests: a local fake).")
+        default_factory=dict,
+        description="Partner name -> SHA-256 hex of its key (hash_api_key); never the key.",
+    )
+    trust_forwarded_for: bool = Field(
+        False, description="Take the client IP from X-Forwarded-For (behind a proxy)."
+    )
+    bot_api_base: str = Field(
+        "https://api.telegram.org", description="Telegram Bot API root (tests: a local fake)."
+    )
     bot_poll_timeout_s: int = Field(30, ge=0, le=50, description="getUpdates long-poll timeout.")
     chat_limit: int = Field(10, ge=1, description="Tips per Telegram chat per window.")
     spool: str | None = Field(None, description="Spool file; default <data_dir>/tipline/spool.jsonl.")
@@ -156,8 +162,9 @@ class TipIntake:
             raise TipRejected("a tip needs a link, a text or a file")
         if len(text) > self.options.max_text_chars:
             raise TipRejected(f"text over {self.options.max_text_chars} characters", status=413)
-        if url is not None and (len(url) > 2048 or urlsplit(url).scheme not in ("http", "https")
-                                or not urlsplit(url).hostname):
+        if url is not None and (
+            len(url) > 2048 or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname
+        ):
             raise TipRejected("the link must be an http(s) URL")
         media: list[dict[str, Any]] = []
         if file:
@@ -167,8 +174,15 @@ class TipIntake:
         ack_id = _new_ack_id()
         received = utcnow().isoformat()
         record = {
-            "id": ack_id, "platform": "tip", "is_tip": True, "text": text, "url": url, "media": media,
-            "published_at": received, "channel": channel, "partner": partner,
+            "id": ack_id,
+            "platform": "tip",
+            "is_tip": True,
+            "text": text,
+            "url": url,
+            "media": media,
+            "published_at": received,
+            "channel": channel,
+            "partner": partner,
         }
         if language:
             record["language"] = language[:8]
@@ -183,8 +197,9 @@ class TipIntake:
             raise TipRejected(f"file over {self.max_file_bytes} bytes", status=413)
         mime = _sniff(data)
         if mime is None or not mime.startswith(_ALLOWED_MIME_PREFIXES):
-            raise TipRejected(f"unsupported file type ({mime or 'unknown'}); send an image, video or audio",
-                              status=415)
+            raise TipRejected(
+                f"unsupported file type ({mime or 'unknown'}); send an image, video or audio", status=415
+            )
         sha = hashlib.sha256(data).hexdigest()
         self.files.mkdir(parents=True, exist_ok=True)
         path = self.files / sha
@@ -212,15 +227,20 @@ class TipIntake:
         conn = sqlite3.connect(self.contacts_path)
         if new:
             os.chmod(self.contacts_path, 0o600)
-        conn.execute("CREATE TABLE IF NOT EXISTS contacts (ack_id TEXT PRIMARY KEY, contact TEXT NOT NULL, "
-                     "channel TEXT, received_at TEXT)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS contacts (ack_id TEXT PRIMARY KEY, contact TEXT NOT NULL, "
+            "channel TEXT, received_at TEXT)"
+        )
         return conn
 
     def _save_contact(self, ack_id: str, contact: str, channel: str, received: str) -> None:
         conn = self._connect()
         try:
             with conn:
-                conn.execute("INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?)", (ack_id, contact, channel, received))
+                conn.execute(
+                    "INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?)",
+                    (ack_id, contact, channel, received),
+                )
         finally:
             conn.close()
 

@@ -31,8 +31,15 @@ class TiplineSource(Source):
         super().__init__(name, **defaults)
         self.spool = Path(spool)
         self.checkpoint = Checkpoint.for_source(Path(data_dir), f"tipline:{name}")
-        self.status.update({"source": f"tipline:{name}", "platform": "tip", "last_error": None,
-                            "last_success_at": None, "counts": {"items": 0, "dead_letters": 0}})
+        self.status.update(
+            {
+                "source": f"tipline:{name}",
+                "platform": "tip",
+                "last_error": None,
+                "last_success_at": None,
+                "counts": {"items": 0, "dead_letters": 0},
+            }
+        )
 
     @classmethod
     def from_config(cls, config: Any, settings: Any, registry: Any = None) -> TiplineSource:
@@ -66,8 +73,9 @@ class TiplineSource(Source):
                     break
                 if not line.endswith(b"\n"):
                     if len(line) > MAX_RECORD_BYTES:
-                        yield dead_letter(BadFeed("tip record over the size limit"), "ingest", line[:1000],
-                                          source=source)
+                        yield dead_letter(
+                            BadFeed("tip record over the size limit"), "ingest", line[:1000], source=source
+                        )
                         fh.readline()  # skip the rest of it
                         offset = fh.tell()
                         continue

@@ -36,11 +36,13 @@ def sleeps() -> SleepRecorder:
 @pytest.fixture
 def registry() -> Registry:
     """Two parties' accounts on several platforms."""
-    return Registry(accounts=[
-        Account(platform="youtube", handle="@pbnofficial", party="pbn"),
-        Account(platform="x", handle="@pbn_official", party="pbn"),
-        Account(platform="telegram", handle="gerakanrakyat", party="grk"),
-        Account(platform="facebook", handle="123456", party="grk"),
-        Account(platform="tiktok", handle="pbn.tiktok", party="pbn"),
-        Account(platform="web", handle="pbn.example", party="pbn"),
-    ])
+    return Registry(
+        accounts=[
+            Account(platform="youtube", handle="@pbnofficial", party="pbn"),
+            Account(platform="x", handle="@pbn_official", party="pbn"),
+            Account(platform="telegram", handle="gerakanrakyat", party="grk"),
+            Account(platform="facebook", handle="123456", party="grk"),
+            Account(platform="tiktok", handle="pbn.tiktok", party="pbn"),
+            Account(platform="web", handle="pbn.example", party="pbn"),
+        ]
+    )

@@ -77,7 +77,9 @@ class ReplayServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -92,7 +94,9 @@ class ReplayServer:
         for route in self.routes:
             if route.method != method or route.path != path:
                 continue
-            if all((query.get(k) is None) if v is None else query.get(k) == v for k, v in route.match.items()):
+            if all(
+                (query.get(k) is None) if v is None else query.get(k) == v for k, v in route.match.items()
+            ):
                 return route.replies.pop(0) if len(route.replies) > 1 else route.replies[0]
         return Reply({"error": f"no route for {method} {path} {query}"}, status=404)
 

@@ -23,8 +23,11 @@ class FakeHistory:
         self.asked.append((channel, min_id))
         if channel in self.fail:
             raise self.fail[channel]
-        yield from [m for m in self.by_channel.get(channel, []) if not isinstance(m.get("id"), int)
-                    or m["id"] > min_id][:limit]
+        yield from [
+            m
+            for m in self.by_channel.get(channel, [])
+            if not isinstance(m.get("id"), int) or m["id"] > min_id
+        ][:limit]
 
     def download(self, channel: str, message_id: int, dest: Path, max_bytes: int) -> Path | None:
         if message_id == 13:
@@ -39,21 +42,43 @@ class FakeHistory:
 
 
 def _msg(message_id: int, text: str = "", **extra: object) -> dict:
-    return {"_": "Message", "id": message_id, "date": datetime(2024, 5, 1, tzinfo=UTC), "message": text,
-            "post": True, "views": 10, "entities": [], **extra}
+    return {
+        "_": "Message",
+        "id": message_id,
+        "date": datetime(2024, 5, 1, tzinfo=UTC),
+        "message": text,
+        "post": True,
+        "views": 10,
+        "entities": [],
+        **extra,
+    }
 
 
 def _mtproto(tmp_path, registry, history, channels=("gerakanrakyat",)) -> TelegramSource:
-    return TelegramSource("tg", {"channels": list(channels)}, data_dir=tmp_path, registry=registry,
-                          credentials={"api_id": "1", "api_hash": "h", "session": "s"}, history=history)
+    return TelegramSource(
+        "tg",
+        {"channels": list(channels)},
+        data_dir=tmp_path,
+        registry=registry,
+        credentials={"api_id": "1", "api_hash": "h", "session": "s"},
+        history=history,
+    )
 
 
 def test_mtproto_reads_new_posts_and_resumes_from_last_id(tmp_path, registry):
-    history = FakeHistory({"gerakanrakyat": [
-        _msg(11, "Rapat umum @aminahyusof", entities=[{"_": "MessageEntityMention", "offset": 11, "length": 12}]),
-        _msg(12, "", media={"_": "MessageMediaPhoto"}, fwd_from={"_": "MessageFwdHeader"}),
-        {"_": "MessageService", "id": 14, "action": {"_": "MessageActionPinMessage"}},
-    ]})
+    history = FakeHistory(
+        {
+            "gerakanrakyat": [
+                _msg(
+                    11,
+                    "Rapat umum @aminahyusof",
+                    entities=[{"_": "MessageEntityMention", "offset": 11, "length": 12}],
+                ),
+                _msg(12, "", media={"_": "MessageMediaPhoto"}, fwd_from={"_": "MessageFwdHeader"}),
+                {"_": "MessageService", "id": 14, "action": {"_": "MessageActionPinMessage"}},
+            ]
+        }
+    )
     source = _mtproto(tmp_path, registry, history)
 
     out = list(source.read())
@@ -69,8 +94,10 @@ def test_mtproto_reads_new_posts_and_resumes_from_last_id(tmp_path, registry):
 
 
 def test_mtproto_unknown_channel_degrades_and_other_channels_are_read(tmp_path, registry):
-    history = FakeHistory({"ok": [_msg(1, "hi"), _msg(13, "", media={"_": "MessageMediaDocument"}), {"bad": 1}]},
-                          fail={"gone": ValueError('No user has "gone" as username')})
+    history = FakeHistory(
+        {"ok": [_msg(1, "hi"), _msg(13, "", media={"_": "MessageMediaDocument"}), {"bad": 1}]},
+        fail={"gone": ValueError('No user has "gone" as username')},
+    )
     source = _mtproto(tmp_path, registry, history, channels=["gone", "ok"])
     out = list(source.read())
     assert [type(r).__name__ for r in out] == ["DeadLetter", "MediaItem", "MediaItem", "DeadLetter"]
@@ -80,27 +107,63 @@ def test_mtproto_unknown_channel_degrades_and_other_channels_are_read(tmp_path, 
 
 
 def _bot(server, tmp_path, registry, **options) -> TelegramSource:
-    return TelegramSource("tgbot", {"mode": "bot", "api_base": server.url, **options}, data_dir=tmp_path,
-                          credentials={"bot_token": "123:SECRET"}, registry=registry, sleep=lambda _s: None)
+    return TelegramSource(
+        "tgbot",
+        {"mode": "bot", "api_base": server.url, **options},
+        data_dir=tmp_path,
+        credentials={"bot_token": "123:SECRET"},
+        registry=registry,
+        sleep=lambda _s: None,
+    )
 
 
 def _post(update_id: int, message_id: int, **fields: object) -> dict:
     chat = {"id": -1001, "title": "Gerakan Rakyat", "username": "gerakanrakyat", "type": "channel"}
-    return {"update_id": update_id, "channel_post": {"message_id": message_id, "chat": chat, "sender_chat": chat,
-                                                     "date": 1714557600, **fields}}
+    return {
+        "update_id": update_id,
+        "channel_post": {
+            "message_id": message_id,
+            "chat": chat,
+            "sender_chat": chat,
+            "date": 1714557600,
+            **fields,
+        },
+    }
 
 
 def test_bot_channel_posts_with_photo_and_offset_checkpoint(server, tmp_path, registry):
     updates = "/bot123:SECRET/getUpdates"
-    server.add("POST", updates, Reply({"ok": True, "result": [
-        _post(7, 50, text="Undi kami", entities=[]),
-        _post(8, 51, caption="Poster", photo=[{"file_id": "small", "file_size": 10, "width": 90, "height": 90},
-                                             {"file_id": "big", "file_size": 300, "width": 800, "height": 800}]),
-        {"update_id": 9, "message": {"message_id": 1, "chat": {"id": 5, "type": "private"}, "text": "hi"}},
-    ]}), Reply({"ok": True, "result": []}))
-    server.add("POST", "/bot123:SECRET/getFile", Reply({"ok": True, "result": {"file_id": "big",
-                                                                               "file_path": "photos/f1.jpg",
-                                                                               "file_size": 3}}))
+    server.add(
+        "POST",
+        updates,
+        Reply(
+            {
+                "ok": True,
+                "result": [
+                    _post(7, 50, text="Undi kami", entities=[]),
+                    _post(
+                        8,
+                        51,
+                        caption="Poster",
+                        photo=[
+                            {"file_id": "small", "file_size": 10, "width": 90, "height": 90},
+                            {"file_id": "big", "file_size": 300, "width": 800, "height": 800},
+                        ],
+                    ),
+                    {
+                        "update_id": 9,
+                        "message": {"message_id": 1, "chat": {"id": 5, "type": "private"}, "text": "hi"},
+                    },
+                ],
+            }
+        ),
+        Reply({"ok": True, "result": []}),
+    )
+    server.add(
+        "POST",
+        "/bot123:SECRET/getFile",
+        Reply({"ok": True, "result": {"file_id": "big", "file_path": "photos/f1.jpg", "file_size": 3}}),
+    )
     server.add("GET", "/file/bot123:SECRET/photos/f1.jpg", Reply(body=b"\xff\xd8\xff"))
     source = _bot(server, tmp_path, registry)
 
@@ -110,15 +173,28 @@ def test_bot_channel_posts_with_photo_and_offset_checkpoint(server, tmp_path, re
     assert out[0].party == "grk" and out[0].text == "Undi kami"
     assert out[1].text == "Poster" and Path(out[1].media[0].path).read_bytes() == b"\xff\xd8\xff"
     assert source.checkpoint.stream("updates")["offset"] == 10
-    assert b'"offset": 10' in server.calls(updates)[-1].body or b'"offset":10' in server.calls(updates)[-1].body
+    assert (
+        b'"offset": 10' in server.calls(updates)[-1].body or b'"offset":10' in server.calls(updates)[-1].body
+    )
 
 
 def test_bot_429_waits_for_retry_after_in_the_body(server, tmp_path, registry):
     waits: list[float] = []
-    server.add("POST", "/bot123:SECRET/getUpdates",
-               Reply({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 9",
-                      "parameters": {"retry_after": 9}}, status=429),
-               Reply({"ok": True, "result": [_post(1, 1, text="x")]}), Reply({"ok": True, "result": []}))
+    server.add(
+        "POST",
+        "/bot123:SECRET/getUpdates",
+        Reply(
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 9",
+                "parameters": {"retry_after": 9},
+            },
+            status=429,
+        ),
+        Reply({"ok": True, "result": [_post(1, 1, text="x")]}),
+        Reply({"ok": True, "result": []}),
+    )
     source = _bot(server, tmp_path, registry)
     source.sleep = waits.append
     assert len(list(source.read())) == 1
@@ -126,8 +202,11 @@ def test_bot_429_waits_for_retry_after_in_the_body(server, tmp_path, registry):
 
 
 def test_bot_revoked_token_is_auth_failed_and_never_shown(server, tmp_path, registry):
-    server.add("POST", "/bot123:SECRET/getUpdates",
-               Reply({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401))
+    server.add(
+        "POST",
+        "/bot123:SECRET/getUpdates",
+        Reply({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401),
+    )
     source = _bot(server, tmp_path, registry)
     out = list(source.read())
     assert isinstance(out[0], DeadLetter) and source.status["state"] == "auth-failed"
@@ -135,11 +214,29 @@ def test_bot_revoked_token_is_auth_failed_and_never_shown(server, tmp_path, regi
 
 
 def test_bot_private_file_is_counted_and_the_post_kept(server, tmp_path, registry):
-    server.add("POST", "/bot123:SECRET/getUpdates", Reply({"ok": True, "result": [
-        _post(1, 60, caption="video", video={"file_id": "v", "mime_type": "video/mp4", "file_size": 5})]}),
-        Reply({"ok": True, "result": []}))
-    server.add("POST", "/bot123:SECRET/getFile",
-               Reply({"ok": False, "error_code": 400, "description": "Bad Request: file is too big"}, status=400))
+    server.add(
+        "POST",
+        "/bot123:SECRET/getUpdates",
+        Reply(
+            {
+                "ok": True,
+                "result": [
+                    _post(
+                        1,
+                        60,
+                        caption="video",
+                        video={"file_id": "v", "mime_type": "video/mp4", "file_size": 5},
+                    )
+                ],
+            }
+        ),
+        Reply({"ok": True, "result": []}),
+    )
+    server.add(
+        "POST",
+        "/bot123:SECRET/getFile",
+        Reply({"ok": False, "error_code": 400, "description": "Bad Request: file is too big"}, status=400),
+    )
     source = _bot(server, tmp_path, registry)
     out = list(source.read())
     assert isinstance(out[0], MediaItem) and out[0].media == []
@@ -149,10 +246,15 @@ def test_bot_private_file_is_counted_and_the_post_kept(server, tmp_path, registr
 def test_real_telethon_message_shape_maps(tmp_path, registry):
     types = __import__("pytest").importorskip("telethon.tl.types")
     message = types.Message(
-        id=5, peer_id=types.PeerChannel(1), date=datetime(2024, 5, 1, tzinfo=UTC), message="hi @aminah",
-        entities=[types.MessageEntityMention(offset=3, length=7)], views=10,
-        factcheck=types.FactCheck(hash=1, need_check=False,
-                                  text=types.TextWithEntities(text="Edited video", entities=[])),
+        id=5,
+        peer_id=types.PeerChannel(1),
+        date=datetime(2024, 5, 1, tzinfo=UTC),
+        message="hi @aminah",
+        entities=[types.MessageEntityMention(offset=3, length=7)],
+        views=10,
+        factcheck=types.FactCheck(
+            hash=1, need_check=False, text=types.TextWithEntities(text="Edited video", entities=[])
+        ),
     ).to_dict()
     source = _mtproto(tmp_path, registry, FakeHistory({"gerakanrakyat": [message]}))
     [item] = list(source.read())

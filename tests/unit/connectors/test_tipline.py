@@ -16,8 +16,10 @@ from pantau.schemas import DeadLetter, MediaItem
 from pantau.settings import Settings, SourceConfig
 from tests.unit.connectors.replay import Reply
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 PARTNER_KEY = "ptk_partner-secret"
 
 
@@ -70,26 +72,32 @@ def test_json_tip_from_partner_with_key(settings):
     assert _spool(settings)[0]["partner"] == "factcheck-org" and _spool(settings)[0]["channel"] == "api"
 
 
-@pytest.mark.parametrize(("headers", "require", "status"), [
-    ({"X-API-Key": "wrong"}, False, 401),
-    ({"Authorization": "Bearer wrong"}, False, 401),
-    ({}, True, 401),
-    ({"Authorization": f"Bearer {PARTNER_KEY}"}, True, 202),
-])
+@pytest.mark.parametrize(
+    ("headers", "require", "status"),
+    [
+        ({"X-API-Key": "wrong"}, False, 401),
+        ({"Authorization": "Bearer wrong"}, False, 401),
+        ({}, True, 401),
+        ({"Authorization": f"Bearer {PARTNER_KEY}"}, True, 202),
+    ],
+)
 def test_api_keys(settings, headers, require, status):
     client = _client(settings, require_api_key=require)
     assert client.post("/tips", json={"text": "x"}, headers=headers).status_code == status
 
 
-@pytest.mark.parametrize(("kwargs", "status"), [
-    ({"data": {"text": ""}}, 400),
-    ({"data": {"url": "javascript:alert(1)"}}, 400),
-    ({"data": {"text": "x" * 101}}, 413),
-    ({"files": {"file": ("a.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/octet-stream")}}, 415),
-    ({"files": {"file": ("big.png", PNG + b"\x00" * 5000, "image/png")}}, 413),
-    ({"content": b"plain", "headers": {"Content-Type": "text/plain"}}, 415),
-    ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"data": {"text": ""}}, 400),
+        ({"data": {"url": "javascript:alert(1)"}}, 400),
+        ({"data": {"text": "x" * 101}}, 413),
+        ({"files": {"file": ("a.exe", b"MZ\x90\x00" + b"\x00" * 200, "application/octet-stream")}}, 415),
+        ({"files": {"file": ("big.png", PNG + b"\x00" * 5000, "image/png")}}, 413),
+        ({"content": b"plain", "headers": {"Content-Type": "text/plain"}}, 415),
+        ({"content": b"{not json", "headers": {"Content-Type": "application/json"}}, 400),
+    ],
+)
 def test_bad_or_oversized_tips_are_refused(settings, kwargs, status):
     client = _client(settings, max_text_chars=100, max_file_bytes=2000)
     assert client.post("/tips", **kwargs).status_code == status
@@ -98,8 +106,9 @@ def test_bad_or_oversized_tips_are_refused(settings, kwargs, status):
 
 def test_declared_length_over_the_limit_is_refused_before_reading(settings):
     client = _client(settings, max_text_chars=100, max_file_bytes=1000)
-    answer = client.post("/tips", content=b"x" * 10, headers={"Content-Type": "application/json",
-                                                                "Content-Length": "999999"})
+    answer = client.post(
+        "/tips", content=b"x" * 10, headers={"Content-Type": "application/json", "Content-Length": "999999"}
+    )
     assert answer.status_code == 413
 
 
@@ -118,20 +127,31 @@ def test_rate_limit_per_ip_then_window_reopens(settings):
 def test_rate_limit_per_api_key(settings):
     client = _client(settings, key_limit=1)
     headers = {"X-API-Key": PARTNER_KEY}
-    assert [client.post("/tips", json={"text": "t"}, headers=headers).status_code for _ in range(2)] == [202, 429]
+    assert [client.post("/tips", json={"text": "t"}, headers=headers).status_code for _ in range(2)] == [
+        202,
+        429,
+    ]
 
 
 def test_contact_is_kept_apart_from_the_tip_and_the_item(settings):
     client = _client(settings)
-    ack = client.post("/tips", data={"text": "seen on WhatsApp", "contact": "+60 12-345 6789"}).json()["ack_id"]
+    ack = client.post("/tips", data={"text": "seen on WhatsApp", "contact": "+60 12-345 6789"}).json()[
+        "ack_id"
+    ]
     spool_text = (settings.data_dir / "tipline" / "spool.jsonl").read_text()
     assert "345 6789" not in spool_text
     intake = TipIntake(settings.data_dir, TiplineOptions())
     assert intake.contact(ack) == "+60 12-345 6789"
     assert oct((settings.data_dir / "tipline" / "contacts.sqlite").stat().st_mode & 0o777) == "0o600"
-    [item] = list(TiplineSource("tips", settings.data_dir / "tipline" / "spool.jsonl", settings.data_dir).read())
+    [item] = list(
+        TiplineSource("tips", settings.data_dir / "tipline" / "spool.jsonl", settings.data_dir).read()
+    )
     assert "345 6789" not in item.model_dump_json()
-    rows = sqlite3.connect(settings.data_dir / "tipline" / "contacts.sqlite").execute("SELECT * FROM contacts").fetchall()
+    rows = (
+        sqlite3.connect(settings.data_dir / "tipline" / "contacts.sqlite")
+        .execute("SELECT * FROM contacts")
+        .fetchall()
+    )
     assert rows[0][0] == ack
 
 
@@ -162,16 +182,50 @@ def test_build_source_makes_a_tipline_source(settings):
 def test_telegram_bot_files_tips_and_answers(server, settings):
     token = "999:BOT"
     private = {"id": 42, "type": "private"}
-    server.add("POST", f"/bot{token}/getUpdates", Reply({"ok": True, "result": [
-        {"update_id": 5, "message": {"message_id": 1, "chat": private, "text": "/start"}},
-        {"update_id": 6, "message": {"message_id": 2, "chat": private, "from": {"id": 42, "username": "warga"},
-                                     "text": "see https://t.me/c/1 fake video",
-                                     "entities": [{"type": "url", "offset": 4, "length": 16}]}},
-        {"update_id": 7, "message": {"message_id": 3, "chat": private, "caption": "poster",
-                                     "photo": [{"file_id": "p1", "file_size": len(PNG), "width": 1, "height": 1}]}},
-        {"update_id": 8, "message": {"message_id": 4, "chat": {"id": -5, "type": "group"}, "text": "group chat"}},
-    ]}))
-    server.add("POST", f"/bot{token}/getFile", Reply({"ok": True, "result": {"file_id": "p1", "file_path": "photos/p.png"}}))
+    server.add(
+        "POST",
+        f"/bot{token}/getUpdates",
+        Reply(
+            {
+                "ok": True,
+                "result": [
+                    {"update_id": 5, "message": {"message_id": 1, "chat": private, "text": "/start"}},
+                    {
+                        "update_id": 6,
+                        "message": {
+                            "message_id": 2,
+                            "chat": private,
+                            "from": {"id": 42, "username": "warga"},
+                            "text": "see https://t.me/c/1 fake video",
+                            "entities": [{"type": "url", "offset": 4, "length": 16}],
+                        },
+                    },
+                    {
+                        "update_id": 7,
+                        "message": {
+                            "message_id": 3,
+                            "chat": private,
+                            "caption": "poster",
+                            "photo": [{"file_id": "p1", "file_size": len(PNG), "width": 1, "height": 1}],
+                        },
+                    },
+                    {
+                        "update_id": 8,
+                        "message": {
+                            "message_id": 4,
+                            "chat": {"id": -5, "type": "group"},
+                            "text": "group chat",
+                        },
+                    },
+                ],
+            }
+        ),
+    )
+    server.add(
+        "POST",
+        f"/bot{token}/getFile",
+        Reply({"ok": True, "result": {"file_id": "p1", "file_path": "photos/p.png"}}),
+    )
     server.add("GET", f"/file/bot{token}/photos/p.png", Reply(body=PNG))
     server.add("POST", f"/bot{token}/sendMessage", Reply({"ok": True, "result": {}}))
     bot = TiplineBot(settings, TiplineOptions(bot_api_base=server.url), token, sleep=lambda _s: None)

@@ -18,25 +18,50 @@ def _page(ids: list[str], next_token: str | None = None, **extra: object) -> dic
     if next_token:
         meta["next_token"] = next_token
     return {
-        "data": [{"id": i, "text": f"post {i} @aminahyusof", "created_at": "2024-05-01T10:00:00.000Z",
-                  "author_id": "111", "lang": "en", "in_reply_to_user_id": "222",
-                  "attachments": {"media_keys": ["3_1", "7_1"]},
-                  "entities": {"mentions": [{"start": 8, "end": 20, "username": "aminahyusof", "id": "222"}]}}
-                 for i in ids],
-        "includes": {"users": [USER["data"], {"id": "222", "name": "Aminah", "username": "aminahyusof"}],
-                     "media": [{"media_key": "3_1", "type": "photo", "url": "https://pbs.twimg.com/media/a.jpg"},
-                               {"media_key": "7_1", "type": "video", "preview_image_url": "https://p/v.jpg",
-                                "variants": [{"content_type": "application/x-mpegURL", "url": "https://v/m.m3u8"},
-                                             {"content_type": "video/mp4", "bit_rate": 256000, "url": "https://v/lo.mp4"},
-                                             {"content_type": "video/mp4", "bit_rate": 2176000, "url": "https://v/hi.mp4"}]}]},
-        "meta": meta, **extra,
+        "data": [
+            {
+                "id": i,
+                "text": f"post {i} @aminahyusof",
+                "created_at": "2024-05-01T10:00:00.000Z",
+                "author_id": "111",
+                "lang": "en",
+                "in_reply_to_user_id": "222",
+                "attachments": {"media_keys": ["3_1", "7_1"]},
+                "entities": {"mentions": [{"start": 8, "end": 20, "username": "aminahyusof", "id": "222"}]},
+            }
+            for i in ids
+        ],
+        "includes": {
+            "users": [USER["data"], {"id": "222", "name": "Aminah", "username": "aminahyusof"}],
+            "media": [
+                {"media_key": "3_1", "type": "photo", "url": "https://pbs.twimg.com/media/a.jpg"},
+                {
+                    "media_key": "7_1",
+                    "type": "video",
+                    "preview_image_url": "https://p/v.jpg",
+                    "variants": [
+                        {"content_type": "application/x-mpegURL", "url": "https://v/m.m3u8"},
+                        {"content_type": "video/mp4", "bit_rate": 256000, "url": "https://v/lo.mp4"},
+                        {"content_type": "video/mp4", "bit_rate": 2176000, "url": "https://v/hi.mp4"},
+                    ],
+                },
+            ],
+        },
+        "meta": meta,
+        **extra,
     }
 
 
 def _source(server, tmp_path, sleeps, registry, credentials=None, **options) -> XSource:
     opts = {"accounts": ["@pbn_official"], "api_base": server.url, **options}
-    return XSource("x", opts, data_dir=tmp_path, credentials=credentials or {"bearer_token": "b-secret"},
-                   registry=registry, sleep=sleeps)
+    return XSource(
+        "x",
+        opts,
+        data_dir=tmp_path,
+        credentials=credentials or {"bearer_token": "b-secret"},
+        registry=registry,
+        sleep=sleeps,
+    )
 
 
 def test_timeline_is_paged_with_pagination_token_and_expanded(server, tmp_path, sleeps, registry):
@@ -79,9 +104,12 @@ def test_search_pages_with_next_token(server, tmp_path, sleeps, registry):
 def test_429_waits_until_rate_limit_reset_then_continues(server, tmp_path, sleeps, registry):
     reset = str(int(time.time()) + 30)
     server.add("GET", "/2/users/by/username/pbn_official", Reply(USER))
-    server.add("GET", "/2/users/111/tweets",
-               Reply({"title": "Too Many Requests"}, status=429, headers={"x-rate-limit-reset": reset}),
-               Reply(_page(["1"])))
+    server.add(
+        "GET",
+        "/2/users/111/tweets",
+        Reply({"title": "Too Many Requests"}, status=429, headers={"x-rate-limit-reset": reset}),
+        Reply(_page(["1"])),
+    )
     source = _source(server, tmp_path, sleeps, registry)
     assert [r.native_id for r in source.read()] == ["1"]
     assert len(sleeps.waits) == 1 and 25 <= sleeps.waits[0] <= 31
@@ -91,8 +119,12 @@ def test_429_waits_until_rate_limit_reset_then_continues(server, tmp_path, sleep
 def test_429_storm_gives_up_with_clear_status_and_keeps_the_cursor(server, tmp_path, sleeps, registry):
     server.add("GET", "/2/users/by/username/pbn_official", Reply(USER))
     server.add("GET", "/2/users/111/tweets", Reply(_page(["9"], "T2")), pagination_token=None)
-    server.add("GET", "/2/users/111/tweets", Reply({}, status=429, headers={"Retry-After": "2"}),
-               pagination_token="T2")
+    server.add(
+        "GET",
+        "/2/users/111/tweets",
+        Reply({}, status=429, headers={"Retry-After": "2"}),
+        pagination_token="T2",
+    )
     source = _source(server, tmp_path, sleeps, registry, max_retries=3)
     out = list(source.read())
     assert [type(r).__name__ for r in out] == ["MediaItem", "DeadLetter"]
@@ -102,11 +134,19 @@ def test_429_storm_gives_up_with_clear_status_and_keeps_the_cursor(server, tmp_p
 
 
 def test_expired_user_token_is_refreshed_once(server, tmp_path, sleeps, registry):
-    server.add("GET", "/2/users/by/username/pbn_official", Reply({"title": "Unauthorized"}, status=401), Reply(USER))
+    server.add(
+        "GET", "/2/users/by/username/pbn_official", Reply({"title": "Unauthorized"}, status=401), Reply(USER)
+    )
     server.add("POST", "/2/oauth2/token", Reply({"access_token": "fresh", "refresh_token": "r2"}))
     server.add("GET", "/2/users/111/tweets", Reply(_page(["1"])))
-    source = _source(server, tmp_path, sleeps, registry, credentials={"bearer_token": "old", "refresh_token": "r1"},
-                     client_id="cid")
+    source = _source(
+        server,
+        tmp_path,
+        sleeps,
+        registry,
+        credentials={"bearer_token": "old", "refresh_token": "r1"},
+        client_id="cid",
+    )
     assert [r.native_id for r in source.read()] == ["1"]
     assert b"refresh_token=r1" in server.calls("/2/oauth2/token")[0].body
     assert server.requests[-1].headers["Authorization"] == "Bearer fresh"
@@ -127,8 +167,11 @@ def test_malformed_page_and_deleted_references(server, tmp_path, sleeps, registr
     page["data"].append({"id": "3"})  # no text: the format changed
     server.add("GET", "/2/users/111/tweets", Reply(page))
     source = _source(server, tmp_path, sleeps, registry, accounts=["@pbn_official", "@ghost"])
-    server.add("GET", "/2/users/by/username/ghost",
-               Reply({"errors": [{"detail": "Could not find user with username: [ghost]."}]}))
+    server.add(
+        "GET",
+        "/2/users/by/username/ghost",
+        Reply({"errors": [{"detail": "Could not find user with username: [ghost]."}]}),
+    )
     out = list(source.read())
     assert [type(r).__name__ for r in out] == ["MediaItem", "DeadLetter", "DeadLetter"]
     assert "text" in out[1].reason and "ghost" in out[2].reason

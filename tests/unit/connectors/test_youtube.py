@@ -11,43 +11,91 @@ from pantau.errors import ConfigError
 from pantau.schemas import DeadLetter, MediaItem
 from tests.unit.connectors.replay import ReplayServer, Reply
 
-CHANNEL = {"kind": "youtube#channelListResponse", "items": [{
-    "id": "UCpbn", "snippet": {"title": "PBN Official", "customUrl": "@pbnofficial"},
-    "contentDetails": {"relatedPlaylists": {"uploads": "UUpbn"}}}]}
+CHANNEL = {
+    "kind": "youtube#channelListResponse",
+    "items": [
+        {
+            "id": "UCpbn",
+            "snippet": {"title": "PBN Official", "customUrl": "@pbnofficial"},
+            "contentDetails": {"relatedPlaylists": {"uploads": "UUpbn"}},
+        }
+    ],
+}
 
 
 def _entry(video_id: str, published: str | None, title: str = "t") -> dict:
     details = {"videoId": video_id}
     if published:
         details["videoPublishedAt"] = published
-    return {"kind": "youtube#playlistItem", "snippet": {"title": title, "resourceId": {"videoId": video_id}},
-            "contentDetails": details, "status": {"privacyStatus": "public" if published else "private"}}
+    return {
+        "kind": "youtube#playlistItem",
+        "snippet": {"title": title, "resourceId": {"videoId": video_id}},
+        "contentDetails": details,
+        "status": {"privacyStatus": "public" if published else "private"},
+    }
 
 
 def _video(video_id: str, published: str, **status: object) -> dict:
-    return {"kind": "youtube#video", "id": video_id,
-            "snippet": {"publishedAt": published, "channelId": "UCpbn", "channelTitle": "PBN Official",
-                        "title": f"Video {video_id}", "description": f"Rally with @aminahyusof {video_id}",
-                        "defaultAudioLanguage": "ms-MY",
-                        "thumbnails": {"default": {"url": f"https://i.ytimg.com/vi/{video_id}/default.jpg"},
-                                       "high": {"url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg"}}},
-            "contentDetails": {"duration": "PT1M"}, "status": {"privacyStatus": "public", **status}}
+    return {
+        "kind": "youtube#video",
+        "id": video_id,
+        "snippet": {
+            "publishedAt": published,
+            "channelId": "UCpbn",
+            "channelTitle": "PBN Official",
+            "title": f"Video {video_id}",
+            "description": f"Rally with @aminahyusof {video_id}",
+            "defaultAudioLanguage": "ms-MY",
+            "thumbnails": {
+                "default": {"url": f"https://i.ytimg.com/vi/{video_id}/default.jpg"},
+                "high": {"url": f"https://i.ytimg.com/vi/{video_id}/hqdefault.jpg"},
+            },
+        },
+        "contentDetails": {"duration": "PT1M"},
+        "status": {"privacyStatus": "public", **status},
+    }
 
 
 def _source(server: ReplayServer, tmp_path: Path, sleeps, registry, **options) -> YouTubeSource:
-    return YouTubeSource("parties", {"channels": ["@pbnofficial"], "api_base": server.url, **options},
-                         data_dir=tmp_path, credentials={"api_key": "k-secret"}, registry=registry, sleep=sleeps)
+    return YouTubeSource(
+        "parties",
+        {"channels": ["@pbnofficial"], "api_base": server.url, **options},
+        data_dir=tmp_path,
+        credentials={"api_key": "k-secret"},
+        registry=registry,
+        sleep=sleeps,
+    )
 
 
 def test_uploads_are_paged_and_mapped_with_party_and_labels(server, tmp_path, sleeps, registry):
     server.add("GET", "/channels", Reply(CHANNEL), forHandle="@pbnofficial")
-    server.add("GET", "/playlistItems", Reply({"items": [_entry("v3", "2024-05-03T00:00:00Z"),
-                                                         _entry("gone", None, "Deleted video")],
-                                               "nextPageToken": "P2"}), pageToken=None)
-    server.add("GET", "/playlistItems", Reply({"items": [_entry("v1", "2024-05-01T00:00:00Z")]}), pageToken="P2")
-    server.add("GET", "/videos", Reply({"items": [_video("v3", "2024-05-03T00:00:00Z", containsSyntheticMedia=True)
-                                                  | {"paidProductPlacementDetails": {"hasPaidProductPlacement": True}}]}),
-               id="v3")
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply(
+            {
+                "items": [_entry("v3", "2024-05-03T00:00:00Z"), _entry("gone", None, "Deleted video")],
+                "nextPageToken": "P2",
+            }
+        ),
+        pageToken=None,
+    )
+    server.add(
+        "GET", "/playlistItems", Reply({"items": [_entry("v1", "2024-05-01T00:00:00Z")]}), pageToken="P2"
+    )
+    server.add(
+        "GET",
+        "/videos",
+        Reply(
+            {
+                "items": [
+                    _video("v3", "2024-05-03T00:00:00Z", containsSyntheticMedia=True)
+                    | {"paidProductPlacementDetails": {"hasPaidProductPlacement": True}}
+                ]
+            }
+        ),
+        id="v3",
+    )
     server.add("GET", "/videos", Reply({"items": [_video("v1", "2024-05-01T00:00:00Z")]}), id="v1")
     source = _source(server, tmp_path, sleeps, registry)
 
@@ -67,10 +115,17 @@ def test_uploads_are_paged_and_mapped_with_party_and_labels(server, tmp_path, sl
 
 def test_second_pass_asks_only_for_videos_newer_than_the_last(server, tmp_path, sleeps, registry):
     server.add("GET", "/channels", Reply(CHANNEL))
-    server.add("GET", "/playlistItems",
-               Reply({"items": [_entry("v1", "2024-05-01T00:00:00Z")]}),
-               Reply({"items": [_entry("v2", "2024-05-02T00:00:00Z"), _entry("v1", "2024-05-01T00:00:00Z")],
-                      "nextPageToken": "never-followed"}))
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply({"items": [_entry("v1", "2024-05-01T00:00:00Z")]}),
+        Reply(
+            {
+                "items": [_entry("v2", "2024-05-02T00:00:00Z"), _entry("v1", "2024-05-01T00:00:00Z")],
+                "nextPageToken": "never-followed",
+            }
+        ),
+    )
     server.add("GET", "/videos", Reply({"items": [_video("v1", "2024-05-01T00:00:00Z")]}), id="v1")
     server.add("GET", "/videos", Reply({"items": [_video("v2", "2024-05-02T00:00:00Z")]}), id="v2")
     assert [r.native_id for r in _source(server, tmp_path, sleeps, registry).read()] == ["v1"]
@@ -102,18 +157,22 @@ def test_quota_exceeded_stops_the_pass_with_rate_limited_state(server, tmp_path,
 
 def test_malformed_video_record_is_dead_lettered_and_the_rest_read(server, tmp_path, sleeps, registry):
     server.add("GET", "/channels", Reply(CHANNEL))
-    server.add("GET", "/playlistItems", Reply({"items": [_entry("v2", "2024-05-02T00:00:00Z"),
-                                                         _entry("v1", "2024-05-01T00:00:00Z")]}))
-    server.add("GET", "/videos", Reply({"items": [{"id": "v2", "status": {}},
-                                                  _video("v1", "2024-05-01T00:00:00Z")]}))
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply({"items": [_entry("v2", "2024-05-02T00:00:00Z"), _entry("v1", "2024-05-01T00:00:00Z")]}),
+    )
+    server.add(
+        "GET", "/videos", Reply({"items": [{"id": "v2", "status": {}}, _video("v1", "2024-05-01T00:00:00Z")]})
+    )
     out = list(_source(server, tmp_path, sleeps, registry).read())
     assert isinstance(out[0], DeadLetter) and "snippet" in out[0].reason
     assert isinstance(out[1], MediaItem)
 
 
 def test_missing_api_key_fails_at_load(tmp_path):
-    from pantau.settings import Settings, SourceConfig
     from ingest.connectors import build_source
+    from pantau.settings import Settings, SourceConfig
 
     settings = Settings(data_dir=tmp_path, registry_file=None)
     config = SourceConfig(kind="youtube", name="yt", options={"channels": ["UCx"]})
