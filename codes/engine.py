@@ -18,11 +18,21 @@ What a rule can read (the *facts* of one item):
     registry knows is present (score 0, label ``"absent"`` when it did not run or had nothing
     to say), so ``signals["gbv.text"].score >= 0.8`` never fails on a missing key.
 ``calendar``
-    ``phase`` (before, nomination, campaign, silence, polling, after), ``in_campaign``,
-    ``in_silence``, ``polling_day``, ``election``... for the item's publication time.
+    ``phase`` (none, before, nomination, campaign, closed, silence, polling, after),
+    ``in_campaign``, ``in_silence``, ``polling_day``, ``election``... for the item's
+    publication time, in the election of the item's jurisdiction.
 
-Loud at load: YAML errors, schema errors, CEL syntax errors, unknown signal names, type
-errors, and rules that fire on an empty item are all reported with file, line and clause.
+The full list, with meanings, is :mod:`codes.facts`.
+
+Loud at load: YAML errors, schema errors (``codes/schema/code.schema.json``), CEL syntax
+errors, unknown signal names, unknown fields (``item.txet``) and functions, type errors, and
+rules that fire on an empty item are all reported with file, line and clause. Rules that
+fire on no probe item and have no positive example are reported as warnings
+(:attr:`CodeEngine.warnings`).
+
+Versioning: a :class:`~pantau.schemas.Breach` carries the code id, version, clause text and
+rule as they were when it fired, and its incident id includes the version, so a new version
+of a code adds incidents and never rewrites those raised under the old one (docs/codes.md).
 
 Example Snippet::
 
@@ -32,7 +42,6 @@ Example Snippet::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -40,17 +49,16 @@ from typing import Any, Literal
 
 import cel
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from codes.calendar import Calendar
+from codes.facts import empty_calendar, empty_item, empty_person, empty_signal
+from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read
 from codes.registry import Person, Registry
 from pantau.errors import RuleError
 from pantau.schemas import Breach, EnrichedItem, Family, Severity, Signal, utcnow
 
-__all__ = ["Clause", "Code", "CodeEngine", "CompiledClause", "Example", "build_facts"]
-
-_SIGNAL_REF = re.compile(r"""signals\s*\[\s*(?:"([^"]+)"|'([^']+)')\s*\]""")
-_COMPREHENSION_VAR = re.compile(r"\.(?:exists|all|exists_one|map|filter)\(\s*(\w+)\s*,")
+__all__ = ["Clause", "Code", "CodeEngine", "CompiledClause", "Example", "OnBreach", "build_facts"]
 
 
 class Example(BaseModel):
@@ -58,7 +66,7 @@ class Example(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(description="What the example shows, e.g. 'deepfake of a candidate'.")
     breach: bool = Field(description="Whether the clause must fire on this example.")
     item: dict[str, Any] = Field(default_factory=dict, description="Item facts (merged over an empty item).")
     signals: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -70,8 +78,12 @@ class OnBreach(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    notify: list[str] = Field(default_factory=lambda: ["commission"], description="commission, party_officer")
-    deadline_hours: float | None = Field(None, description="Time the party has to answer.")
+    notify: list[Literal["commission", "party_officer"]] = Field(
+        default_factory=lambda: ["commission"],
+        description="Who is alerted: commission, party_officer (the officer of the signatory party that posted "
+        "it; content by others goes to the commission only).",
+    )
+    deadline_hours: float | None = Field(None, description="Hours the party has to answer or take the content down.")
 
 
 class Clause(BaseModel):
@@ -79,19 +91,24 @@ class Clause(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    title: str
+    id: str = Field(description="Clause id cited in breaches, e.g. GBV-1. Never reuse an id for another meaning.")
+    title: str = Field(description="One line saying what the clause forbids.")
     text: str = Field(description="The clause as signed.")
-    family: Family
-    severity: Severity
+    family: Family = Field(description="The harm: synthetic, disinfo, gbv, campaign or meta.")
+    severity: Severity = Field(description="low, medium, high or critical.")
     applies_to: Literal["signatories", "anyone"] = Field(
         "signatories",
         description="signatories: only content from signatory parties' accounts is a breach of the code; "
         "anyone: any content is an incident for the commission (e.g. abuse aimed at a candidate).",
     )
-    rule: str
+    rule: str = Field(
+        description='CEL expression over item, signals and calendar that is true on a breach, e.g. '
+        'signals["gbv.threat"].score >= 0.7. See docs/codes.md for the facts it can read.'
+    )
     on_breach: OnBreach = Field(default_factory=OnBreach)
-    examples: list[Example] = Field(default_factory=list)
+    examples: list[Example] = Field(
+        default_factory=list, description="Positive (breach: true) and negative examples; `pantau codes test` runs them."
+    )
 
 
 class Code(BaseModel):
@@ -99,29 +116,62 @@ class Code(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: str = Field(description="Code id cited in breaches, e.g. pantau-model-code.")
     title: str
-    version: str
-    jurisdiction: str = ""
-    effective_from: date | None = None
-    effective_until: date | None = None
-    signatories: list[str] = Field(default_factory=list, description="Party ids; empty = the registry's.")
-    clauses: list[Clause]
+    version: str = Field(
+        description='Version, quoted ("1.1"). Raise it whenever a clause or rule changes: breaches cite it.'
+    )
+    jurisdiction: str = Field("", description="Jurisdiction whose election calendar applies by default.")
+    effective_from: date | None = Field(None, description="First day the code is in force, YYYY-MM-DD.")
+    effective_until: date | None = Field(None, description="Last day the code is in force, YYYY-MM-DD.")
+    signatories: list[str] = Field(default_factory=list, description="Party ids; empty = the registry's signatories.")
+    clauses: list[Clause] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Code:
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            raise ValueError(f"effective_until ({self.effective_until}) is before effective_from "
+                             f"({self.effective_from})")
+        return self
 
 
 class CompiledClause:
     """A clause with its rule compiled once."""
 
-    def __init__(self, code: Code, clause: Clause, program: Any, signals: list[str], line: int | None) -> None:
+    def __init__(
+        self,
+        code: Code,
+        clause: Clause,
+        program: Any,
+        signals: list[str],
+        line: int | None,
+        rule_line: int | None = None,
+        example_lines: Sequence[int | None] = (),
+    ) -> None:
         self.code = code
         self.clause = clause
         self.program = program
         self.signals = signals
         self.line = line
+        self.rule_line = rule_line or line
+        self.example_lines = list(example_lines)
+        self.functions: set[str] = set(program.functions()) if hasattr(program, "functions") else set()
+        self.fields: list[str] = _fields_read(clause.rule)
 
-    def where(self, path: Path | str) -> str:
-        """``file:line clause id`` for messages."""
-        return f"{path}:{self.line or '?'}: clause {self.clause.id}"
+    def where(self, path: Path | str, line: int | None = None) -> str:
+        """``file:line: clause id`` for messages."""
+        return f"{path}:{line or self.line or '?'}: clause {self.clause.id}"
+
+
+def _fields_read(rule: str) -> list[str]:
+    """``item.x`` and ``calendar.x`` paths the rule reads (shown by ``explain``)."""
+    import re
+
+    from codes.lint import strip_strings
+
+    text = strip_strings(rule)
+    found = re.findall(r"(?<![\w.])((?:item|calendar)\s*\.\s*\w+)", text)
+    return list(dict.fromkeys(f.replace(" ", "") for f in found))
 
 
 def _person_facts(person: Person) -> dict[str, Any]:
@@ -131,12 +181,13 @@ def _person_facts(person: Person) -> dict[str, Any]:
         "role": person.role,
         "gender": person.gender,
         "party": person.party or "",
+        "constituency": person.constituency or "",
         "consented": person.consented_ai_depiction,
     }
 
 
 def _empty_signal() -> dict[str, Any]:
-    return {"score": 0.0, "label": "absent", "evidence": "", "details": {}}
+    return empty_signal()
 
 
 def _plain(value: Any) -> Any:
@@ -154,6 +205,14 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _jurisdiction(registry: Registry, party: str | None, default: str | None) -> str | None:
+    """The jurisdiction whose calendar applies: the posting party's, else the code's."""
+    found = registry.party(party) if party else None
+    if found is not None and found.jurisdiction:
+        return found.jurisdiction
+    return default or None
+
+
 def build_facts(
     enriched: EnrichedItem | None,
     signals: Sequence[Signal],
@@ -161,9 +220,14 @@ def build_facts(
     registry: Registry,
     calendar: Calendar,
     signatories: Sequence[str],
+    jurisdiction: str | None = None,
 ) -> dict[str, Any]:
-    """Return the CEL activation (``item``, ``signals``, ``calendar``) for one item."""
-    sig: dict[str, dict[str, Any]] = {name: _empty_signal() for name in signal_names}
+    """Return the CEL activation (``item``, ``signals``, ``calendar``) for one item.
+
+    :param jurisdiction: the code's jurisdiction, used for the calendar unless the posting party
+        has its own in the registry.
+    """
+    sig: dict[str, dict[str, Any]] = {name: empty_signal() for name in signal_names}
     for s in signals:
         current = sig.get(s.detector)
         if current is None or current["label"] == "absent" or s.score > current["score"]:
@@ -171,8 +235,9 @@ def build_facts(
                 "score": float(s.score), "label": s.label, "evidence": s.evidence, "details": _plain(s.details),
             }
     if enriched is None:
-        item_facts = _empty_item()
-        return {"item": item_facts, "signals": sig, "calendar": calendar.context(utcnow())}
+        item_facts = empty_item()
+        item_facts["jurisdiction"] = jurisdiction or ""
+        return {"item": item_facts, "signals": sig, "calendar": calendar.context(utcnow(), jurisdiction)}
     item = enriched.item
     depicted: dict[str, Person] = {}
     for face in enriched.enrichment.faces:
@@ -181,16 +246,19 @@ def build_facts(
             depicted[person.id] = person
     targets = registry.people_mentioned(enriched.text, [*item.mentions, *([item.reply_to] if item.reply_to else [])])
     party = item.party
-    if party is None and item.account:
-        account = registry.account(item.platform, item.account)
-        party = account.party if account else None
+    account = registry.account(item.platform, item.account) if item.account else None
+    if party is None and account is not None:
+        party = account.party
+    where = _jurisdiction(registry, party, jurisdiction)
     at = item.published_at or item.ingested_at
     item_facts = {
         "id": item.id,
         "platform": item.platform or "",
         "account": item.account or "",
+        "account_kind": account.kind if account else "",
         "party": party or "",
         "by_signatory": bool(party and party in signatories),
+        "jurisdiction": where or "",
         "text": enriched.text,
         "caption": item.text,
         "labels": [label.lower() for label in item.labels],
@@ -205,21 +273,24 @@ def build_facts(
         "targets": [_person_facts(p) for p in targets],
         "published_at": at.isoformat(),
     }
-    return {"item": item_facts, "signals": sig, "calendar": calendar.context(at)}
+    return {"item": item_facts, "signals": sig, "calendar": calendar.context(at, where)}
 
 
 def _empty_item() -> dict[str, Any]:
-    return {
-        "id": "", "platform": "", "account": "", "party": "", "by_signatory": False, "text": "", "caption": "",
-        "labels": [], "paid": False, "sponsor": "", "language": "", "is_tip": False, "has_media": False,
-        "media_kinds": [], "mentions": [], "depicted": [], "targets": [], "published_at": "",
-    }
+    return empty_item()
 
 
-def _context(facts: dict[str, Any]) -> Any:
+def _context(facts: dict[str, Any], functions: Iterable[str] | None = None) -> Any:
+    """Build the CEL context; ``functions`` limits the cel.stdlib extensions added to those rules call."""
     ctx = cel.Context(facts)
     ctx.add_function("contains_any", _contains_any)
     ctx.add_function("lower", lambda s: str(s).lower())
+    wanted = set(functions or ()) - set(CUSTOM_FUNCTIONS)
+    if wanted:
+        from cel.stdlib import STDLIB_FUNCTIONS
+
+        for name in sorted(wanted & set(STDLIB_FUNCTIONS)):
+            ctx.add_function(name, STDLIB_FUNCTIONS[name])
     return ctx
 
 
@@ -228,25 +299,61 @@ def _contains_any(text: Any, words: Any) -> bool:
     return any(str(w).lower() in haystack for w in words)
 
 
+def _people(value: Any) -> Any:
+    """Fill the fields an example leaves out of a person, so rules read every field safely."""
+    if isinstance(value, list):
+        return [{**empty_person(), **p} if isinstance(p, dict) else p for p in value]
+    return value
+
+
 def _example_facts(example: Example, signal_names: Iterable[str]) -> dict[str, Any]:
-    item = _empty_item()
-    item.update(_plain(example.item))
-    sig = {name: _empty_signal() for name in signal_names}
+    item = empty_item()
+    given = _plain(example.item)
+    for key in ("depicted", "targets"):
+        if key in given:
+            given[key] = _people(given[key])
+    item.update(given)
+    sig = {name: empty_signal() for name in signal_names}
     for name, value in example.signals.items():
-        sig[name] = {**_empty_signal(), **_plain(value)}
-    cal = Calendar().context(utcnow())
+        sig[name] = {**empty_signal(), **_plain(value)}
+    cal = empty_calendar()
     cal.update(_plain(example.calendar))
     return {"item": item, "signals": sig, "calendar": cal}
 
 
-def _clause_lines(text: str) -> dict[str, int]:
-    """Map clause ids to the line where they are defined (for messages)."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = re.match(r"\s*-?\s*id:\s*['\"]?([^'\"#\s]+)", line)
-        if m and m.group(1) not in lines:
-            lines[m.group(1)] = number
-    return lines
+def _probe_facts(signal_names: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Items that make most rules fire: every signal at 1.0, flags set, people of every kind present.
+
+    Used at load to find rules that raise on well-typed facts (type errors hidden behind a
+    short-circuit on the empty item) and rules that can never fire.
+    """
+    names = list(signal_names)
+    woman = {**empty_person(), "id": "probe-f", "name": "Probe F", "gender": "female", "role": "candidate",
+             "party": "probe", "constituency": "probe"}
+    man = {**woman, "id": "probe-m", "name": "Probe M", "gender": "male", "consented": True}
+    full_item = {
+        **empty_item(), "id": "probe", "platform": "x", "account": "@probe", "account_kind": "official",
+        "party": "probe", "by_signatory": True, "jurisdiction": "probe", "text": "probe", "caption": "probe",
+        "labels": ["ai-generated"], "paid": True, "language": "en", "is_tip": True, "has_media": True,
+        "media_kinds": ["image", "video", "audio"], "mentions": ["@probe"], "depicted": [woman, man],
+        "targets": [woman, man], "published_at": "2026-01-01T00:00:00+00:00",
+    }
+    sponsored = {**full_item, "sponsor": "probe"}
+    calendars = []
+    for phase in ("campaign", "silence", "polling"):
+        cal = {**empty_calendar(), "election": "probe", "name": "probe", "jurisdiction": "probe", "phase": phase,
+               "in_campaign": phase == "campaign", "in_silence": phase != "campaign", "polling_day": "2026-01-02",
+               "polls_open": "08:00", "polls_close": "17:00", "nomination_day": "2025-12-01",
+               "voting_methods": ["in person"], "local_time": "2026-01-01T08:00:00+08:00"}
+        calendars.append(cal)
+    probes = []
+    for label in ("probe", "absent"):
+        sig = {n: {"score": 1.0, "label": label, "evidence": "probe", "details": {}} for n in names}
+        for item in (full_item, sponsored, empty_item()):
+            for cal in calendars:
+                probes.append((f"signals at 1.0 ({label}), {cal['phase']}", {"item": item, "signals": sig,
+                                                                              "calendar": cal}))
+    return probes
 
 
 class CodeEngine:
@@ -256,6 +363,11 @@ class CodeEngine:
         self.clauses = clauses
         self.paths = paths or {}
         self.signal_names: set[str] = set()
+        self.warnings: list[str] = []
+        """Problems that do not stop loading (a rule that never fires, a clause without examples)."""
+        self._functions_by_code: dict[str, set[str]] = {}
+        for c in clauses:
+            self._functions_by_code.setdefault(c.code.id, set()).update(c.functions)
 
     @property
     def codes(self) -> list[Code]:
@@ -273,118 +385,163 @@ class CodeEngine:
 
         :param signal_names: detector names the pipeline produces; rules naming others are refused.
             ``None`` skips that check (e.g. ``pantau codes check`` without a registry).
-        :param check_examples: also run each clause's examples (``pantau codes test``).
+        :param check_examples: also run each clause's examples and fail on the first that does
+            not give what it expects (``pantau codes test`` reports them all instead).
         """
         compiled: list[CompiledClause] = []
         known = set(signal_names) if signal_names is not None else None
         sources: dict[str, Path] = {}
         for path in paths:
-            code, text = cls._parse(Path(path))
+            code, node = cls._parse(Path(path))
             if code.id in sources:
                 raise RuleError(f"{path}: code id {code.id!r} also defined in {sources[code.id]}")
             sources[code.id] = Path(path)
-            lines = _clause_lines(text)
-            seen: set[str] = set()
-            for clause in code.clauses:
+            seen: dict[str, int] = {}
+            problems: list[str] = []
+            for n, clause in enumerate(code.clauses):
+                from codes.validation import line_of
+
+                line = line_of(node, ["clauses", n])
                 if clause.id in seen:
-                    raise RuleError(f"{path}:{lines.get(clause.id, '?')}: clause id {clause.id!r} is defined twice")
-                seen.add(clause.id)
-                compiled.append(cls._compile(Path(path), code, clause, lines.get(clause.id), known))
+                    problems.append(f"{path}:{line}: clause {clause.id}: clause id {clause.id!r} is defined twice "
+                                    f"(first at line {seen[clause.id]})")
+                    continue
+                seen[clause.id] = line
+                example_lines = [line_of(node, ["clauses", n, "examples", m]) for m in range(len(clause.examples))]
+                try:
+                    compiled.append(cls._compile(Path(path), code, clause, line, known,
+                                                 line_of(node, ["clauses", n, "rule"]), example_lines))
+                except RuleError as exc:
+                    problems.append(str(exc))
+            if problems:
+                raise RuleError("\n".join(problems))
         engine = cls(compiled, sources)
         engine.signal_names = known if known is not None else {s for c in compiled for s in c.signals}
+        problems = []
         for c in compiled:
-            engine._check_clause(c, check_examples=check_examples)
+            try:
+                engine._check_clause(c, check_examples=check_examples)
+            except RuleError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise RuleError("\n".join(problems))
         return engine
 
     @staticmethod
-    def _parse(path: Path) -> tuple[Code, str]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RuleError(f"{path}: cannot read: {exc}") from exc
-        try:
-            raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            raise RuleError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-        if not isinstance(raw, dict):
-            raise RuleError(f"{path}: a code must be a YAML mapping with 'id', 'title', 'version' and 'clauses'")
-        try:
-            return Code.model_validate(raw), text
-        except ValidationError as exc:
-            lines = _clause_lines(text)
-            problems = []
-            for err in exc.errors()[:10]:
-                loc = err["loc"]
-                line = "?"
-                if len(loc) >= 2 and loc[0] == "clauses" and isinstance(loc[1], int):
-                    clauses = raw.get("clauses") or []
-                    if loc[1] < len(clauses) and isinstance(clauses[loc[1]], dict):
-                        line = str(lines.get(str(clauses[loc[1]].get("id")), "?"))
-                problems.append(f"{path}:{line}: {'.'.join(str(p) for p in loc)}: {err['msg']}")
-            raise RuleError("\n".join(problems)) from exc
+    def _parse(path: Path) -> tuple[Code, yaml.Node | None]:
+        from codes.validation import load_document
+
+        return load_document(path, "code", Code, RuleError)
 
     @staticmethod
-    def _compile(path: Path, code: Code, clause: Clause, line: int | None, known: set[str] | None) -> CompiledClause:
-        where = f"{path}:{line or '?'}: clause {clause.id}"
+    def _compile(
+        path: Path,
+        code: Code,
+        clause: Clause,
+        line: int | None,
+        known: set[str] | None,
+        rule_line: int | None = None,
+        example_lines: Sequence[int | None] = (),
+    ) -> CompiledClause:
+        where = f"{path}:{rule_line or line or '?'}: clause {clause.id}"
         try:
             program = cel.compile(clause.rule)
         except ValueError as exc:
             raise RuleError(f"{where}: rule does not parse: {exc}") from exc
-        used = sorted({a or b for a, b in _SIGNAL_REF.findall(clause.rule)})
-        if known is not None:
-            unknown = [s for s in used if s not in known]
-            if unknown:
-                raise RuleError(
-                    f"{where}: rule reads unknown signal(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-                )
+        problems = rule_problems(clause.rule, known, program.functions())
+        if problems:
+            raise RuleError("\n".join(f"{where}: rule {p}" for p in problems))
         variables = set(program.variables())
-        allowed = {"item", "signals", "calendar", *_COMPREHENSION_VAR.findall(clause.rule)}
+        allowed = {"item", "signals", "calendar", *loop_variables(clause.rule)}
         stray = sorted(v.split(".")[0] for v in variables if v.split(".")[0] not in allowed)
         if stray:
             raise RuleError(f"{where}: rule reads unknown variable(s) {', '.join(stray)}; use item, signals, calendar")
-        return CompiledClause(code, clause, program, used, line)
+        if known is not None:
+            for example, ex_line in zip(clause.examples, example_lines or [None] * len(clause.examples), strict=False):
+                unknown = sorted(set(example.signals) - known)
+                if unknown:
+                    raise RuleError(f"{path}:{ex_line or line or '?'}: clause {clause.id}: example {example.name!r} "
+                                    f"gives unknown signal(s) {', '.join(unknown)}")
+        return CompiledClause(code, clause, program, signals_read(clause.rule), line, rule_line, example_lines)
 
     def _evaluate(self, compiled: CompiledClause, facts: dict[str, Any], ctx: Any = None) -> bool:
-        result = compiled.program.execute(ctx if ctx is not None else _context(facts))
+        if ctx is None:
+            ctx = _context(facts, compiled.functions)
+        result = compiled.program.execute(ctx)
         if not isinstance(result, bool):
-            raise RuleError(f"rule of clause {compiled.clause.id} returned {type(result).__name__}, not a boolean")
+            raise RuleError(f"rule of clause {compiled.clause.id} returned {type(result).__name__}, not a boolean "
+                            "(true/false); compare it, e.g. score >= 0.7")
         return result
 
     def _check_clause(self, compiled: CompiledClause, check_examples: bool) -> None:
         path = self.paths.get(compiled.code.id, "?")
-        where = compiled.where(path)
+        where = compiled.where(path, compiled.rule_line)
         empty = _example_facts(Example(name="empty", breach=False), self.signal_names)
         try:
             fired = self._evaluate(compiled, empty)
         except Exception as exc:  # noqa: BLE001 - any evaluation failure is a load-time rule error
-            raise RuleError(f"{where}: rule fails on an empty item: {type(exc).__name__}: {exc}") from exc
+            raise RuleError(f"{where}: rule fails on an empty item: {_why(exc)}") from exc
         if fired:
-            raise RuleError(f"{where}: rule fires on an empty item with no signals (it would always fire)")
+            raise RuleError(f"{where}: rule fires on an empty item with no signals (it would always fire); "
+                            "check for a negation (!) or an || that is true on its own")
+        fired_on_probe = False
+        for name, facts in _probe_facts(self.signal_names | set(compiled.signals)):
+            try:
+                fired_on_probe = self._evaluate(compiled, facts) or fired_on_probe
+            except Exception as exc:  # noqa: BLE001
+                raise RuleError(f"{where}: rule fails on a test item ({name}): {_why(exc)}") from exc
+        positives = [e for e in compiled.clause.examples if e.breach]
+        negatives = [e for e in compiled.clause.examples if not e.breach]
+        if not positives or not negatives:
+            missing = "positive (breach: true)" if not positives else "negative (breach: false)"
+            self.warnings.append(f"{compiled.where(path)}: no {missing} example; add one so `pantau codes test` "
+                                 "shows the rule does what the clause says")
+        if not fired_on_probe and not any(self._safe_fires(compiled, e) for e in positives):
+            self.warnings.append(f"{where}: rule never fired on test items with every signal at 1.0 and every "
+                                 "flag set; check thresholds (scores are 0 to 1) and labels it compares")
         if check_examples:
-            for example in compiled.clause.examples:
+            for example, line in zip(compiled.clause.examples, _pad(compiled.example_lines,
+                                                                   len(compiled.clause.examples)), strict=True):
                 facts = _example_facts(example, self.signal_names | set(example.signals))
+                ex_where = compiled.where(path, line)
                 try:
-                    fired = self._evaluate(compiled, facts)
+                    fired = self._example_breach(compiled, facts)
                 except Exception as exc:  # noqa: BLE001
-                    raise RuleError(f"{where}: example {example.name!r}: {type(exc).__name__}: {exc}") from exc
+                    raise RuleError(f"{ex_where}: example {example.name!r}: {_why(exc)}") from exc
                 if fired != example.breach:
                     expected = "a breach" if example.breach else "no breach"
-                    raise RuleError(f"{where}: example {example.name!r} expected {expected}, rule gave {fired}")
+                    raise RuleError(f"{ex_where}: example {example.name!r} expected {expected}, rule gave {fired}")
+
+    def _example_breach(self, compiled: CompiledClause, facts: dict[str, Any]) -> bool:
+        """Whether an example is a breach, as :meth:`judge` decides it: the rule is true and the
+        clause applies to the example's author (``applies_to: signatories`` needs ``by_signatory``)."""
+        fired = self._evaluate(compiled, facts)
+        return fired and (compiled.clause.applies_to == "anyone" or bool(facts["item"].get("by_signatory")))
+
+    def _safe_fires(self, compiled: CompiledClause, example: Example) -> bool:
+        try:
+            return self._evaluate(compiled, _example_facts(example, self.signal_names | set(example.signals)))
+        except Exception:  # noqa: BLE001 - reported by run_examples
+            return False
 
     def run_examples(self) -> list[tuple[str, str, bool, str]]:
-        """Run every clause's examples; return (clause id, example name, passed, message) rows."""
+        """Run every clause's examples; return (clause id, example name, passed, message) rows.
+
+        The message of a failed example starts with ``file:line`` of the example.
+        """
         rows = []
         for compiled in self.clauses:
-            for example in compiled.clause.examples:
+            path = self.paths.get(compiled.code.id, "?")
+            for example, line in zip(compiled.clause.examples, _pad(compiled.example_lines,
+                                                                   len(compiled.clause.examples)), strict=True):
                 facts = _example_facts(example, self.signal_names | set(example.signals))
                 try:
-                    fired = self._evaluate(compiled, facts)
+                    fired = self._example_breach(compiled, facts)
                     ok = fired == example.breach
-                    msg = "" if ok else f"expected {'breach' if example.breach else 'no breach'}, got {fired}"
+                    msg = "" if ok else (f"{path}:{line or '?'}: expected {'breach' if example.breach else 'no breach'}"
+                                         f", got {'breach' if fired else 'no breach'}")
                 except Exception as exc:  # noqa: BLE001
-                    ok, msg = False, f"{type(exc).__name__}: {exc}"
+                    ok, msg = False, f"{path}:{line or '?'}: {_why(exc)}"
                 rows.append((compiled.clause.id, example.name, ok, msg))
         return rows
 
@@ -399,30 +556,56 @@ class CodeEngine:
             return False
         return not (code.effective_until and day > code.effective_until)
 
+    def _facts(
+        self, code: Code, enriched: EnrichedItem, signals: Sequence[Signal], registry: Registry, calendar: Calendar
+    ) -> dict[str, Any]:
+        return build_facts(enriched, signals, self.signal_names, registry, calendar, self.signatories(code, registry),
+                           jurisdiction=code.jurisdiction or None)
+
     def explain(
         self, enriched: EnrichedItem, signals: Sequence[Signal], registry: Registry, calendar: Calendar
     ) -> list[dict[str, Any]]:
-        """Evaluate every clause on one item and say which fired and why (``pantau codes explain``)."""
+        """Evaluate every clause on one item and say which fired and why (``pantau codes explain``).
+
+        Each row gives the clause, whether the rule was true, whether that makes a breach (the
+        clause applies to this author and the code is in force), the signal scores and the item
+        and calendar fields the rule read (``reads``), and any error.
+        """
         rows = []
+        at = enriched.item.published_at or enriched.item.ingested_at
+        facts_by_code: dict[str, dict[str, Any]] = {}
         for compiled in self.clauses:
-            signatories = self.signatories(compiled.code, registry)
-            facts = build_facts(enriched, signals, self.signal_names, registry, calendar, signatories)
+            code = compiled.code
+            facts = facts_by_code.get(code.id)
+            if facts is None:
+                facts = facts_by_code[code.id] = self._facts(code, enriched, signals, registry, calendar)
             try:
                 fired = self._evaluate(compiled, facts)
                 error = ""
             except Exception as exc:  # noqa: BLE001
-                fired, error = False, f"{type(exc).__name__}: {exc}"
+                fired, error = False, _why(exc)
             attributable = compiled.clause.applies_to == "anyone" or facts["item"]["by_signatory"]
+            in_force = self.in_force(code, at)
+            reads: dict[str, Any] = {}
+            for name in compiled.signals:
+                sig = facts["signals"].get(name, empty_signal())
+                reads[f"signals[{name}]"] = f"{sig['score']:.2f} {sig['label']}"
+            for path in compiled.fields:
+                scope, field = path.split(".", 1)
+                reads[path] = facts[scope].get(field)
             rows.append({
-                "code": compiled.code.id,
+                "code": code.id,
+                "version": code.version,
                 "clause": compiled.clause.id,
                 "title": compiled.clause.title,
                 "rule": compiled.clause.rule.strip(),
-                "fired": bool(fired and attributable),
+                "fired": bool(fired and attributable and in_force),
                 "rule_true": bool(fired),
                 "applies_to": compiled.clause.applies_to,
                 "by_signatory": facts["item"]["by_signatory"],
-                "signals": {s: facts["signals"].get(s, _empty_signal())["score"] for s in compiled.signals},
+                "in_force": in_force,
+                "signals": {s: facts["signals"].get(s, empty_signal())["score"] for s in compiled.signals},
+                "reads": reads,
                 "error": error,
             })
         return rows
@@ -436,6 +619,10 @@ class CodeEngine:
     ) -> list[Breach]:
         """Return the breaches one item commits, each citing code, version and clause.
 
+        Attribution: a clause that ``applies_to: signatories`` fires only on content from a
+        signatory party's accounts, and the breach goes to that party (``attributed_party``) and
+        its officer; content by anyone else is an incident for the commission only.
+
         A rule that raises on this item (e.g. a detail missing) is an error of that rule on that
         item: it is raised as :class:`RuleError` for the caller to dead-letter.
         """
@@ -447,13 +634,11 @@ class CodeEngine:
             code = compiled.code
             if not self.in_force(code, at):
                 continue
-            signatories = self.signatories(code, registry)
             facts = facts_by_code.get(code.id)
             if facts is None:
-                facts = build_facts(enriched, signals, self.signal_names, registry, calendar, signatories)
-                facts_by_code[code.id] = facts
+                facts = facts_by_code[code.id] = self._facts(code, enriched, signals, registry, calendar)
                 # Converting the facts into CEL values is the costly part: once per item and code.
-                ctx_by_code[code.id] = _context(facts)
+                ctx_by_code[code.id] = _context(facts, self._functions_by_code.get(code.id))
             by_signatory = facts["item"]["by_signatory"]
             if compiled.clause.applies_to == "signatories" and not by_signatory:
                 continue
@@ -483,3 +668,19 @@ class CodeEngine:
             ))
         return breaches
 
+
+def _pad(lines: Sequence[int | None], n: int) -> list[int | None]:
+    return [*lines, *([None] * (n - len(lines)))][:n]
+
+
+def _why(exc: Exception) -> str:
+    """An evaluation error in words: which key was missing, which types do not mix."""
+    if isinstance(exc, KeyError):
+        key = exc.args[0] if exc.args else "?"
+        return (f"reads {key!r}, which is not there on this item; test it first with has(...), e.g. "
+                f"has(signals[\"x\"].details.{key}) && ...")
+    text = str(exc)
+    if "No such overload" in text:
+        return ("the rule mixes types that cannot be compared or combined (e.g. a score with text, or true/false "
+                "with a number)")
+    return f"{type(exc).__name__}: {text}"

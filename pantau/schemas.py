@@ -246,7 +246,10 @@ class Breach(_Record):
 class Incident(_Record):
     """A breach of a clause by one item: the unit people review."""
 
-    id: str = Field(description="Digest of item id and clause id: replays overwrite, never duplicate.")
+    id: str = Field(
+        description="Digest of item id, code id, code version and clause id: replays overwrite, never duplicate; "
+        "a new code version adds incidents and leaves those judged under the old one as they were."
+    )
     item: MediaItem
     breach: Breach
     signals: list[Signal] = Field(default_factory=list)
@@ -258,9 +261,15 @@ class Incident(_Record):
     updated_at: datetime = Field(default_factory=utcnow)
 
     @staticmethod
-    def make_id(item_id: str, code_id: str, clause_id: str) -> str:
-        """Return the stable id of the incident that one clause raises on one item."""
-        return digest("incident", item_id, code_id, clause_id)
+    def make_id(item_id: str, code_id: str, clause_id: str, code_version: str = "") -> str:
+        """Return the stable id of the incident that one clause of one code version raises on one item.
+
+        The version is part of the id so that judging again under a new version never rewrites an
+        incident raised (and perhaps reviewed and notified) under the old one (docs/codes.md).
+        """
+        if not code_version:
+            return digest("incident", item_id, code_id, clause_id)
+        return digest("incident", item_id, code_id, clause_id, code_version)
 
     @property
     def family(self) -> Family:

@@ -346,7 +346,7 @@ def judge(
             used = set(breach.signals)
             cited = [s for s in item_signals if s.detector in used] or item_signals
             incidents.append(Incident(
-                id=Incident.make_id(enriched.item.id, breach.code_id, breach.clause_id),
+                id=Incident.make_id(enriched.item.id, breach.code_id, breach.clause_id, breach.code_version),
                 item=enriched.item,
                 breach=breach,
                 signals=cited,

@@ -39,7 +39,7 @@ def _clause(rule: str, clause_id: str = "C1", applies_to: str = "anyone") -> str
         (_clause("secret_variable > 1"), "unknown variable"),
         (_clause('signals["gbv.text"].score'), "not a boolean"),
         (_clause('signals["gbv.text"].score > 0.5') + _clause('signals["gbv.text"].score > 0.6'), "defined twice"),
-        ("  - id: C1\n    title: t\n", "clauses.0"),
+        ("  - id: C1\n    title: t\n", r"code.yaml:5: clause C1: missing required field .text."),
     ],
 )
 def test_bad_codes_fail_at_load_naming_file_and_problem(tmp_path: Path, body: str, message: str) -> None:
@@ -76,7 +76,7 @@ def test_breach_cites_code_version_clause_and_signals() -> None:
     enriched = _enriched("Aminah Yusof tak layak, perempuan bodoh")
     breaches = engine.judge(enriched, [_signal("gbv.text", 0.95)], registry, Calendar())
     assert [b.clause_id for b in breaches] == ["GBV-1"]
-    assert breaches[0].code_id == "pantau-model-code" and breaches[0].code_version == "1.0"
+    assert breaches[0].code_id == "pantau-model-code" and breaches[0].code_version == "1.1"
     assert "gbv.text" in breaches[0].signals
     assert breaches[0].attributed_party is None and breaches[0].notify == ["commission"]
 
