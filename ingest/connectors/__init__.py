@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ingest.base import Source
     from pantau.settings import Settings, SourceConfig
 
-__all__ = ["CONNECTOR_KINDS", "build_source"]
+__all__ = ["CONNECTOR_KINDS", "build_source", "read_statuses"]
 
 CONNECTOR_KINDS: dict[str, str] = {
     "youtube": "ingest.connectors.youtube:YouTubeSource",
@@ -62,3 +62,15 @@ def build_source(config: SourceConfig, settings: Settings, registry: Registry | 
     if registry is None:
         registry = _registry(settings.registry_file)
     return cls.from_config(config, settings, registry)  # type: ignore[no-any-return]
+
+
+def read_statuses(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """Return the last saved health of every connector, the tipline and its bot, by source.
+
+    Each status has ``state`` (``ok``, ``degraded``, ``rate-limited``, ``auth-failed``,
+    ``format-changed``, ``failing``, ``running``), ``last_error``, ``last_error_at``,
+    ``last_success_at`` and ``counts``: what the dashboard's pipeline-health view shows.
+    """
+    from ingest.connectors.base import read_statuses as read
+
+    return read(data_dir)

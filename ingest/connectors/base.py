@@ -197,6 +197,12 @@ class ConnectorOptions(BaseModel):
         None, description="File holding the access token or API key (secret file)."
     )
     user_agent: str = Field("Pantau/0.1 (election code-of-conduct monitor)")
+    poll_interval_s: float | None = Field(
+        None,
+        ge=0.0,
+        description="Least time between two passes (the runner may poll more often); "
+        "default: the connector's own, chosen for the platform's quota.",
+    )
 
 
 TokenRefresher = Callable[[], None]
@@ -501,6 +507,7 @@ class ConnectorSource(Source):
     platform_name: ClassVar[str] = ""
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
     default_api_base: ClassVar[str] = ""
+    default_poll_interval_s: ClassVar[float] = 0.0
 
     def __init__(
         self,
@@ -688,8 +695,18 @@ class ConnectorSource(Source):
         """Yield the records of one stream; ``state`` is its mutable checkpoint entry."""
 
     def read(self) -> Iterator[SourceRecord]:
-        """Read every stream once; a failing stream becomes a dead letter and a status, not a stop."""
+        """Read every stream once; a failing stream becomes a dead letter and a status, not a stop.
+
+        A pass sooner than ``poll_interval_s`` after the last one (in this process or before a
+        restart) reads nothing, so a runner polling every 30 s does not spend a daily quota.
+        """
         self._stopped.clear()
+        interval = self.options.poll_interval_s
+        interval = self.default_poll_interval_s if interval is None else interval
+        last_pass = self.checkpoint.status.get("last_pass_at")
+        if interval and isinstance(last_pass, int | float) and 0 <= time.time() - last_pass < interval:
+            return
+        self.status["last_pass_at"] = time.time()
         self.status["state"] = "running"
         failures: list[str] = []
         fatal = False

@@ -69,6 +69,7 @@ class MetaSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "facebook"
     Options: ClassVar[type[ConnectorOptions]] = MetaOptions
+    default_poll_interval_s: ClassVar[float] = 300.0
     default_api_base: ClassVar[str] = "https://graph.facebook.com"
     main_credential: ClassVar[str] = "access_token"
     options: MetaOptions

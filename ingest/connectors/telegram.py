@@ -241,6 +241,7 @@ class TelegramSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "telegram"
     Options: ClassVar[type[ConnectorOptions]] = TelegramOptions
+    default_poll_interval_s: ClassVar[float] = 60.0
     default_api_base: ClassVar[str] = "https://api.telegram.org"
     main_credential: ClassVar[str] = "bot_token"
     options: TelegramOptions

@@ -67,6 +67,7 @@ class TikTokSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "tiktok"
     Options: ClassVar[type[ConnectorOptions]] = TikTokOptions
+    default_poll_interval_s: ClassVar[float] = 3600.0
     default_api_base: ClassVar[str] = "https://open.tiktokapis.com"
     main_credential: ClassVar[str] = "client_secret"
     options: TikTokOptions

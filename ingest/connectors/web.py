@@ -56,6 +56,7 @@ class WebSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "web"
     Options: ClassVar[type[ConnectorOptions]] = WebOptions
+    default_poll_interval_s: ClassVar[float] = 900.0
     options: WebOptions
 
     def __init__(self, *args: Any, fetcher: PageFetcher | None = None, **kwargs: Any) -> None:

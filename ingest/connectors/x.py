@@ -58,6 +58,7 @@ class XSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "x"
     Options: ClassVar[type[ConnectorOptions]] = XOptions
+    default_poll_interval_s: ClassVar[float] = 300.0
     default_api_base: ClassVar[str] = "https://api.x.com"
     main_credential: ClassVar[str] = "bearer_token"
     options: XOptions

@@ -59,6 +59,7 @@ class YouTubeSource(ConnectorSource):
 
     platform_name: ClassVar[str] = "youtube"
     Options: ClassVar[type[ConnectorOptions]] = YouTubeOptions
+    default_poll_interval_s: ClassVar[float] = 600.0
     default_api_base: ClassVar[str] = "https://www.googleapis.com/youtube/v3"
     main_credential: ClassVar[str] = "api_key"
     options: YouTubeOptions

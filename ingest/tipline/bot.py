@@ -5,8 +5,9 @@ so that tests run it against a local fake of the Bot API. A message's text or ca
 links and its photo, video, voice note or document (through ``getFile``, within the tipline's
 file limit) become one tip; the bot answers with the acknowledgement id. The chat id is kept as
 the reporter's contact in the private contacts table, so that the commission can answer, and
-nowhere else. The next ``offset`` is saved under ``<data_dir>/tipline/bot.json``, so a restart
-neither loses nor repeats messages.
+nowhere else. The next ``offset`` and the bot's health are saved in
+``<data_dir>/checkpoints/tipline-bot.json``, so a restart neither loses nor repeats messages
+and the dashboard shows the bot beside the other sources.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ingest.connectors.base import Checkpoint, ConnectorError, ConnectorOptions
 from ingest.connectors.telegram import BotApi, bot_media
 from ingest.tipline.app import RateLimiter
 from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected
+from pantau.schemas import utcnow
 
 __all__ = ["TiplineBot"]
 
@@ -60,10 +62,16 @@ class TiplineBot:
         )
         self.api = BotApi(BotApi.client_for(client_options, sleep), options.bot_api_base, token)
         self.sleep = sleep
-        self.checkpoint = Checkpoint(Path(settings.data_dir) / "tipline" / "bot.json")
-        self.checkpoint.load()
+        self.checkpoint = Checkpoint.for_source(Path(settings.data_dir), "tipline-bot")
         self.chats = RateLimiter(options.chat_limit, options.window_s, clock)
-        self.status: dict[str, Any] = {"state": "idle", "tips": 0, "last_error": None}
+        self.status: dict[str, Any] = {
+            "source": "tipline-bot",
+            "platform": "telegram",
+            "state": "idle",
+            "last_error": None,
+            "last_success_at": None,
+            "counts": {"items": 0},
+        }
 
     def run_once(self, timeout: int | None = None) -> int:
         """Fetch one batch of updates, file the tips, answer; return the number of tips filed."""
@@ -79,7 +87,11 @@ class TiplineBot:
                 filed += self._handle(message)
             state["offset"] = update["update_id"] + 1
             self.checkpoint.save()  # before the next message: a crash never files a tip twice
-        self.status["tips"] += filed
+        self.status["counts"]["items"] += filed
+        self.status["state"] = "ok"
+        self.status["last_success_at"] = utcnow().isoformat()
+        self.checkpoint.status = dict(self.status)
+        self.checkpoint.save()
         return filed
 
     def _handle(self, message: dict[str, Any]) -> int:
@@ -136,10 +148,15 @@ class TiplineBot:
             try:
                 self.run_once()
                 failures = 0
-                self.status["state"] = "running"
             except ConnectorError as exc:
                 failures += 1
-                self.status.update(state="failing", last_error=f"{type(exc).__name__}: {exc}"[:300])
+                self.status.update(
+                    state="failing",
+                    last_error=f"{type(exc).__name__}: {exc}"[:300],
+                    last_error_at=utcnow().isoformat(),
+                )
                 log.warning("tipline bot: %s", self.status["last_error"])
+                self.checkpoint.status = dict(self.status)
+                self.checkpoint.save()
                 stop.wait(min(300.0, 2.0**failures))
         self.status["state"] = "stopped"

@@ -57,8 +57,8 @@ class TiplineSource(Source):
         """Yield the tips appended since the last pass."""
         state = self.checkpoint.stream("spool")
         offset = int(state.get("offset") or 0)
-        if not self.spool.exists():
-            self.status["state"] = "ok"
+        if not self.spool.exists():  # no tip yet
+            self._done()
             return
         size = self.spool.stat().st_size
         if size < offset:
@@ -85,6 +85,9 @@ class TiplineSource(Source):
                     yield self._record(line, source)
                 state["offset"] = offset
                 self.checkpoint.save()
+        self._done()
+
+    def _done(self) -> None:
         self.status["state"] = "ok"
         self.status["last_success_at"] = utcnow().isoformat()
         self.checkpoint.status = dict(self.status)

@@ -57,7 +57,7 @@ def _msg(message_id: int, text: str = "", **extra: object) -> dict:
 def _mtproto(tmp_path, registry, history, channels=("gerakanrakyat",)) -> TelegramSource:
     return TelegramSource(
         "tg",
-        {"channels": list(channels)},
+        {"channels": list(channels), "poll_interval_s": 0},
         data_dir=tmp_path,
         registry=registry,
         credentials={"api_id": "1", "api_hash": "h", "session": "s"},
@@ -109,7 +109,7 @@ def test_mtproto_unknown_channel_degrades_and_other_channels_are_read(tmp_path, 
 def _bot(server, tmp_path, registry, **options) -> TelegramSource:
     return TelegramSource(
         "tgbot",
-        {"mode": "bot", "api_base": server.url, **options},
+        {"mode": "bot", "api_base": server.url, "poll_interval_s": 0, **options},
         data_dir=tmp_path,
         credentials={"bot_token": "123:SECRET"},
         registry=registry,

@@ -38,7 +38,7 @@ def _videos(ids: list[int], has_more: bool, cursor: int = 0) -> dict:
 def _tiktok(server, tmp_path, sleeps, registry, **options) -> TikTokSource:
     return TikTokSource(
         "tt",
-        {"usernames": ["pbn.tiktok"], "api_base": server.url, **options},
+        {"usernames": ["pbn.tiktok"], "api_base": server.url, "poll_interval_s": 0, **options},
         data_dir=tmp_path,
         credentials={"client_key": "ck", "client_secret": "cs"},
         registry=registry,
@@ -151,7 +151,7 @@ def _post(post_id: str, created: str, **extra: object) -> dict:
 def _meta(server, tmp_path, sleeps, registry, **options) -> MetaSource:
     return MetaSource(
         "fb",
-        {"pages": ["123456"], "api_base": server.url, **options},
+        {"pages": ["123456"], "api_base": server.url, "poll_interval_s": 0, **options},
         data_dir=tmp_path,
         credentials={"access_token": "EAAB-secret"},
         registry=registry,

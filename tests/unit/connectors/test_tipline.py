@@ -243,3 +243,14 @@ def test_telegram_bot_files_tips_and_answers(server, settings):
     assert intake.contact(records[0]["id"]) == "telegram:42 (@warga)"
     assert bot.checkpoint.stream("bot")["offset"] == 9
     assert json.loads(server.calls(f"/bot{token}/getUpdates")[0].body)["allowed_updates"] == ["message"]
+
+
+def test_health_of_every_source_is_readable_for_the_dashboard(server, settings):
+    from ingest.connectors import read_statuses
+
+    server.add("POST", "/bot1:T/getUpdates", Reply({"ok": True, "result": []}))
+    TiplineBot(settings, TiplineOptions(bot_api_base=server.url), "1:T").run_once(timeout=0)
+    list(TiplineSource("tips", settings.data_dir / "tipline" / "spool.jsonl", settings.data_dir).read())
+    statuses = read_statuses(settings.data_dir)
+    assert statuses["tipline-bot"]["state"] == "ok" and statuses["tipline-bot"]["last_success_at"]
+    assert statuses["tipline:tips"]["state"] == "ok"

@@ -61,7 +61,7 @@ def _fetcher(server):
 def _source(server, tmp_path, registry, **options) -> WebSource:
     return WebSource(
         "sites",
-        {"urls": [f"{server.url}/berita"], **options},
+        {"urls": [f"{server.url}/berita"], "poll_interval_s": 0, **options},
         data_dir=tmp_path,
         registry=registry,
         fetcher=_fetcher(server),

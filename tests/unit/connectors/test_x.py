@@ -53,7 +53,7 @@ def _page(ids: list[str], next_token: str | None = None, **extra: object) -> dic
 
 
 def _source(server, tmp_path, sleeps, registry, credentials=None, **options) -> XSource:
-    opts = {"accounts": ["@pbn_official"], "api_base": server.url, **options}
+    opts = {"accounts": ["@pbn_official"], "api_base": server.url, "poll_interval_s": 0, **options}
     return XSource(
         "x",
         opts,

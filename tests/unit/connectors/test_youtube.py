@@ -59,7 +59,7 @@ def _video(video_id: str, published: str, **status: object) -> dict:
 def _source(server: ReplayServer, tmp_path: Path, sleeps, registry, **options) -> YouTubeSource:
     return YouTubeSource(
         "parties",
-        {"channels": ["@pbnofficial"], "api_base": server.url, **options},
+        {"channels": ["@pbnofficial"], "api_base": server.url, "poll_interval_s": 0, **options},
         data_dir=tmp_path,
         credentials={"api_key": "k-secret"},
         registry=registry,
@@ -178,3 +178,14 @@ def test_missing_api_key_fails_at_load(tmp_path):
     config = SourceConfig(kind="youtube", name="yt", options={"channels": ["UCx"]})
     with pytest.raises(ConfigError, match="api_key"):
         build_source(config, settings)
+
+
+def test_a_pass_sooner_than_the_poll_interval_reads_nothing(server, tmp_path, sleeps, registry):
+    server.add("GET", "/channels", Reply(CHANNEL))
+    server.add("GET", "/playlistItems", Reply({"items": []}))
+    assert list(_source(server, tmp_path, sleeps, registry, poll_interval_s=600).read()) == []
+    calls = len(server.requests)
+    restarted = _source(server, tmp_path, sleeps, registry, poll_interval_s=600)
+    assert list(restarted.read()) == [] and len(server.requests) == calls
+    assert list(_source(server, tmp_path, sleeps, registry, poll_interval_s=0).read()) == []
+    assert len(server.requests) > calls
