@@ -1,0 +1,423 @@
+"""The Kafka backend: a Faust app whose agents call the same stage functions as the in-process runner.
+
+Topology (topic names in :mod:`streams.topics`, every key the item id)::
+
+    raw-items --[enrich agent: localise_media + enrich]--> enriched-items
+    enriched-items --[detect agent: detect]--> signals
+    signals --[judge agent: judge, index, alert]--> incidents, alerts
+    any stage --> dead-letters   (error, stage and original payload)
+
+Each agent takes batches (``stream.take(batch_size, within)``) so detectors infer on many items
+at once, and runs the stage in a worker thread so the event loop keeps heartbeating while models
+compute. Delivery is at-least-once with idempotent sinks: an agent sends its outputs and waits
+for Kafka to acknowledge them, the judge agent writes incidents to the store and flushes before
+the batch ends, and only then does Faust ack the batch's offsets (``take`` acks after the loop
+body). A crash in between replays the batch; ids are digests, so the replay overwrites.
+
+Faults: a message that is not valid JSON for its topic, or an item a stage fails on, becomes a
+dead letter (kept in the store and sent to the dead-letter topic) and the agent carries on. If
+the store is unavailable, the agent retries with backoff and does not move on, so the offsets
+of items that were not indexed are never committed.
+
+Entry point for ``pantau run --backend kafka``::
+
+    from streams.faust_app import run_kafka
+    run_kafka(settings, once=False)   # ingest + workers until SIGINT/SIGTERM
+    run_kafka(settings, once=True)    # produce the sources once, process until all items are done
+
+``python -m streams.faust_app worker`` runs workers only (docker-compose scales that service);
+``python -m ingest.kafka_producer`` runs ingest only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pantau.deadletters import dead_letter
+from pantau.errors import ConfigError, StoreUnavailable
+from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaItem, Signal
+from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
+from streams.topics import Topics
+
+if TYPE_CHECKING:
+    from pantau.settings import Settings
+    from streams.runner import Pipeline
+
+__all__ = ["KafkaRunReport", "PantauStreams", "SignalsMessage", "run_kafka"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class SignalsMessage(BaseModel):
+    """Value of the signals topic: an enriched item with its detectors' signals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: EnrichedItem
+    signals: list[Signal]
+
+
+@dataclass
+class KafkaRunReport:
+    """What a Kafka run did (from this process's point of view)."""
+
+    produced: int = 0
+    processed: int = 0
+    incidents: int = 0
+    alerts: int = 0
+    dead_letters: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for the console."""
+        return (f"kafka: {self.produced} items produced, {self.processed} processed, {self.incidents} incidents, "
+                f"{self.alerts} alerts, {self.dead_letters} dead letters in {self.seconds:.1f}s")
+
+
+def _faust() -> Any:
+    try:
+        import faust
+    except ImportError as exc:
+        raise ConfigError("the Kafka backend needs faust-streaming: pip install 'pantau[scale]'") from exc
+    return faust
+
+
+class PantauStreams:
+    """The Faust app, its topics and its three agents, built from settings.
+
+    :param settings: Pantau settings (``kafka``, ``store``, ``batch_size``...).
+    :param pipeline: the stage context (registry, code engine, store, alerter); default
+        :meth:`Pipeline.from_settings`, built when the worker starts.
+    :param within_s: longest wait to fill a batch.
+    :param retry_cap_s: longest pause between retries while the store is unavailable.
+    """
+
+    def __init__(self, settings: Settings, pipeline: Pipeline | None = None, within_s: float = 1.0,
+                 retry_cap_s: float = 30.0) -> None:
+        faust = _faust()
+        self.settings = settings
+        self.topics = Topics(settings.kafka.topic_prefix)
+        self.batch_size = settings.batch_size
+        self.within_s = within_s
+        self.retry_cap_s = retry_cap_s
+        self._pipeline = pipeline
+        self._pipeline_lock = threading.Lock()
+        self.report = KafkaRunReport()
+        kafka = settings.kafka
+        broker = ";".join(f"kafka://{s.strip()}" for s in kafka.bootstrap_servers.split(",") if s.strip())
+        self.app = faust.App(
+            kafka.consumer_group,
+            broker=broker,
+            broker_credentials=self._credentials(),
+            store="memory://",
+            key_serializer="raw",
+            value_serializer="raw",
+            topic_partitions=kafka.partitions,
+            topic_replication_factor=1,
+            consumer_auto_offset_reset="earliest",
+            broker_session_timeout=6.0,
+            broker_heartbeat_interval=1.5,
+            broker_commit_interval=1.0,
+            producer_acks=-1,
+            producer_compression_type="gzip",
+            web_enabled=False,
+        )
+        self.raw = self._topic(self.topics.raw_items)
+        self.enriched = self._topic(self.topics.enriched_items)
+        self.signals = self._topic(self.topics.signals)
+        self.incidents = self._topic(self.topics.incidents)
+        self.alerts = self._topic(self.topics.alerts)
+        self.dead = self._topic(self.topics.dead_letters)
+        self.app.agent(self.raw, name=f"{kafka.consumer_group}.enrich")(self._enrich_agent)
+        self.app.agent(self.enriched, name=f"{kafka.consumer_group}.detect")(self._detect_agent)
+        self.app.agent(self.signals, name=f"{kafka.consumer_group}.judge")(self._judge_agent)
+
+    def _credentials(self) -> Any:
+        kafka = self.settings.kafka
+        if not kafka.sasl_mechanism:
+            if kafka.security_protocol == "SSL":
+                import ssl
+
+                return ssl.create_default_context(cafile=kafka.ssl_cafile)
+            return None
+        faust = _faust()
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        ssl_context = None
+        if kafka.security_protocol == "SASL_SSL":
+            import ssl
+
+            ssl_context = ssl.create_default_context(cafile=kafka.ssl_cafile)
+        return faust.SASLCredentials(username=kafka.sasl_username, password=password,
+                                     mechanism=kafka.sasl_mechanism, ssl_context=ssl_context)
+
+    def _topic(self, name: str) -> Any:
+        return self.app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
+                              value_serializer="raw", partitions=self.settings.kafka.partitions)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The stage context: registry, code engine, people registry, calendar, store, alerter."""
+        with self._pipeline_lock:
+            if self._pipeline is None:
+                from streams.runner import Pipeline
+
+                self._pipeline = Pipeline.from_settings(self.settings)
+                self._pipeline.registry.load()
+                self._pipeline.store.open()
+            return self._pipeline
+
+    # -- helpers ---------------------------------------------------------------------------------
+    async def _in_thread(self, fn: Callable[[], T]) -> T:
+        return await asyncio.to_thread(fn)
+
+    async def _retry(self, what: str, fn: Callable[[], T]) -> T:
+        """Run a store call in a thread until it succeeds, backing off while the store is unavailable.
+
+        The agent does not move on meanwhile, so the batch's offsets stay uncommitted.
+        """
+        delay = 0.5
+        while True:
+            try:
+                return await self._in_thread(fn)
+            except StoreUnavailable as exc:
+                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
+                log.warning("%s: store unavailable (%s); retrying in %.1fs", what, exc, pause)
+                await asyncio.sleep(pause)
+                delay = min(delay * 2, self.retry_cap_s)
+
+    async def _send(self, topic: Any, messages: Sequence[tuple[str, BaseModel]]) -> None:
+        """Send messages and wait until Kafka acknowledged every one."""
+        futures: list[Awaitable[Any]] = []
+        for key, value in messages:
+            futures.append(await topic.send(key=key.encode("utf-8"), value=value.model_dump_json().encode("utf-8")))
+        if futures:
+            await asyncio.gather(*futures)
+
+    async def _dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep dead letters in the store, mark their items done, and publish them."""
+        if not letters:
+            return
+        pipeline = self.pipeline
+        await self._retry("dead letters", lambda: pipeline.store.add_dead_letters(letters))
+        item_ids = [d.item_id for d in letters if d.item_id]
+        if item_ids:
+            await self._retry("mark processed", lambda: pipeline.store.mark_processed(item_ids))
+        await self._send(self.dead, [(d.item_id or d.payload_digest or d.id, d) for d in letters])
+        self.report.dead_letters += len(letters)
+
+    def _decode(self, values: Sequence[bytes], model: type[T], stage: str) -> tuple[list[T], list[DeadLetter]]:
+        """Parse message values; a value that does not parse becomes a dead letter (poison message)."""
+        ok: list[T] = []
+        dead: list[DeadLetter] = []
+        for raw in values:
+            try:
+                ok.append(model.model_validate_json(raw))  # type: ignore[attr-defined]
+            except (ValidationError, ValueError, TypeError) as exc:
+                dead.append(dead_letter(exc, stage, raw))
+        return ok, dead
+
+    def _add_seconds(self, timer: StageTimer) -> None:
+        for stage, secs in timer.seconds.items():
+            self.report.stage_seconds[stage] = self.report.stage_seconds.get(stage, 0.0) + secs
+
+    async def _guard(self, stage: str, values: Sequence[bytes], body: Callable[[], Awaitable[None]]) -> None:
+        """Run an agent's batch body; an unexpected error dead-letters the batch and the agent carries on."""
+        try:
+            await body()
+        except StoreUnavailable:
+            raise  # handled by _retry; never reached in practice
+        except Exception as exc:  # noqa: BLE001 - a Faust agent that raises stops consuming
+            log.exception("%s failed on a batch of %d; dead-lettering it", stage, len(values))
+            await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
+
+    # -- agents ----------------------------------------------------------------------------------
+    async def _enrich_agent(self, stream: Any) -> None:
+        async for values in stream.take(self.batch_size, within=self.within_s):
+            await self._guard("enrich", values, lambda v=values: self._enrich_batch(v))
+
+    async def _enrich_batch(self, values: Sequence[bytes]) -> None:
+        pipeline = self.pipeline
+        items, dead = self._decode(values, MediaItem, "decode:raw-items")
+        items = list({i.id: i for i in items}.values())
+        seen = await self._retry("processed", lambda: pipeline.store.processed([i.id for i in items]))
+        items = [i for i in items if i.id not in seen]
+        timer = StageTimer()
+
+        def run() -> tuple[list[EnrichedItem], list[DeadLetter]]:
+            localised, failed = timer.run("media", lambda: localise_media(items, self.settings))
+            batch, failed2 = enrich(to_enriched(localised), pipeline.registry, timer)
+            return batch, failed + failed2
+
+        batch, failed = await self._in_thread(run) if items else ([], [])
+        self._add_seconds(timer)
+        await self._send(self.enriched, [(e.item.id, e) for e in batch])
+        await self._dead_letter(dead + failed)
+
+    async def _detect_agent(self, stream: Any) -> None:
+        async for values in stream.take(self.batch_size, within=self.within_s):
+            await self._guard("detect", values, lambda v=values: self._detect_batch(v))
+
+    async def _detect_batch(self, values: Sequence[bytes]) -> None:
+        pipeline = self.pipeline
+        batch, dead = self._decode(values, EnrichedItem, "decode:enriched-items")
+        timer = StageTimer()
+        ok, signals, failed = await self._in_thread(
+            lambda: detect(batch, pipeline.registry, timer, pipeline.cache)) if batch else ([], {}, [])
+        self._add_seconds(timer)
+        await self._send(self.signals, [(e.item.id, SignalsMessage(item=e, signals=signals.get(e.item.id, [])))
+                                        for e in ok])
+        await self._dead_letter(dead + failed)
+
+    async def _judge_agent(self, stream: Any) -> None:
+        async for values in stream.take(self.batch_size, within=self.within_s):
+            await self._guard("judge", values, lambda v=values: self._judge_batch(v))
+
+    async def _judge_batch(self, values: Sequence[bytes]) -> None:
+        pipeline = self.pipeline
+        messages, dead = self._decode(values, SignalsMessage, "decode:signals")
+        batch = [m.item for m in messages]
+        signals = {m.item.item.id: m.signals for m in messages}
+        timer = StageTimer()
+        incidents, failed = await self._in_thread(lambda: timer.run(
+            "judge", lambda: judge(batch, signals, pipeline.engine, pipeline.people, pipeline.calendar)))
+        store = pipeline.store
+        if incidents:
+            await self._retry("index incidents", lambda: store.upsert_incidents(incidents))
+        await self._dead_letter(dead + failed)
+        # Searchable before anyone is told, and before the offsets are committed.
+        await self._retry("flush", store.flush)
+        ids = [m.item.item.id for m in messages]
+        await self._retry("mark processed", lambda: store.mark_processed(ids))
+        self._add_seconds(timer)
+        await self._send(self.incidents, [(i.item.id, i) for i in incidents])
+        if incidents and pipeline.alerter is not None:
+            alerter = pipeline.alerter
+            sent = await self._retry("alerts", lambda: alerter.send(incidents))
+            by_incident = {i.id: i.item.id for i in incidents}
+            await self._send(self.alerts, [(by_incident.get(a.incident_id, a.incident_id), a) for a in sent])
+            self.report.alerts += len(sent)
+        self.report.incidents += len(incidents)
+        self.report.processed += len(ids)
+
+    # -- running ---------------------------------------------------------------------------------
+    def worker(self, loglevel: str = "warning") -> Any:
+        """Return a Faust worker for this app (run it with ``execute_from_commandline()``)."""
+        faust = _faust()
+        return faust.Worker(self.app, loglevel=loglevel, quiet=True)
+
+    def run(self, until: Callable[[], bool] | None = None, poll_s: float = 1.0,
+            on_start: Callable[[], None] | None = None) -> None:
+        """Run the worker in this (main) thread until SIGINT/SIGTERM, or until ``until()`` is true.
+
+        :param until: checked every ``poll_s`` seconds (in a thread); when true, the worker stops.
+        :param on_start: called in a thread once the worker started (e.g. to produce the sources).
+        """
+        worker = self.worker()
+
+        async def supervise() -> None:
+            if on_start is not None:
+                await asyncio.to_thread(on_start)
+            if until is None:
+                return
+            while not await asyncio.to_thread(until):
+                await asyncio.sleep(poll_s)
+            asyncio.ensure_future(worker.stop())
+
+        self.app.task(supervise)
+        start = time.perf_counter()
+        try:
+            worker.execute_from_commandline()
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise
+        finally:
+            self.report.seconds = time.perf_counter() - start
+
+
+def run_kafka(settings: Settings, once: bool = False, *, ingest: bool = True, work: bool = True,
+              interval_s: float = 30.0, timeout_s: float | None = None) -> KafkaRunReport:
+    """Run Pantau on Kafka: produce the configured sources to raw-items and run the Faust workers.
+
+    :param settings: Pantau settings (``kafka`` for the broker, ``store.url`` for the index).
+    :param once: produce the sources once and return when every produced item was processed
+        (judged or dead-lettered), instead of running until SIGINT/SIGTERM.
+    :param ingest: produce the sources (off for worker-only processes).
+    :param work: run the workers (off for ingest-only processes).
+    :param interval_s: seconds between passes over the sources when not ``once``.
+    :param timeout_s: with ``once``, give up after this many seconds (default: no limit).
+    """
+    from ingest.kafka_producer import ensure_topics, produce_sources
+
+    ensure_topics(settings.kafka)
+    streams = PantauStreams(settings)
+    if work:
+        _ = streams.pipeline  # load detectors and open the store before the first batch, not inside it
+    report = streams.report
+    produced: list[str] = []
+    produced_done = threading.Event()
+    stopping = threading.Event()
+
+    def produce() -> None:
+        while True:
+            result = produce_sources(settings)
+            produced.extend(result.item_ids)
+            report.produced += result.items
+            report.dead_letters += result.dead_letters
+            produced_done.set()
+            if once or stopping.wait(interval_s):
+                return
+
+    if not work:
+        produce()
+        return report
+    started = time.monotonic()
+
+    def finished() -> bool:
+        if not produced_done.is_set():
+            return False
+        if timeout_s is not None and time.monotonic() - started > timeout_s:
+            log.error("run_kafka: gave up after %.0fs", timeout_s)
+            return True
+        pending = set(produced) - streams.pipeline.store.processed(produced)
+        return not pending
+
+    if ingest and not once:
+        threading.Thread(target=produce, name="pantau-kafka-ingest", daemon=True).start()
+    try:
+        streams.run(until=finished if once else None, on_start=produce if (ingest and once) else None)
+    finally:
+        stopping.set()
+        if streams._pipeline is not None:  # noqa: SLF001 - close only what was opened
+            streams._pipeline.store.close()  # noqa: SLF001
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m streams.faust_app worker|run [--once]`` with settings from the environment."""
+    import argparse
+
+    from pantau.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m streams.faust_app")
+    parser.add_argument("mode", choices=["worker", "run"], help="worker: consume only; run: ingest + consume")
+    parser.add_argument("--once", action="store_true", help="with run: stop when the sources are processed")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.load()
+    report = run_kafka(settings, once=args.once, ingest=args.mode == "run")
+    print(report.summary())
+
+
+if __name__ == "__main__":
+    main()
