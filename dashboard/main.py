@@ -1,0 +1,66 @@
+"""The dashboard: sign-in, then the pages of the user's role.
+
+Roles and their pages:
+
+- commission: Overview (wall screen), Review queue, Overdue answers, Search, Audit log, Dead letters;
+- party_officer: Inbox, Our incidents (search within their party);
+- journalist: Search (confirmed incidents, redacted).
+
+Every role opens incidents at ``?incident=<id>``; the store answers within the user's scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard.context import Context, load_context
+from dashboard.render import CSS
+from dashboard.signin import check_session, sign_in_page, sign_out
+from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
+from dashboard.views.inbox import inbox_page
+from dashboard.views.incident import incident_page
+from dashboard.views.overview import overview_page
+from dashboard.views.review import review_page
+from dashboard.views.search import search_page
+
+__all__ = ["PAGES", "main"]
+
+Page = Callable[[Context], None]
+
+PAGES: dict[str, dict[str, Page]] = {
+    "commission": {"Overview": overview_page, "Review queue": review_page, "Overdue answers": overdue_page,
+                   "Search": search_page, "Audit log": audit_page, "Dead letters": dead_letters_page},
+    "party_officer": {"Inbox": inbox_page, "Our incidents": search_page},
+    "journalist": {"Search": search_page},
+}
+ROLE_NAMES = {"commission": "Election commission", "party_officer": "Party compliance officer",
+              "journalist": "Journalist (confirmed incidents, redacted)"}
+
+
+def main() -> None:
+    """Render one run of the app."""
+    st.set_page_config(page_title="Pantau", page_icon="🛡️", layout="wide", initial_sidebar_state="expanded")
+    st.markdown(CSS, unsafe_allow_html=True)
+    ctx = load_context()
+    if check_session(ctx) is None:
+        sign_in_page(ctx)
+        return
+    user = ctx.user
+    pages = PAGES[user.role]
+    with st.sidebar:
+        st.markdown("## 🛡️ Pantau")
+        st.markdown(f"**{user.display}**  \n{ROLE_NAMES[user.role]}")
+        choice = st.radio("Page", list(pages), key="nav")
+        st.divider()
+        st.caption(f"Session ends {ctx.session.expires_at:%H:%M} UTC" if ctx.session else "")
+        if st.button("Sign out", key="signout"):
+            sign_out(ctx)
+            st.rerun()
+    incident_id = st.query_params.get("incident")
+    if incident_id:
+        incident_page(ctx, incident_id)
+        return
+    st.markdown(f"## {choice}")
+    pages[choice](ctx)

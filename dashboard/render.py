@@ -1,0 +1,130 @@
+"""Small rendering helpers shared by the pages: badges, safe highlighting, media thumbnails."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.charts import SEVERITY_COLOURS, STATUS_COLOURS
+from pantau.access import intimate_media
+from pantau.schemas import Family, Incident, MediaFile, Modality
+
+__all__ = ["CSS", "badge", "highlight", "incident_label", "open_incident", "show_media", "snippet"]
+
+CSS = """
+<style>
+  [data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; }
+  [data-testid="stMetric"] { background: rgba(128,128,128,0.08); border-radius: 10px; padding: 10px 14px; }
+  .pantau-badge { display:inline-block; padding:2px 10px; border-radius:12px; color:#fff; font-weight:600;
+                  font-size:0.85rem; margin-right:6px; }
+  .pantau-text { white-space: pre-wrap; border-left: 4px solid #2e86ab; padding: 6px 12px;
+                 background: rgba(128,128,128,0.06); border-radius: 4px; }
+  mark { background: #f6c445; color: #000; padding: 0 2px; border-radius: 2px; }
+  .pantau-withheld { border: 2px dashed #d7263d; padding: 24px; text-align: center; color: #d7263d;
+                     border-radius: 8px; font-weight: 600; }
+</style>
+"""
+
+
+def badge(text: str, colour: str | None = None) -> str:
+    """Return HTML of a coloured pill (text escaped)."""
+    colour = colour or SEVERITY_COLOURS.get(text) or STATUS_COLOURS.get(text) or "#607d8b"
+    return f'<span class="pantau-badge" style="background:{colour}">{html.escape(text)}</span>'
+
+
+def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted({w for t in terms for w in re.findall(r"\w{2,}", t or "")}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words[:40]) + r")(?!\w)", re.IGNORECASE)
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """Return ``text`` HTML-escaped with each term wrapped in ``<mark>`` (safe for unsafe_allow_html)."""
+    pattern = _terms_pattern(terms)
+    if pattern is None:
+        return html.escape(text)
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[last:match.start()]))
+        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def snippet(text: str, terms: Iterable[str], width: int = 220) -> str:
+    """Return a highlighted window of ``text`` around the first term found (escaped HTML)."""
+    pattern = _terms_pattern(list(terms))
+    start = 0
+    if pattern is not None:
+        match = pattern.search(text)
+        if match:
+            start = max(0, match.start() - width // 3)
+    piece = text[start:start + width]
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if start + width < len(text) else ""
+    return prefix + highlight(piece, terms) + suffix
+
+
+def incident_label(incident: Incident) -> str:
+    """One line naming an incident, for pickers."""
+    when = incident.created_at.strftime("%d %b %H:%M")
+    return (f"{incident.breach.severity.value.upper()} · {incident.breach.clause_id} · "
+            f"{incident.item.account or '?'} ({incident.item.platform or '?'}) · {when} · {incident.id[:8]}")
+
+
+def open_incident(incident_id: str, key: str, label: str = "Open") -> None:
+    """A button that opens the incident page in this session (keeps the sign-in)."""
+    if st.button(label, key=key):
+        st.query_params["incident"] = incident_id
+        st.rerun()
+
+
+def _needs_blur(incident: Incident) -> bool:
+    if incident.family == Family.GBV:
+        return True
+    return any(s.details.get("blur") or s.details.get("violent") or s.details.get("nsfw") for s in incident.signals)
+
+
+def show_media(incident: Incident, force_blur: bool = False) -> None:
+    """Show thumbnails of the item's images: intimate ones never, sensitive ones blurred."""
+    withheld = intimate_media(incident)
+    blur = force_blur or _needs_blur(incident)
+    files = incident.item.media
+    if not files:
+        return
+    cols = st.columns(min(4, len(files)))
+    for col, media in zip(cols * ((len(files) // len(cols)) + 1), files, strict=False):
+        with col:
+            _thumbnail(media, (media.sha256 or media.path or media.url or "") in withheld
+                       or media.meta.get("withheld") == "intimate", blur)
+
+
+def _thumbnail(media: MediaFile, withheld: bool, blur: bool) -> None:
+    caption = f"sha256 {media.sha256[:16]}…" if media.sha256 else (media.mime or "media")
+    if withheld:
+        st.markdown('<div class="pantau-withheld">Intimate content withheld<br/>'
+                    '(never displayed; hash kept as evidence)</div>', unsafe_allow_html=True)
+        st.caption(caption)
+        return
+    path = Path(media.path) if media.path else None
+    if media.modality not in (None, Modality.IMAGE) or path is None or not path.is_file():
+        st.caption(f"{media.modality.value if media.modality else 'file'} · {caption}")
+        return
+    try:
+        from PIL import Image, ImageFilter
+
+        with Image.open(path) as img:
+            img.thumbnail((480, 480))
+            shown = img.convert("RGB")
+            if blur:
+                shown = shown.filter(ImageFilter.GaussianBlur(radius=max(8, shown.width // 20)))
+        st.image(shown, caption=("blurred · " if blur else "") + caption)
+    except Exception:  # noqa: BLE001 - a broken file must not break the page
+        st.caption(f"unreadable image · {caption}")

@@ -1,0 +1,119 @@
+"""Sign-in (password or identity provider), session expiry and sign-out."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from dashboard.context import SESSION_KEY, Context
+from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
+
+__all__ = ["check_session", "sign_in_page", "sign_out"]
+
+MAX_FAILURES = 5
+LOCKOUT_S = 60.0
+_FAILURES_KEY = "pantau_signin_failures"
+
+
+def check_session(ctx: Context) -> Session | None:
+    """Return the live session, ending it (and auditing) when it has expired or the user was disabled."""
+    session = ctx.session
+    if session is None:
+        return None
+    current = ctx.users.get(session.user.username)
+    if session.expired() or current is None or current.disabled or current.role != session.user.role \
+            or current.party != session.user.party:
+        reason = "expired" if session.expired() else "user changed or disabled"
+        ctx.audit("session_end", detail=reason)
+        st.session_state.pop(SESSION_KEY, None)
+        ctx.session = None
+        st.warning(f"Your session ended ({reason}). Please sign in again.")
+        return None
+    return session
+
+
+def sign_out(ctx: Context) -> None:
+    """End the session and audit it."""
+    ctx.audit("sign_out")
+    st.session_state.pop(SESSION_KEY, None)
+    ctx.session = None
+
+
+def _start(ctx: Context, session: Session) -> None:
+    st.session_state[SESSION_KEY] = session
+    ctx.session = session
+    ctx.audit("sign_in", detail=session.method)
+
+
+def _redirect_uri() -> str:
+    url = getattr(getattr(st, "context", None), "url", None) or ""
+    return url.split("?", 1)[0] or "http://127.0.0.1:8501/"
+
+
+def _oidc(ctx: Context) -> OIDCClient | None:
+    try:
+        return OIDCClient.from_settings(ctx.settings.dashboard, _redirect_uri())
+    except Exception as exc:  # noqa: BLE001 - a misconfigured IdP must not hide the password form
+        st.error(f"Identity provider misconfigured: {exc}")
+        return None
+
+
+def _oidc_callback(ctx: Context, client: OIDCClient) -> None:
+    code, state = st.query_params.get("code"), st.query_params.get("state")
+    if not code or not state:
+        return
+    for key in ("code", "state", "session_state", "iss"):
+        st.query_params.pop(key, None)
+    try:
+        claims = client.finish(code, state)
+    except AuthError as exc:
+        ctx.audit("sign_in_failed", actor="oidc", role="-", detail=str(exc))
+        st.error(f"Sign-in through the identity provider failed: {exc}")
+        return
+    user = user_for_claims(ctx.users, claims)
+    who = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub"))
+    if user is None:
+        ctx.audit("sign_in_failed", actor=who, role="-", detail="oidc: not in the users file")
+        st.error("Your identity was confirmed, but you have no Pantau role. Ask the commission's administrator.")
+        return
+    _start(ctx, Session.start(user, ctx.settings.dashboard.session_minutes, method="oidc"))
+    st.rerun()
+
+
+def sign_in_page(ctx: Context) -> None:
+    """The sign-in form; on success the session is stored and the app reruns."""
+    st.markdown("## Pantau · AI code of conduct monitor")
+    st.caption("Election commission, party compliance officers and accredited journalists.")
+    if "incident" in st.query_params:
+        st.info("Sign in to open the incident you were sent.")
+    client = _oidc(ctx)
+    if client is not None:
+        _oidc_callback(ctx, client)
+    failures: list[float] = [t for t in st.session_state.get(_FAILURES_KEY, []) if time.time() - t < LOCKOUT_S]
+    st.session_state[_FAILURES_KEY] = failures
+    locked = len(failures) >= MAX_FAILURES
+    left, _ = st.columns([2, 3])
+    with left:
+        with st.form("signin"):
+            username = st.text_input("User name", key="signin_user")
+            password = st.text_input("Password", type="password", key="signin_password")
+            submitted = st.form_submit_button("Sign in", type="primary", disabled=locked)
+        if locked:
+            st.error(f"Too many failed attempts. Wait {int(LOCKOUT_S)} seconds.")
+        if client is not None:
+            try:
+                st.link_button("Sign in with the identity provider", client.authorization_url())
+            except AuthError as exc:
+                st.error(str(exc))
+    if submitted and not locked:
+        user = ctx.users.authenticate(username, password)
+        if user is None:
+            failures.append(time.time())
+            st.session_state[_FAILURES_KEY] = failures
+            ctx.audit("sign_in_failed", actor=username.strip()[:200] or "(empty)", role="-", detail="password")
+            st.error("Unknown user name or wrong password.")
+            return
+        st.session_state[_FAILURES_KEY] = []
+        _start(ctx, Session.start(user, ctx.settings.dashboard.session_minutes))
+        st.rerun()

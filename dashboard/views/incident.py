@@ -1,0 +1,117 @@
+"""The incident page (permalink ``?incident=<id>``): item, media, signals, clause, history, evidence pack."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.context import Context
+from dashboard.evidence import evidence_pack, pack_bytes
+from dashboard.render import badge, highlight, show_media
+from dashboard.views.decisions import decision_form, officer_answer_form
+from pantau.access import redact_incident
+from pantau.schemas import Incident
+
+__all__ = ["incident_page"]
+
+NOT_FOUND = "No incident with this id is available to you."
+
+
+def _terms(incident: Incident) -> list[str]:
+    terms: list[str] = []
+    for signal in incident.signals:
+        for key in ("terms", "matches", "spans_text"):
+            value = signal.details.get(key)
+            if isinstance(value, list):
+                terms += [str(v) for v in value]
+    query = st.query_params.get("q")
+    if query:
+        terms.append(query)
+    return terms
+
+
+def incident_page(ctx: Context, incident_id: str) -> None:
+    """Show one incident inside the user's scope; the same answer for absent and forbidden ids."""
+    if st.button("← Back", key="incident-back"):
+        st.query_params.pop("incident", None)
+        st.rerun()
+    incident = ctx.store.get_incident(incident_id, ctx.scope)
+    if incident is None:
+        ctx.audit("view_incident_denied", target=incident_id[:100])
+        st.error(NOT_FOUND)
+        return
+    if ctx.scope.redact:
+        incident = redact_incident(incident, ctx.registry)
+    ctx.audit("view_incident", target=incident.id)
+    breach, item = incident.breach, incident.item
+
+    st.markdown(
+        f"### {html_escape(breach.clause_id)} · {html_escape(breach.clause_title)}<br/>"
+        f"{badge(breach.severity.value)}{badge(incident.status.value)}{badge(incident.family.value, '#455a64')}",
+        unsafe_allow_html=True,
+    )
+    cols = st.columns(4)
+    cols[0].metric("Account", item.account or "unknown", border=True)
+    cols[1].metric("Platform", item.platform or "unknown", border=True)
+    cols[2].metric("Party", ctx.party_name(incident.party), border=True)
+    cols[3].metric("Top score", f"{max((s.score for s in incident.signals), default=0):.2f}", border=True)
+    st.caption(f"Incident {incident.id} · published {item.published_at or '?'} · detected {incident.created_at:%Y-%m-%d %H:%M} UTC"
+               + (f" · [original]({item.url})" if item.url and not ctx.scope.redact else ""))
+
+    terms = _terms(incident)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("#### Item")
+        if item.title:
+            st.markdown(f"**{html_escape(item.title)}**", unsafe_allow_html=True)
+        st.markdown(f'<div class="pantau-text">{highlight(item.text, terms)}</div>', unsafe_allow_html=True)
+        for part in incident.text_parts:
+            if part.origin in ("caption", "title"):
+                continue
+            when = f" {part.start:.0f}–{part.end:.0f}s" if part.start is not None and part.end is not None else ""
+            st.markdown(f"**{html_escape(part.origin.upper())}{when}**", unsafe_allow_html=True)
+            st.markdown(f'<div class="pantau-text">{highlight(part.text, terms)}</div>', unsafe_allow_html=True)
+        show_media(incident, force_blur=ctx.scope.redact)
+    with right:
+        st.markdown("#### Clause breached")
+        st.markdown(f"**{html_escape(breach.code_id)} {html_escape(breach.code_version)} · "
+                    f"clause {html_escape(breach.clause_id)}**", unsafe_allow_html=True)
+        st.markdown(f"> {html_escape(breach.clause_text or breach.clause_title)}", unsafe_allow_html=True)
+        st.code(breach.rule, language="python")
+        if breach.deadline_hours:
+            st.caption(f"Party answer due within {breach.deadline_hours:g} h of notification.")
+
+    st.markdown("#### Signals")
+    st.dataframe(
+        pd.DataFrame([{"detector": s.detector, "version": s.version, "score": s.score, "label": s.label,
+                       "evidence": s.evidence, "media": (s.media_sha256 or "")[:12]} for s in incident.signals]),
+        hide_index=True, width="stretch",
+        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")},
+    )
+
+    st.markdown("#### History")
+    history = ctx.store.actions(incident.id)
+    if history:
+        st.dataframe(pd.DataFrame([{"at": a.at, "action": a.action, "by": a.actor, "role": a.role,
+                                    "reason": a.reason} for a in history]), hide_index=True, width="stretch")
+    else:
+        st.caption("No decisions or answers yet.")
+
+    decision_form(ctx, incident, key=incident.id)
+    if ctx.user.role == "party_officer":
+        mine = [a for a in ctx.store.alerts(ctx.scope) if a.alert.incident_id == incident.id]
+        officer_answer_form(ctx, incident, mine[0] if mine else None, key=incident.id)
+
+    pack = evidence_pack(incident, history, exported_by=ctx.user.username, redacted=ctx.scope.redact)
+    st.download_button("Download evidence pack (JSON)", pack_bytes(pack), file_name=f"pantau-{incident.id}.json",
+                       mime="application/json", key="evidence-download",
+                       on_click=lambda: ctx.audit("export", target=incident.id,
+                                                  detail=f"evidence pack {pack['pack_sha256']}"))
+    st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: ?incident={incident.id}")
+
+
+def html_escape(text: str) -> str:
+    """Escape text for the HTML-enabled markdown calls above."""
+    import html
+
+    return html.escape(text)

@@ -1,0 +1,36 @@
+"""The commission's review queue: new and escalated incidents, most severe first."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.context import Context
+from dashboard.render import incident_label, open_incident
+from dashboard.views.decisions import decision_form
+from pantau.stores.base import IncidentQuery
+
+__all__ = ["review_page"]
+
+
+def review_page(ctx: Context) -> None:
+    """List the queue, pick an incident, decide."""
+    families = st.multiselect("Family", ["gbv", "synthetic", "disinfo", "campaign", "meta"], key="review-families")
+    result = ctx.store.search(IncidentQuery(statuses=["new", "escalated"], families=families, sort="severity",
+                                            limit=200), ctx.scope)
+    st.markdown(f"#### Review queue · {result.total} waiting")
+    if not result.incidents:
+        st.success("Nothing waiting for review.")
+        return
+    st.dataframe(pd.DataFrame([{
+        "severity": i.breach.severity.value, "status": i.status.value, "clause": i.breach.clause_id,
+        "account": i.item.account, "party": ctx.party_name(i.party), "platform": i.item.platform,
+        "detected": i.created_at, "text": i.item.text[:120], "id": i.id[:8],
+    } for i in result.incidents]), hide_index=True, width="stretch", height=280)
+    by_id = {i.id: i for i in result.incidents}
+    picked = st.selectbox("Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick")
+    incident = by_id[picked]
+    st.markdown(f"**{incident.breach.clause_title}** — {incident.item.text[:400]}")
+    st.caption(" · ".join(f"{s.detector} {s.score:.2f} ({s.label})" for s in incident.signals))
+    open_incident(incident.id, key="review-open", label="Open full incident")
+    decision_form(ctx, incident, key="queue")

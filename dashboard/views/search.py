@@ -1,0 +1,119 @@
+"""Full-text search with facets, highlighting, date ranges, permalinks and CSV export.
+
+Journalists search confirmed incidents only (their scope), and see and export redacted text.
+Highlights are computed here on the text the user may see, never taken from the engine's
+snippet of the unredacted text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape as esc
+from datetime import UTC, datetime, time, timedelta
+
+import streamlit as st
+
+from dashboard.context import Context
+from dashboard.render import badge, open_incident, snippet
+from pantau.access import redact_incident
+from pantau.schemas import Incident
+from pantau.stores.base import IncidentQuery
+
+__all__ = ["CSV_COLUMNS", "incidents_csv", "search_page"]
+
+PAGE = 25
+CSV_COLUMNS = ["id", "permalink", "detected_at", "published_at", "status", "severity", "family", "clause_id",
+               "clause_title", "party", "platform", "account", "url", "text", "signals"]
+FACETS = [("family", "families"), ("severity", "severities"), ("party", "parties"), ("platform", "platforms"),
+          ("clause_id", "clause_ids"), ("status", "statuses")]
+
+
+def incidents_csv(incidents: list[Incident], base_url: str = "") -> bytes:
+    """Return incidents as CSV (already redacted when the user's scope says so)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for i in incidents:
+        writer.writerow({
+            "id": i.id, "permalink": f"{base_url}?incident={i.id}", "detected_at": i.created_at.isoformat(),
+            "published_at": i.item.published_at.isoformat() if i.item.published_at else "",
+            "status": i.status.value, "severity": i.breach.severity.value, "family": i.family.value,
+            "clause_id": i.breach.clause_id, "clause_title": i.breach.clause_title, "party": i.party or "",
+            "platform": i.item.platform or "", "account": i.item.account or "", "url": i.item.url or "",
+            "text": _csv_safe(i.item.text), "signals": "; ".join(f"{s.detector}={s.score:.2f}" for s in i.signals),
+        })
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in free text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def search_page(ctx: Context) -> None:
+    """Search form, facets in the sidebar column, results with permalinks, CSV export."""
+    redact = ctx.scope.redact
+    today = datetime.now(UTC).date()
+    top = st.columns([3, 2, 1])
+    text = top[0].text_input("Search text, OCR and transcripts", key="search-text",
+                             placeholder="e.g. pilihan raya, deepfake, Aminah")
+    dates = top[1].date_input("Detected between", value=(today - timedelta(days=30), today), key="search-dates")
+    sort = top[2].selectbox("Sort", ["newest", "oldest", "severity"], key="search-sort")
+    since = until = None
+    if isinstance(dates, tuple | list) and len(dates) == 2:
+        since = datetime.combine(dates[0], time.min, tzinfo=UTC)
+        until = datetime.combine(dates[1], time.min, tzinfo=UTC) + timedelta(days=1)
+    base = IncidentQuery(text=text, since=since, until=until, sort=sort, limit=0)
+    facet_counts = ctx.store.search(base, ctx.scope).facets
+    left, right = st.columns([1, 3])
+    chosen: dict[str, list[str]] = {}
+    with left:
+        st.markdown("##### Filters")
+        for facet, field in FACETS:
+            if facet == "status" and redact:
+                continue
+            counts = facet_counts.get(facet, {})
+            if not counts:
+                continue
+            chosen[field] = st.multiselect(
+                facet.replace("_", " ").capitalize(), list(counts), key=f"facet-{facet}",
+                format_func=lambda v, c=counts: f"{v or '(none)'} ({c[v]})")
+    page = st.session_state.get("search-page", 0)
+    query = base.model_copy(update={**chosen, "limit": PAGE, "offset": page * PAGE})
+    result = ctx.store.search(query, ctx.scope)
+    shown = [redact_incident(i, ctx.registry) if redact else i for i in result.incidents]
+    with right:
+        st.markdown(f"##### {result.total} incident{'s' if result.total != 1 else ''}"
+                    + (" · confirmed only, personal data redacted" if redact else ""))
+        for n, incident in enumerate(shown):
+            _result_row(incident, text, n)
+        nav = st.columns(3)
+        if page > 0 and nav[0].button("← Previous", key="search-prev"):
+            st.session_state["search-page"] = page - 1
+            st.rerun()
+        if (page + 1) * PAGE < result.total and nav[2].button("Next →", key="search-next"):
+            st.session_state["search-page"] = page + 1
+            st.rerun()
+        if result.total:
+            everything = ctx.store.search(query.model_copy(update={"limit": 10_000, "offset": 0}), ctx.scope)
+            rows = [redact_incident(i, ctx.registry) if redact else i for i in everything.incidents]
+            data = incidents_csv(rows)
+            st.download_button(f"Export {len(rows)} as CSV" + (" (redacted)" if redact else ""), data,
+                               file_name="pantau-incidents.csv", mime="text/csv", key="search-export",
+                               on_click=lambda: ctx.audit("export", target="search",
+                                                          detail=f"csv {len(rows)} rows; q={text!r}"))
+
+
+def _result_row(incident: Incident, text: str, n: int) -> None:
+    with st.container(border=True):
+        head, action = st.columns([5, 1])
+        head.markdown(
+            f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
+            f"<b>{esc(incident.breach.clause_id)}</b> · {esc(incident.item.account or '?')} on "
+            f"{esc(incident.item.platform or '?')}"
+            f" · {incident.created_at:%d %b %Y %H:%M}", unsafe_allow_html=True)
+        head.markdown(snippet(incident.item.text, [text]), unsafe_allow_html=True)
+        head.caption(f"permalink: ?incident={incident.id}")
+        with action:
+            open_incident(incident.id, key=f"search-open-{n}")

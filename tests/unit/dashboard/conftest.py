@@ -1,0 +1,90 @@
+"""A seeded store, users and an AppTest factory for the dashboard tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from codes.registry import load_registry
+from pantau.alerting import Alerter
+from pantau.auth import Session, UserDirectory
+from pantau.schemas import Family, Incident, IncidentStatus, Severity, utcnow
+from pantau.settings import DEFAULT_REGISTRY
+from pantau.stores.sqlite import SQLiteStore
+from tests.mocks.incidents import make_incident
+
+APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Seeded:
+    """What the dashboard tests work on."""
+
+    data_dir: Path
+    store: SQLiteStore
+    users: UserDirectory
+    pbn_new: Incident
+    pbn_confirmed: Incident
+    pkr2_new: Incident
+    pkr2_confirmed: Incident
+
+
+@pytest.fixture
+def seeded(_isolated_data_dir: Path) -> Iterator[Seeded]:
+    data = _isolated_data_dir
+    users = UserDirectory(data / "users.json")
+    users.add("ana", PASSWORD, "commission", name="Ana Commissioner", rounds=4)
+    users.add("siti", PASSWORD, "party_officer", party="pbn", name="Siti Rahman", rounds=4)
+    users.add("joko", PASSWORD, "party_officer", party="pkr2", rounds=4)
+    users.add("jo", PASSWORD, "journalist", rounds=4)
+    now = utcnow()
+    pbn_new = make_incident("pbn-1", party="pbn", account="pbn.official", severity=Severity.CRITICAL,
+                            text="Perempuan tak layak memimpin. Rina Kusuma tinggal di Jalan Mawar 12, +60 12-345 6789",
+                            created_at=now - timedelta(hours=3), deadline_hours=1)
+    pbn_confirmed = make_incident("pbn-2", party="pbn", account="pbn.official", family=Family.DISINFO,
+                                  status=IncidentStatus.CONFIRMED, text="Undi boleh dibuat melalui SMS pilihan raya",
+                                  created_at=now - timedelta(hours=30))
+    pkr2_new = make_incident("pkr2-1", party="pkr2", account="pkr2.rasmi", family=Family.SYNTHETIC,
+                             text="Video rahsia calon PKR2 pilihan raya", created_at=now - timedelta(hours=2))
+    pkr2_confirmed = make_incident("pkr2-2", party="pkr2", account="pkr2.rasmi", status=IncidentStatus.CONFIRMED,
+                                   text="Pilihan raya: hubungi Rina di 012-3456789", created_at=now - timedelta(hours=5))
+    # Detectors that find a targeted private person name them in details["private_names"].
+    pkr2_confirmed.signals[0].details["private_names"] = ["Rina"]
+    pbn_new.signals[0].details["private_names"] = ["Rina Kusuma"]
+    store = SQLiteStore(data / "pantau.db")
+    store.open()
+    incidents = [pbn_new, pbn_confirmed, pkr2_new, pkr2_confirmed]
+    store.upsert_incidents(incidents)
+    for inc in incidents:  # the store keeps the status of existing ids; set it as a decision would
+        if inc.status == IncidentStatus.CONFIRMED:
+            from pantau.stores.base import ReviewAction
+
+            store.record_action(ReviewAction(incident_id=inc.id, action="confirm", actor="seed", role="commission"))
+    Alerter(store, load_registry(DEFAULT_REGISTRY), []).send(incidents)
+    yield Seeded(data, store, users, pbn_new, pbn_confirmed, pkr2_new, pkr2_confirmed)
+    store.close()
+
+
+@pytest.fixture
+def app(seeded: Seeded) -> Callable[..., object]:
+    """Return a factory of AppTests signed in as a user (or not signed in)."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.context import SESSION_KEY
+
+    def make(username: str | None = None, incident: str | None = None, minutes: int = 60) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        if username is not None:
+            user = seeded.users.get(username)
+            assert user is not None
+            at.session_state[SESSION_KEY] = Session.start(user, minutes)
+        if incident is not None:
+            at.query_params["incident"] = incident
+        return at.run()
+
+    return make

@@ -1,0 +1,250 @@
+"""The dashboard, run with Streamlit's AppTest: sign-in, every view of every role, RBAC, audit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from dashboard.context import SESSION_KEY
+from dashboard.evidence import verify_pack
+from dashboard.views.incident import NOT_FOUND
+from pantau.auth import Session
+from tests.unit.dashboard.conftest import PASSWORD, Seeded
+
+AppFactory = Callable[..., object]
+
+
+def _text(at: object) -> str:
+    """Everything rendered as markdown, text, captions, errors and metrics, in one string."""
+    parts = []
+    for kind in ("markdown", "caption", "text", "error", "success", "info", "warning", "title", "header"):
+        parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
+    parts += [f"{m.label}={m.value}" for m in at.get("metric")]
+    return "\n".join(parts)
+
+
+def _events(seeded: Seeded) -> list[tuple[str, str, str]]:
+    return [(e.event, e.actor, e.target) for e in seeded.store.audit_log()]
+
+
+def test_sign_in_with_password_opens_the_commission_overview(app: AppFactory, seeded: Seeded) -> None:
+    at = app()
+    assert "Sign in" in [b.label for b in at.button]
+    at.text_input(key="signin_user").input("ana")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state[SESSION_KEY].user.username == "ana"
+    assert [r.value for r in at.radio if r.key == "nav"] == ["Overview"]
+    assert ("sign_in", "ana", "") in _events(seeded)
+
+
+def test_wrong_password_is_refused_and_audited(app: AppFactory, seeded: Seeded) -> None:
+    at = app()
+    at.text_input(key="signin_user").input("ana")
+    at.text_input(key="signin_password").input("wrong password")
+    at.button[0].click().run()
+    assert SESSION_KEY not in at.session_state
+    assert "wrong password" in _text(at)
+    assert ("sign_in_failed", "ana", "") in _events(seeded)
+
+
+def test_expired_session_returns_to_sign_in(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana", minutes=0)
+    assert "session ended" in _text(at)
+    assert "Sign in" in [b.label for b in at.button]
+    assert ("session_end", "ana", "") in _events(seeded)
+
+
+def test_disabled_user_session_ends_at_next_run(app: AppFactory, seeded: Seeded) -> None:
+    at = app("siti")
+    seeded.users.set_disabled("siti", True)
+    at.run()
+    assert SESSION_KEY not in at.session_state
+
+
+@pytest.mark.parametrize(
+    ("user", "pages"),
+    [
+        ("ana", ["Overview", "Review queue", "Overdue answers", "Search", "Audit log", "Dead letters"]),
+        ("siti", ["Inbox", "Our incidents"]),
+        ("jo", ["Search"]),
+    ],
+)
+def test_each_role_sees_its_pages_and_each_page_renders(app: AppFactory, user: str, pages: list[str]) -> None:
+    at = app(user)
+    nav = next(r for r in at.radio if r.key == "nav")
+    assert list(nav.options) == pages
+    for page in pages:
+        nav = next(r for r in at.radio if r.key == "nav")
+        nav.set_value(page).run()
+        assert not at.exception, (page, at.exception)
+        assert f"## {page}" in _text(at)
+
+
+def test_commission_overview_shows_kpis_and_charts(app: AppFactory) -> None:
+    at = app("ana")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Incidents"] == "4"
+    assert metrics["Awaiting review"] == "2"
+    assert metrics["Critical"] == "1"
+    assert metrics["Party answers overdue"] == "2"   # pbn-1 (1 h deadline, 3 h ago) and pbn-2 (24 h, 30 h ago)
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_review_queue_confirm_and_dismiss_need_reason(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana")
+    next(r for r in at.radio if r.key == "nav").set_value("Review queue").run()
+    pick = at.selectbox(key="review-pick")
+    assert [o.split(" · ")[-1] for o in pick.options] == [seeded.pbn_new.id[:8], seeded.pkr2_new.id[:8]]  # critical first
+    pick.set_value(seeded.pkr2_new.id).run()
+    at.radio(key="decision-queue").set_value("dismiss")
+    at.button(key="FormSubmitter:decide-queue-Record decision").click().run()
+    assert "Give a reason" in _text(at)
+    assert seeded.store.get_incident(seeded.pkr2_new.id, _everything()).status.value == "new"
+    at.radio(key="decision-queue").set_value("confirm")
+    at.button(key="FormSubmitter:decide-queue-Record decision").click().run()
+    assert seeded.store.get_incident(seeded.pkr2_new.id, _everything()).status.value == "confirmed"
+    history = seeded.store.actions(seeded.pkr2_new.id)
+    assert [(a.action, a.actor) for a in history] == [("confirm", "ana")]
+    assert ("decide", "ana", seeded.pkr2_new.id) in _events(seeded)
+
+
+def _everything():  # noqa: ANN202 - tiny helper
+    from pantau.stores.base import Scope
+
+    return Scope.everything()
+
+
+def test_incident_page_shows_item_signals_clause_history_and_pack(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana", incident=seeded.pbn_new.id)
+    text = _text(at)
+    assert "GBV-1" in text and "Perempuan tak layak" in text and "The clause GBV-1 as signed." in text
+    assert len(at.dataframe) >= 1
+    download = at.get("download_button")[0]
+    assert download.label.startswith("Download evidence pack")
+    assert ("view_incident", "ana", seeded.pbn_new.id) in _events(seeded)
+
+
+@pytest.mark.parametrize(
+    ("user", "incident_attr", "visible"),
+    [
+        ("ana", "pkr2_new", True),
+        ("siti", "pbn_new", True),
+        ("siti", "pkr2_new", False),        # another party's incident
+        ("siti", "pkr2_confirmed", False),
+        ("joko", "pbn_confirmed", False),
+        ("jo", "pbn_confirmed", True),
+        ("jo", "pbn_new", False),           # journalists see confirmed incidents only
+    ],
+)
+def test_permalink_respects_scope(app: AppFactory, seeded: Seeded, user: str, incident_attr: str,
+                                  visible: bool) -> None:
+    incident = getattr(seeded, incident_attr)
+    at = app(user, incident=incident.id)
+    text = _text(at)
+    assert (NOT_FOUND not in text) is visible
+    assert (incident.item.text[:12] in text) is visible
+    if not visible:
+        assert ("view_incident_denied", user, incident.id) in _events(seeded)
+
+
+@pytest.mark.parametrize("probe", ["", "' OR 1=1 --", "%", "*", "../pkr2"])
+def test_party_officer_cannot_reach_other_party_by_crafted_ids(app: AppFactory, seeded: Seeded, probe: str) -> None:
+    at = app("siti", incident=probe or seeded.pkr2_new.id[:8])
+    assert NOT_FOUND in _text(at)
+    assert seeded.pkr2_new.item.text not in _text(at)
+
+
+def test_party_officer_search_and_inbox_hold_only_their_party(app: AppFactory, seeded: Seeded) -> None:
+    at = app("siti")
+    inbox = at.selectbox(key="inbox-pick")
+    assert len(inbox.options) == 2 and all("pbn.official" in o for o in inbox.options)  # pbn-1 and pbn-2
+    next(r for r in at.radio if r.key == "nav").set_value("Our incidents").run()
+    at.text_input(key="search-text").input("pilihan raya").run()
+    text = _text(at)
+    assert "pkr2.rasmi" not in text
+    assert "1 incident" in text
+
+
+def test_party_officer_acknowledges_and_responds(app: AppFactory, seeded: Seeded) -> None:
+    at = app("siti", incident=seeded.pbn_confirmed.id)
+    at.radio(key=f"answer-kind-{seeded.pbn_confirmed.id}").set_value("respond")
+    at.text_area(key=f"answer-text-{seeded.pbn_confirmed.id}").input("Post removed at 10:02.")
+    at.button(key=f"FormSubmitter:answer-{seeded.pbn_confirmed.id}-Send answer").click().run()
+    assert not at.exception
+    history = seeded.store.actions(seeded.pbn_confirmed.id)
+    assert history[-1].action == "respond" and history[-1].actor == "siti"
+    mine = [a for a in seeded.store.alerts(_everything()) if a.alert.incident_id == seeded.pbn_confirmed.id
+            and a.alert.recipient == "officer-pbn"]
+    assert mine[0].responded_at is not None and mine[0].acknowledged_at is not None
+
+
+def test_appeal_after_deadline_is_refused(app: AppFactory, seeded: Seeded) -> None:
+    at = app("siti", incident=seeded.pbn_new.id)  # one-hour deadline, three hours ago
+    at.radio(key=f"answer-kind-{seeded.pbn_new.id}").set_value("appeal")
+    at.text_area(key=f"answer-text-{seeded.pbn_new.id}").input("Not ours.")
+    at.button(key=f"FormSubmitter:answer-{seeded.pbn_new.id}-Send answer").click().run()
+    assert "Appeals close" in _text(at)
+    assert seeded.store.actions(seeded.pbn_new.id) == []
+
+
+def test_party_officer_and_journalist_cannot_decide(app: AppFactory, seeded: Seeded) -> None:
+    for user, incident in (("siti", seeded.pbn_new), ("jo", seeded.pbn_confirmed)):
+        at = app(user, incident=incident.id)
+        assert not [r for r in at.radio if (r.key or "").startswith("decision-")]
+
+
+def test_journalist_search_is_confirmed_only_and_redacted(app: AppFactory, seeded: Seeded) -> None:
+    at = app("jo")
+    at.text_input(key="search-text").input("pilihan raya").run()
+    text = _text(at)
+    assert "2 incidents" in text
+    assert "3456789" not in text and "Rina" not in text and "[redacted]" in text
+    assert "Video rahsia" not in text  # not confirmed
+    assert not [m for m in at.multiselect if m.key == "facet-status"]
+    export = next(d for d in at.get("download_button") if d.key == "search-export")
+    assert "redacted" in export.label
+
+
+def test_journalist_incident_page_and_pack_are_redacted(app: AppFactory, seeded: Seeded) -> None:
+    at = app("jo", incident=seeded.pkr2_confirmed.id)
+    assert "3456789" not in _text(at) and "[redacted]" in _text(at)
+
+
+def test_commission_audit_and_dead_letter_pages(app: AppFactory, seeded: Seeded) -> None:
+    from pantau.deadletters import dead_letter
+
+    seeded.store.add_dead_letters([dead_letter(ValueError("boom"), "detect", {"id": "x"})])
+    at = app("ana", incident=seeded.pbn_new.id)
+    at.query_params.pop("incident")
+    at.button(key="incident-back").click().run()
+    next(r for r in at.radio if r.key == "nav").set_value("Audit log").run()
+    frame = at.dataframe[0].value
+    assert "view_incident" in set(frame["event"])
+    next(r for r in at.radio if r.key == "nav").set_value("Dead letters").run()
+    assert "1 kept" in _text(at)
+
+
+def test_evidence_pack_verifies_and_detects_tampering(seeded: Seeded) -> None:
+    from dashboard.evidence import evidence_pack, pack_bytes
+
+    pack = evidence_pack(seeded.pbn_new, seeded.store.actions(seeded.pbn_new.id), exported_by="ana")
+    data = pack_bytes(pack)
+    assert verify_pack(data)
+    doc = json.loads(data)
+    doc["item"]["text"] = "edited"
+    assert not verify_pack(doc)
+    assert doc["breach"]["clause_id"] == "GBV-1" and doc["timestamps"]["exported_at"]
+
+
+def test_session_lifetime_comes_from_settings(app: AppFactory, seeded: Seeded) -> None:
+    at = app()
+    at.text_input(key="signin_user").input("jo")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click().run()
+    session: Session = at.session_state[SESSION_KEY]
+    assert session.expires_at - session.issued_at == timedelta(minutes=480)
