@@ -10,7 +10,7 @@ text, no Python eval): a rule they cannot follow is still evaluated on probe ite
 Example Snippet::
 
     problems = rule_problems('item.txet == ""', known_signals={"gbv.text"})
-    # ["unknown field 'txet' of item; did you mean 'text'? Known: account, ..."]
+    # ["reads unknown field 'txet' of item; did you mean 'text'? Known: account, ..."]
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def signals_read(rule: str) -> list[str]:
 def _unknown(name: str, of: str, known: Iterable[str]) -> str:
     known = sorted(known)
     hint = difflib.get_close_matches(name, known, n=1)
-    message = f"unknown field {name!r} of {of}"
+    message = f"reads unknown field {name!r} of {of}"
     if hint:
         message += f"; did you mean {hint[0]!r}?"
     return f"{message} Known: {', '.join(known)}"
@@ -94,8 +94,8 @@ def rule_problems(rule: str, known_signals: set[str] | None, functions: Iterable
         if name not in SIGNAL_FIELDS:
             problems.append(_unknown(name, "a signal", SIGNAL_FIELDS))
     for name in re.findall(r"(?<![\w.])signals\s*\.\s*(\w+)", text):
-        problems.append(f'signals.{name} is not how to read a signal: write signals["{name}.…"], with the '
-                        "detector's full name in quotes")
+        problems.append(f'reads signals.{name}, which is not how to read a signal: write signals["{name}.…"], '
+                        "with the detector's full name in quotes")
     people_vars = set(_PEOPLE_LOOP.findall(text))
     for var in people_vars:
         for name in re.findall(rf"(?<![\w.]){re.escape(var)}\s*\.\s*(\w+)", text):

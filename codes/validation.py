@@ -211,8 +211,12 @@ def _explain(error: Any, path: list[str | int], data: Any, node: yaml.Node | Non
         message = f"{error.instance!r} is not allowed; choose one of: {choices}"
     elif kind == "type":
         message = f"expected {_expected(error.validator_value)}, got {_type_name(error.instance)} ({error.instance!r})"
-        if isinstance(error.instance, int) and not isinstance(error.instance, bool) and "time" in str(path[-1:]):
+        if isinstance(error.instance, int) and not isinstance(error.instance, bool) \
+                and error.schema.get("format") == "time":
             message += '; write times in quotes, e.g. "18:00" (YAML reads 18:00 as the number 1080)'
+        elif isinstance(error.instance, int | float) and not isinstance(error.instance, bool) \
+                and "string" in str(error.validator_value):
+            message += f'; write it in quotes, e.g. "{error.instance}"'
         elif error.instance is None:
             message += "; give a value or remove the field"
     elif kind == "pattern":

@@ -281,6 +281,8 @@ def codes_check(
         _fail(exc)
     for code in engine.codes:
         out.print(f"[green]ok[/green] {code.id} v{code.version}: {len(code.clauses)} clauses")
+    for warning in engine.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
 @codes_app.command("test")
@@ -356,6 +358,7 @@ def _register_optional() -> None:
         ("ingest.tipline.cli", "tipline_app", "tipline"),
         ("bench.cli", "bench_app", "bench"),
         ("detectors.media.cli", "models_app", "models"),
+        ("codes.cli", "registry_app", "registry"),
     ]
     import importlib
 

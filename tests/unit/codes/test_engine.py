@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def _signal(name: str, score: float, family: Family = Family.GBV) -> Signal:
 def test_model_code_examples_all_pass() -> None:
     engine = CodeEngine.from_files([DEFAULT_CODE], signal_names=None, check_examples=True)
     rows = engine.run_examples()
-    assert rows and all(ok for *_, ok, _ in [(r[0], r[1], r[2], r[3]) for r in rows])
+    assert rows and all(ok for _, _, ok, _ in rows)
 
 
 def test_breach_cites_code_version_clause_and_signals() -> None:
@@ -109,3 +110,105 @@ def test_silence_period_uses_the_elections_time_zone() -> None:
     # 2026-11-27 16:30 UTC is 2026-11-28 00:30 in Kuala Lumpur: silence has begun there.
     assert calendar.context(datetime(2026, 11, 27, 16, 30, tzinfo=UTC))["in_silence"] is True
     assert calendar.context(datetime(2026, 11, 27, 15, 30, tzinfo=UTC))["in_silence"] is False
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ('item.txet == "a"', "reads unknown field 'txet' of item; did you mean 'text'"),
+        ("calendar.in_silense", "reads unknown field 'in_silense' of calendar; did you mean 'in_silence'"),
+        ('signals["gbv.text"].scor > 0.5', "reads unknown field 'scor' of a signal; did you mean 'score'"),
+        ("item.targets.exists(t, t.gendr == \"female\")", "reads unknown field 'gendr' of a person"),
+        ("signals.gbv.score > 0.5", "reads signals.gbv, which is not how to read a signal"),
+        ('contians_any(item.text, ["x"])', "calls unknown function 'contians_any'; did you mean 'contains_any'"),
+        ('signals["gbv.txt"].score > 0.5', "reads unknown signal 'gbv.txt'; did you mean 'gbv.text'"),
+        # Hidden behind a short-circuit on the empty item, caught on the probe items:
+        ('signals["gbv.text"].score > 0.5 && item.paid > 1', "fails on a test item .* mixes types"),
+        ('signals["gbv.text"].score > 0.5 && signals["gbv.text"].details.rating == "x"',
+         r"fails on a test item .*has\(signals"),
+    ],
+)
+def test_rules_reading_what_does_not_exist_fail_at_load(tmp_path: Path, rule: str, message: str) -> None:
+    path = tmp_path / "code.yaml"
+    path.write_text(HEADER + _clause(rule.replace("'", "''")))
+    with pytest.raises(RuleError, match=message):
+        CodeEngine.from_files([path], signal_names=SIGNALS)
+
+
+def test_words_inside_quotes_are_not_read_as_fields(tmp_path: Path) -> None:
+    path = _code(tmp_path, _clause('contains_any(item.text, [\"item.nonsense\"]) && item.paid'))
+    CodeEngine.from_files([path], signal_names=SIGNALS)
+
+
+def test_rules_that_can_never_fire_and_clauses_without_examples_warn(tmp_path: Path) -> None:
+    path = _code(tmp_path, _clause('signals["gbv.text"].score > 1.5', "NEVER"))
+    engine = CodeEngine.from_files([path], signal_names=SIGNALS)
+    assert any("NEVER" in w and "never fired" in w for w in engine.warnings)
+    assert any("no positive" in w for w in engine.warnings)
+
+
+def test_detail_read_safely_with_has_loads_and_fires(tmp_path: Path) -> None:
+    rule = ('signals["disinfo.claim_match"].score > 0.5 && has(signals["disinfo.claim_match"].details.rating)'
+            ' && signals["disinfo.claim_match"].details.rating.lowerAscii() == "false"')
+    engine = CodeEngine.from_files([_code(tmp_path, _clause(rule))], signal_names=SIGNALS)
+    sig = Signal(item_id="i", detector="disinfo.claim_match", version="1", family=Family.DISINFO, score=0.9,
+                 label="match", details={"rating": "FALSE"})
+    assert [b.clause_id for b in engine.judge(_enriched("x"), [sig], load_registry(None), Calendar())] == ["C1"]
+
+
+def test_examples_follow_attribution_like_judge(tmp_path: Path) -> None:
+    clause = _clause('signals["gbv.text"].score > 0.5', applies_to="signatories") + (
+        "    examples:\n"
+        "      - {name: by a party, breach: true, item: {by_signatory: true}, signals: {gbv.text: {score: 0.9}}}\n"
+        "      - {name: by someone else, breach: true, signals: {gbv.text: {score: 0.9}}}\n"
+    )
+    engine = CodeEngine.from_files([_code(tmp_path, clause)], signal_names=SIGNALS)
+    rows = {name: (ok, msg) for _, name, ok, msg in engine.run_examples()}
+    assert rows["by a party"] == (True, "")
+    assert rows["by someone else"][0] is False
+    assert re.search(r"code\.yaml:\d+: expected breach, got no breach", rows["by someone else"][1])
+    with pytest.raises(RuleError, match="example 'by someone else' expected a breach"):
+        CodeEngine.from_files([_code(tmp_path, clause)], signal_names=SIGNALS, check_examples=True)
+
+
+def test_example_with_unknown_signal_is_refused(tmp_path: Path) -> None:
+    clause = _clause('signals["gbv.text"].score > 0.5') + (
+        "    examples:\n      - {name: typo, breach: true, signals: {gbv.txet: {score: 0.9}}}\n")
+    with pytest.raises(RuleError, match=r"code\.yaml:13: clause C1: example 'typo' gives unknown signal"):
+        CodeEngine.from_files([_code(tmp_path, clause)], signal_names=SIGNALS)
+
+
+def test_explain_says_what_the_rule_read() -> None:
+    engine = CodeEngine.from_files([DEFAULT_CODE])
+    registry = load_registry(DEFAULT_REGISTRY)
+    rows = {r["clause"]: r for r in engine.explain(_enriched("Aminah Yusof perempuan bodoh"),
+                                                      [_signal("gbv.text", 0.95)], registry, Calendar())}
+    gbv = rows["GBV-1"]
+    assert gbv["fired"] and gbv["version"] == "1.1" and gbv["reads"]["signals[gbv.text]"].startswith("0.95")
+    assert gbv["reads"]["item.targets"][0]["id"] == "aminah-yusof"
+    assert not rows["CAM-1"]["fired"] and "calendar.in_silence" in rows["CAM-1"]["reads"]
+
+
+def test_model_code_uses_only_signals_declared_in_detectors_yaml() -> None:
+    from detectors.registry import DetectorRegistry
+    from pantau.settings import Settings
+
+    names = DetectorRegistry.from_settings(Settings()).signal_names()
+    engine = CodeEngine.from_files([DEFAULT_CODE], signal_names=names, check_examples=True)
+    assert not engine.warnings
+    assert all(ok for _, _, ok, _ in engine.run_examples())
+
+
+def test_every_model_clause_has_positive_and_negative_examples() -> None:
+    engine = CodeEngine.from_files([DEFAULT_CODE])
+    for compiled in engine.clauses:
+        kinds = {e.breach for e in compiled.clause.examples}
+        assert kinds == {True, False}, compiled.clause.id
+
+
+def test_a_code_not_yet_in_force_raises_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "code.yaml"
+    path.write_text('id: t\ntitle: T\nversion: "1"\neffective_from: 2099-01-01\nclauses:\n'
+                    + _clause('signals["gbv.text"].score > 0.5'))
+    engine = CodeEngine.from_files([path], signal_names=SIGNALS)
+    assert engine.judge(_enriched("x"), [_signal("gbv.text", 0.9)], load_registry(None), Calendar()) == []
