@@ -241,6 +241,8 @@ def main() -> None:
     from pantau.settings import Settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("kafka", "aiokafka", "opensearch", "elastic_transport"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.load()
     ensure_topics(settings.kafka)
     report = produce_sources(settings)

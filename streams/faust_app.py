@@ -174,8 +174,20 @@ class PantauStreams:
 
                 self._pipeline = Pipeline.from_settings(self.settings)
                 self._pipeline.registry.load()
-                self._pipeline.store.open()
             return self._pipeline
+
+    def open_store(self) -> None:
+        """Open the store, waiting with backoff while it is unavailable (workers start before the index)."""
+        delay = 0.5
+        while True:
+            try:
+                self.pipeline.store.open()
+                return
+            except StoreUnavailable as exc:
+                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
+                log.warning("store unavailable at start (%s); retrying in %.1fs", exc, pause)
+                time.sleep(pause)
+                delay = min(delay * 2, self.retry_cap_s)
 
     # -- helpers ---------------------------------------------------------------------------------
     async def _in_thread(self, fn: Callable[[], T]) -> T:
@@ -297,16 +309,18 @@ class PantauStreams:
         await self._dead_letter(dead + failed)
         # Searchable before anyone is told, and before the offsets are committed.
         await self._retry("flush", store.flush)
-        ids = [m.item.item.id for m in messages]
-        await self._retry("mark processed", lambda: store.mark_processed(ids))
-        self._add_seconds(timer)
         await self._send(self.incidents, [(i.item.id, i) for i in incidents])
         if incidents and pipeline.alerter is not None:
             alerter = pipeline.alerter
             sent = await self._retry("alerts", lambda: alerter.send(incidents))
+            await self._retry("flush", store.flush)
             by_incident = {i.id: i.item.id for i in incidents}
             await self._send(self.alerts, [(by_incident.get(a.incident_id, a.incident_id), a) for a in sent])
             self.report.alerts += len(sent)
+        # Last: an item marked processed has all its results durable and visible.
+        ids = [m.item.item.id for m in messages]
+        await self._retry("mark processed", lambda: store.mark_processed(ids))
+        self._add_seconds(timer)
         self.report.incidents += len(incidents)
         self.report.processed += len(ids)
 
@@ -362,7 +376,7 @@ def run_kafka(settings: Settings, once: bool = False, *, ingest: bool = True, wo
     ensure_topics(settings.kafka)
     streams = PantauStreams(settings)
     if work:
-        _ = streams.pipeline  # load detectors and open the store before the first batch, not inside it
+        streams.open_store()  # load detectors and open the store before the first batch, not inside it
     report = streams.report
     produced: list[str] = []
     produced_done = threading.Event()
@@ -414,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--once", action="store_true", help="with run: stop when the sources are processed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("kafka", "aiokafka", "opensearch", "elastic_transport"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.load()
     report = run_kafka(settings, once=args.once, ingest=args.mode == "run")
     print(report.summary())
