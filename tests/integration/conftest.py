@@ -2,10 +2,9 @@
 
 Servers come from the environment (``PANTAU_TEST_KAFKA=host:port``,
 ``PANTAU_TEST_OPENSEARCH_URL=http://host:port``, optionally
-``PANTAU_TEST_ELASTICSEARCH_URL``), or from ``infra/local/.state/env`` when ``infra/local/up``
-already ran; otherwise this file runs ``infra/local/up`` itself and ``infra/local/down`` at the
-end. With neither Java nor the variables, integration tests fail with the reason: they are
-selected with ``-m integration`` and must not silently pass.
+``PANTAU_TEST_ELASTICSEARCH_URL``); otherwise this file runs ``infra/local/up`` (which leaves
+servers that already run alone) and, if that started them, ``infra/local/down`` at the end.
+Without Java and Maven the integration tests fail with ``up``'s reason rather than pass silently.
 """
 
 from __future__ import annotations
@@ -45,13 +44,12 @@ def servers() -> Iterator[Servers]:
     env = {k: v for k, v in os.environ.items() if k.startswith("PANTAU_TEST_")}
     started = False
     if not ("PANTAU_TEST_KAFKA" in env and "PANTAU_TEST_OPENSEARCH_URL" in env):
-        state_env = INFRA / ".state" / "env"
-        if not state_env.is_file():
-            done = subprocess.run([str(INFRA / "up")], capture_output=True, text=True, timeout=600, check=False)
-            if done.returncode != 0:
-                pytest.fail(f"infra/local/up failed:\n{done.stderr[-4000:]}")
-            started = True
-        env = {**_read_env_file(state_env), **env}
+        # `up` is idempotent and quick when both servers run; it restarts them after a reboot.
+        done = subprocess.run([str(INFRA / "up")], capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            pytest.fail(f"infra/local/up failed:\n{done.stderr[-4000:]}")
+        started = done.stderr.count("already running") < 2  # stop at the end only what this run started
+        env = {**_read_env_file(INFRA / ".state" / "env"), **env}
     try:
         yield Servers(
             kafka=env["PANTAU_TEST_KAFKA"],
