@@ -589,10 +589,10 @@ class CodeEngine:
             reads: dict[str, Any] = {}
             for name in compiled.signals:
                 sig = facts["signals"].get(name, empty_signal())
-                reads[f"signals[{name}]"] = f"{sig['score']:.2f} {sig['label']}"
+                reads[name] = f"{sig['score']:.2f} {sig['label']}"
             for path in compiled.fields:
                 scope, field = path.split(".", 1)
-                reads[path] = facts[scope].get(field)
+                reads[path] = _shown(facts[scope].get(field))
             rows.append({
                 "code": code.id,
                 "version": code.version,
@@ -667,6 +667,16 @@ class CodeEngine:
                 deadline_hours=compiled.clause.on_breach.deadline_hours,
             ))
         return breaches
+
+
+def _shown(value: Any) -> Any:
+    """A fact as ``explain`` shows it: people as ``id (gender, consented)``, long text cut."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+        return [f"{v['id']} ({v.get('gender', '?')}, {'consented' if v.get('consented') else 'no consent'})"
+                for v in value]
+    if isinstance(value, str) and len(value) > 120:
+        return value[:117] + "..."
+    return value
 
 
 def _pad(lines: Sequence[int | None], n: int) -> list[int | None]:

@@ -345,7 +345,8 @@ def codes_explain(
         mark = "[red]BREACH[/red]" if r["fired"] else ("true, not attributable" if r["rule_true"] else "no")
         if r["error"]:
             mark = f"[yellow]error[/yellow] {r['error']}"
-        reads = ", ".join(f"{k}={v:.2f}" for k, v in r["signals"].items())
+        reads = ", ".join(f"{k}={v}" for k, v in r.get("reads", {}).items()) or ", ".join(
+            f"{k}={v:.2f}" for k, v in r["signals"].items())
         rules.add_row(f"{r['clause']} {r['title']}", mark, reads, r["rule"][:100])
     out.print(rules)
 

@@ -184,8 +184,8 @@ def test_explain_says_what_the_rule_read() -> None:
     rows = {r["clause"]: r for r in engine.explain(_enriched("Aminah Yusof perempuan bodoh"),
                                                       [_signal("gbv.text", 0.95)], registry, Calendar())}
     gbv = rows["GBV-1"]
-    assert gbv["fired"] and gbv["version"] == "1.1" and gbv["reads"]["signals[gbv.text]"].startswith("0.95")
-    assert gbv["reads"]["item.targets"][0]["id"] == "aminah-yusof"
+    assert gbv["fired"] and gbv["version"] == "1.1" and gbv["reads"]["gbv.text"].startswith("0.95")
+    assert gbv["reads"]["item.targets"] == ["aminah-yusof (female, no consent)"]
     assert not rows["CAM-1"]["fired"] and "calendar.in_silence" in rows["CAM-1"]["reads"]
 
 

@@ -111,3 +111,11 @@ def test_line_of_falls_back_to_the_nearest_parent() -> None:
     _, node = parse_yaml("a:\n  b:\n    - x\n    - y\n", "f", ConfigError)
     assert line_of(node, ["a", "b", 1]) == 4
     assert line_of(node, ["a", "missing"]) == 2
+
+
+def test_docs_list_every_fact_a_rule_can_read() -> None:
+    from codes.facts import CALENDAR_FIELDS, ITEM_FIELDS, PERSON_FIELDS, SIGNAL_FIELDS
+
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "codes.md").read_text()
+    missing = [f for f in [*ITEM_FIELDS, *PERSON_FIELDS, *SIGNAL_FIELDS, *CALENDAR_FIELDS] if f"`{f}`" not in docs]
+    assert not missing, f"docs/codes.md does not mention: {missing}"
