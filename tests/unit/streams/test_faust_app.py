@@ -1,0 +1,43 @@
+"""The Faust app's wiring and message decoding, without a broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("faust", reason="the Kafka backend needs the 'scale' extra")
+
+from pantau.schemas import EnrichedItem, MediaItem  # noqa: E402
+from streams.faust_app import PantauStreams, SignalsMessage  # noqa: E402
+
+
+@pytest.fixture
+def streams(settings: Any) -> PantauStreams:
+    return PantauStreams(settings, pipeline=object())  # type: ignore[arg-type]
+
+
+def test_agents_read_the_three_stage_topics(streams: PantauStreams) -> None:
+    topics = {agent.channel.get_topic_name() for agent in streams.app.agents.values()}
+    assert topics == {streams.topics.raw_items, streams.topics.enriched_items, streams.topics.signals}
+
+
+@pytest.mark.parametrize(
+    ("raw", "error_type"),
+    [(b"not json {", "ValidationError"), (b'{"id": 42}', "ValidationError"), (b"\xff\xfe", "ValidationError")],
+)
+def test_poison_messages_become_dead_letters_with_their_payload(
+    streams: PantauStreams, raw: bytes, error_type: str
+) -> None:
+    good = MediaItem(id="i1", source="feed:t", native_id="1", text="hello")
+    ok, dead = streams._decode([good.model_dump_json().encode(), raw], MediaItem, "decode:raw-items")  # noqa: SLF001
+    assert ok == [good]
+    (letter,) = dead
+    assert (letter.stage, letter.error_type) == ("decode:raw-items", error_type)
+    assert letter.payload == raw.decode("utf-8", "backslashreplace")
+
+
+def test_signals_message_round_trips() -> None:
+    item = EnrichedItem(item=MediaItem(id="i1", source="feed:t", native_id="1", text="hello"))
+    message = SignalsMessage(item=item, signals=[])
+    assert SignalsMessage.model_validate_json(message.model_dump_json()) == message
