@@ -236,17 +236,29 @@ def produce_sources(settings: Settings, sources: Sequence[Source] | None = None,
     return report
 
 
-def main() -> None:
-    """Read the configured sources once onto Kafka (``python -m ingest.kafka_producer``)."""
+def main(argv: Sequence[str] | None = None) -> None:
+    """Read the configured sources onto Kafka: ``python -m ingest.kafka_producer [--every SECONDS]``."""
+    import argparse
+    import time
+
     from pantau.settings import Settings
 
+    parser = argparse.ArgumentParser(prog="python -m ingest.kafka_producer")
+    parser.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
+                        help="read the sources again every SECONDS (default: once)")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("kafka", "aiokafka", "opensearch", "elastic_transport"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     settings = Settings.load()
     ensure_topics(settings.kafka)
-    report = produce_sources(settings)
-    print(f"{report.items} items and {report.dead_letters} dead letters sent to {settings.kafka.bootstrap_servers}")
+    while True:
+        report = produce_sources(settings)
+        log.info("%d items and %d dead letters sent to %s", report.items, report.dead_letters,
+                 settings.kafka.bootstrap_servers)
+        if args.every <= 0:
+            return
+        time.sleep(args.every)
 
 
 if __name__ == "__main__":
