@@ -24,8 +24,9 @@ from pantau.errors import PantauError
 
 __all__ = ["registry_app"]
 
-registry_app = typer.Typer(help="Import and check the registry of parties and candidates, and the calendar.",
-                           no_args_is_help=True)
+registry_app = typer.Typer(
+    help="Import and check the registry of parties and candidates, and the calendar.", no_args_is_help=True
+)
 _out = Console(soft_wrap=True)
 _err = Console(stderr=True, soft_wrap=True)
 
@@ -38,14 +39,31 @@ def _fail(exc: Exception) -> None:
 @registry_app.command("import")
 def import_registry(
     output: Annotated[Path, typer.Option("--output", "-o", help="Registry YAML to write.")],
-    csv_dir: Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer needs Optional
-        "--csv", help="Folder with parties.csv, people.csv and optionally accounts.csv, officers.csv.")] = None,
-    ftm: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--ftm", help="FollowTheMoney entities (JSON Lines or JSON array), e.g. an OpenSanctions PEP export.")] = None,
-    signatory: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-        "--signatory", help="Party (id or FtM id) that signed the code; repeat for several. FtM only.")] = None,
-    country: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--country", help="FtM only: keep people of this country code (e.g. my, id, ph).")] = None,
+    csv_dir: Annotated[
+        Optional[Path],
+        typer.Option(  # noqa: UP045 - typer needs Optional
+            "--csv", help="Folder with parties.csv, people.csv and optionally accounts.csv, officers.csv."
+        ),
+    ] = None,
+    ftm: Annotated[
+        Optional[Path],
+        typer.Option(  # noqa: UP045
+            "--ftm",
+            help="FollowTheMoney entities (JSON Lines or JSON array), e.g. an OpenSanctions PEP export.",
+        ),
+    ] = None,
+    signatory: Annotated[
+        Optional[list[str]],
+        typer.Option(  # noqa: UP045
+            "--signatory", help="Party (id or FtM id) that signed the code; repeat for several. FtM only."
+        ),
+    ] = None,
+    country: Annotated[
+        Optional[str],
+        typer.Option(  # noqa: UP045
+            "--country", help="FtM only: keep people of this country code (e.g. my, id, ph)."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the output file.")] = False,
 ) -> None:
     """Build a registry YAML from CSV files or a FollowTheMoney export (formats: docs/codes.md)."""
@@ -69,8 +87,10 @@ def import_registry(
         load_registry(output)  # what the pipeline will read: same checks, with lines
     except PantauError as exc:
         _fail(exc)
-    _out.print(f"[green]wrote[/green] {output}: {len(registry.parties)} parties, {len(registry.people)} people, "
-               f"{len(registry.accounts) + sum(len(p.accounts) for p in registry.people)} accounts")
+    _out.print(
+        f"[green]wrote[/green] {output}: {len(registry.parties)} parties, {len(registry.people)} people, "
+        f"{len(registry.accounts) + sum(len(p.accounts) for p in registry.people)} accounts"
+    )
 
 
 @registry_app.command("check")
@@ -103,26 +123,38 @@ def _check_registry(path: Path) -> list[str]:
     from codes.registry import load_registry
 
     registry = load_registry(path)
-    lines = [f"[green]ok[/green] {path}: {len(registry.parties)} parties "
-             f"({len(registry.signatories())} signatories), {len(registry.people)} people, "
-             f"{len(registry.accounts)} party accounts"]
+    lines = [
+        f"[green]ok[/green] {path}: {len(registry.parties)} parties "
+        f"({len(registry.signatories())} signatories), {len(registry.people)} people, "
+        f"{len(registry.accounts)} party accounts"
+    ]
     for party in registry.parties:
         if party.signatory and not party.officers:
-            lines.append(f"[yellow]warning:[/yellow] {path}: party {party.id} signed the code but has no "
-                         "compliance officer: its breaches reach the commission only")
-        if party.signatory and not any(a.party == party.id for a in registry.accounts) and not any(
-            p.party == party.id and p.accounts for p in registry.people
+            lines.append(
+                f"[yellow]warning:[/yellow] {path}: party {party.id} signed the code but has no "
+                "compliance officer: its breaches reach the commission only"
+            )
+        if (
+            party.signatory
+            and not any(a.party == party.id for a in registry.accounts)
+            and not any(p.party == party.id and p.accounts for p in registry.people)
         ):
-            lines.append(f"[yellow]warning:[/yellow] {path}: party {party.id} has no accounts: nothing it posts "
-                         "can be attributed to it")
+            lines.append(
+                f"[yellow]warning:[/yellow] {path}: party {party.id} has no accounts: nothing it posts "
+                "can be attributed to it"
+            )
     unknown_gender = [p.id for p in registry.people if p.gender == "unknown"]
     if unknown_gender:
-        lines.append(f"[yellow]warning:[/yellow] {path}: gender unknown for {', '.join(unknown_gender[:10])}"
-                     f"{' ...' if len(unknown_gender) > 10 else ''}: rules on gendered abuse cannot see them")
+        lines.append(
+            f"[yellow]warning:[/yellow] {path}: gender unknown for {', '.join(unknown_gender[:10])}"
+            f"{' ...' if len(unknown_gender) > 10 else ''}: rules on gendered abuse cannot see them"
+        )
     missing = [str(f) for p in registry.people for f in registry.photo_paths(p) if not f.is_file()]
     if missing:
-        lines.append(f"[yellow]warning:[/yellow] {path}: {len(missing)} reference photo(s) not found, e.g. "
-                     f"{missing[0]}")
+        lines.append(
+            f"[yellow]warning:[/yellow] {path}: {len(missing)} reference photo(s) not found, e.g. "
+            f"{missing[0]}"
+        )
     return lines
 
 
@@ -133,9 +165,13 @@ def _check_calendar(path: Path) -> list[str]:
     now = datetime.now(UTC)
     lines = [f"[green]ok[/green] {path}: {len(calendar.elections)} election(s)"]
     for e in calendar.elections:
-        lines.append(f"  {e.id} ({e.jurisdiction or 'everywhere'}, {e.timezone}): polling {e.polling_day}, "
-                     f"now {e.phase(now)}")
+        lines.append(
+            f"  {e.id} ({e.jurisdiction or 'everywhere'}, {e.timezone}): polling {e.polling_day}, "
+            f"now {e.phase(now)}"
+        )
         if e.silence_start is None:
-            lines.append(f"[yellow]warning:[/yellow] {path}: election {e.id} has no silence_start: rules on the "
-                         "silence period see it only on polling day")
+            lines.append(
+                f"[yellow]warning:[/yellow] {path}: election {e.id} has no silence_start: rules on the "
+                "silence period see it only on polling day"
+            )
     return lines

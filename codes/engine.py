@@ -549,8 +549,16 @@ class CodeEngine:
         """The code's signatory parties (the registry's signatories when the code lists none)."""
         return list(code.signatories) or registry.signatories()
 
-    def in_force(self, code: Code, at: datetime) -> bool:
-        """Whether a code is in force at ``at``."""
+    def in_force(self, code: Code, at: datetime, timezone: str | None = None) -> bool:
+        """Whether a code is in force at ``at``, on the calendar day of ``timezone`` (an IANA name; UTC if none).
+
+        Effective dates are days in the jurisdiction: a code effective from 1 January is in force
+        from local midnight, which is the evening before in UTC for ASEAN time zones.
+        """
+        if timezone and at.tzinfo is not None:
+            from zoneinfo import ZoneInfo
+
+            at = at.astimezone(ZoneInfo(timezone))
         day = at.date()
         if code.effective_from and day < code.effective_from:
             return False
@@ -585,7 +593,7 @@ class CodeEngine:
             except Exception as exc:  # noqa: BLE001
                 fired, error = False, _why(exc)
             attributable = compiled.clause.applies_to == "anyone" or facts["item"]["by_signatory"]
-            in_force = self.in_force(code, at)
+            in_force = self.in_force(code, at, facts["calendar"].get("timezone"))
             reads: dict[str, Any] = {}
             for name in compiled.signals:
                 sig = facts["signals"].get(name, empty_signal())
@@ -630,13 +638,17 @@ class CodeEngine:
         at = enriched.item.published_at or enriched.item.ingested_at
         facts_by_code: dict[str, dict[str, Any]] = {}
         ctx_by_code: dict[str, Any] = {}
+        skipped: set[str] = set()  # codes not in force at the item's local date
         for compiled in self.clauses:
             code = compiled.code
-            if not self.in_force(code, at):
+            if code.id in skipped:
                 continue
             facts = facts_by_code.get(code.id)
             if facts is None:
                 facts = facts_by_code[code.id] = self._facts(code, enriched, signals, registry, calendar)
+                if not self.in_force(code, at, facts["calendar"].get("timezone")):
+                    skipped.add(code.id)
+                    continue
                 # Converting the facts into CEL values is the costly part: once per item and code.
                 ctx_by_code[code.id] = _context(facts, self._functions_by_code.get(code.id))
             by_signatory = facts["item"]["by_signatory"]

@@ -44,7 +44,9 @@ ITEM_FIELDS: dict[str, Fact] = {
     "id": Fact("string", "", "Pantau's stable id of the item."),
     "platform": Fact("string", "", "Platform it was posted on (x, facebook, tiktok, telegram, web...)."),
     "account": Fact("string", "", "Handle of the account that posted it."),
-    "account_kind": Fact("string", "", "official, affiliated or personal when the account is in the registry."),
+    "account_kind": Fact(
+        "string", "", "official, affiliated or personal when the account is in the registry."
+    ),
     "party": Fact("string", "", "Registry id of the party the account belongs to ('' when unknown)."),
     "by_signatory": Fact("bool", False, "Posted by an account of a party that signed this code."),
     "jurisdiction": Fact("string", "", "Jurisdiction whose election calendar applies to the item."),
@@ -86,7 +88,8 @@ CALENDAR_FIELDS: dict[str, Fact] = {
     "jurisdiction": Fact("string", "", "Jurisdiction of the election."),
     "timezone": Fact("string", "UTC", "IANA time zone of the jurisdiction, e.g. Asia/Jakarta."),
     "phase": Fact(
-        "string", "none",
+        "string",
+        "none",
         "Where the item's time falls: none (no election), before, nomination, campaign, closed (campaign "
         "over, silence not begun), silence, polling, after.",
     ),
@@ -102,8 +105,16 @@ CALENDAR_FIELDS: dict[str, Fact] = {
 
 
 def _copy(fields: dict[str, Fact]) -> dict[str, Any]:
-    return {name: (list(f.empty) if isinstance(f.empty, list) else dict(f.empty) if isinstance(f.empty, dict)
-                   else f.empty) for name, f in fields.items()}
+    return {
+        name: (
+            list(f.empty)
+            if isinstance(f.empty, list)
+            else dict(f.empty)
+            if isinstance(f.empty, dict)
+            else f.empty
+        )
+        for name, f in fields.items()
+    }
 
 
 def empty_item() -> dict[str, Any]:

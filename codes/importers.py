@@ -48,12 +48,21 @@ from pydantic import ValidationError
 from codes.registry import Account, Officer, Party, Person, Registry
 from pantau.errors import ConfigError
 
-__all__ = ["CSV_COLUMNS", "read_ftm_entities", "registry_from_csv", "registry_from_ftm", "slug", "write_registry"]
+__all__ = [
+    "CSV_COLUMNS",
+    "read_ftm_entities",
+    "registry_from_csv",
+    "registry_from_ftm",
+    "slug",
+    "write_registry",
+]
 
 CSV_COLUMNS: dict[str, tuple[list[str], list[str]]] = {
     "parties.csv": (["name"], ["id", "short_name", "signatory", "jurisdiction"]),
-    "people.csv": (["name"], ["id", "variants", "gender", "role", "party", "constituency", "photos",
-                              "consented_ai_depiction"]),
+    "people.csv": (
+        ["name"],
+        ["id", "variants", "gender", "role", "party", "constituency", "photos", "consented_ai_depiction"],
+    ),
     "accounts.csv": (["platform", "handle"], ["party", "person", "kind"]),
     "officers.csv": (["party", "name"], ["id", "email", "phone", "channels"]),
 }
@@ -61,9 +70,21 @@ CSV_COLUMNS: dict[str, tuple[list[str], list[str]]] = {
 
 _TRUE = {"1", "yes", "y", "true", "t", "ya", "ok", "x"}
 _FALSE = {"0", "no", "n", "false", "f", "tidak", "", "-"}
-_GENDERS = {"f": "female", "female": "female", "woman": "female", "perempuan": "female", "wanita": "female",
-            "m": "male", "male": "male", "man": "male", "lelaki": "male", "laki-laki": "male",
-            "nonbinary": "nonbinary", "non-binary": "nonbinary", "other": "nonbinary"}
+_GENDERS = {
+    "f": "female",
+    "female": "female",
+    "woman": "female",
+    "perempuan": "female",
+    "wanita": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+    "lelaki": "male",
+    "laki-laki": "male",
+    "nonbinary": "nonbinary",
+    "non-binary": "nonbinary",
+    "other": "nonbinary",
+}
 
 
 def slug(text: str) -> str:
@@ -103,12 +124,16 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     columns = [c.strip().lower() for c in (reader.fieldnames or [])]
     missing = [c for c in required if c not in columns]
     if missing:
-        raise ConfigError(f"{path}:1: missing column(s) {', '.join(missing)}; expected columns: "
-                          f"{', '.join(required + optional)}")
+        raise ConfigError(
+            f"{path}:1: missing column(s) {', '.join(missing)}; expected columns: "
+            f"{', '.join(required + optional)}"
+        )
     unknown = [c for c in columns if c and c not in required + optional]
     if unknown:
-        raise ConfigError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected columns: "
-                          f"{', '.join(required + optional)}")
+        raise ConfigError(
+            f"{path}:1: unknown column(s) {', '.join(unknown)}; expected columns: "
+            f"{', '.join(required + optional)}"
+        )
     for number, row in enumerate(reader, start=2):
         clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         if any(clean.values()):
@@ -156,16 +181,25 @@ def registry_from_csv(folder: Path) -> Registry:
     folder = Path(folder)
     for name in ("parties.csv", "people.csv"):
         if not (folder / name).is_file():
-            raise ConfigError(f"{folder}: {name} is missing; columns: {', '.join(sum(CSV_COLUMNS[name], []))}")
+            raise ConfigError(
+                f"{folder}: {name} is missing; columns: {', '.join(sum(CSV_COLUMNS[name], []))}"
+            )
     officers: dict[str, list[Officer]] = {}
     if (folder / "officers.csv").is_file():
         officer_ids = _Ids()
         for n, row in _rows(folder / "officers.csv"):
             where = f"{folder / 'officers.csv'}:{n}"
-            officers.setdefault(row["party"], []).append(_build(
-                "officer", where, id=officer_ids.take(row.get("id") or slug(row["name"])), name=row["name"],
-                email=row.get("email"), phone=row.get("phone"), channels=_list(row.get("channels", "")),
-            ))
+            officers.setdefault(row["party"], []).append(
+                _build(
+                    "officer",
+                    where,
+                    id=officer_ids.take(row.get("id") or slug(row["name"])),
+                    name=row["name"],
+                    email=row.get("email"),
+                    phone=row.get("phone"),
+                    channels=_list(row.get("channels", "")),
+                )
+            )
     parties: list[Party] = []
     party_ids = _Ids()
     for n, row in _rows(folder / "parties.csv"):
@@ -174,21 +208,36 @@ def registry_from_csv(folder: Path) -> Registry:
         if pid in party_ids.used:
             raise ConfigError(f"{where}: party id {pid!r} is used twice")
         party_ids.take(pid)
-        parties.append(_build(
-            "party", where, id=pid, name=row["name"], short_name=row.get("short_name"),
-            signatory=_flag(row.get("signatory", ""), where, default=True), jurisdiction=row.get("jurisdiction"),
-            officers=officers.pop(pid, []),
-        ))
+        parties.append(
+            _build(
+                "party",
+                where,
+                id=pid,
+                name=row["name"],
+                short_name=row.get("short_name"),
+                signatory=_flag(row.get("signatory", ""), where, default=True),
+                jurisdiction=row.get("jurisdiction"),
+                officers=officers.pop(pid, []),
+            )
+        )
     if officers:
-        raise ConfigError(f"{folder / 'officers.csv'}: officers of unknown part(ies) {', '.join(sorted(officers))}")
+        raise ConfigError(
+            f"{folder / 'officers.csv'}: officers of unknown part(ies) {', '.join(sorted(officers))}"
+        )
     accounts_by_person: dict[str, list[Account]] = {}
     accounts: list[Account] = []
     if (folder / "accounts.csv").is_file():
         for n, row in _rows(folder / "accounts.csv"):
             where = f"{folder / 'accounts.csv'}:{n}"
             person = row.get("person")
-            acc = _build("account", where, platform=row["platform"].lower(), handle=row["handle"],
-                         party=row.get("party"), kind=row.get("kind") or ("personal" if person else "official"))
+            acc = _build(
+                "account",
+                where,
+                platform=row["platform"].lower(),
+                handle=row["handle"],
+                party=row.get("party"),
+                kind=row.get("kind") or ("personal" if person else "official"),
+            )
             if person:
                 accounts_by_person.setdefault(person, []).append(acc)
             else:
@@ -201,16 +250,27 @@ def registry_from_csv(folder: Path) -> Registry:
         if pid in person_ids.used:
             raise ConfigError(f"{where}: person id {pid!r} is used twice")
         person_ids.take(pid)
-        people.append(_build(
-            "person", where, id=pid, name=row["name"], variants=_list(row.get("variants", "")),
-            gender=_gender(row.get("gender", ""), where), role=(row.get("role") or "candidate").lower(),
-            party=row.get("party"), constituency=row.get("constituency"), photos=_list(row.get("photos", "")),
-            consented_ai_depiction=_flag(row.get("consented_ai_depiction", ""), where, default=False),
-            accounts=accounts_by_person.pop(pid, []),
-        ))
+        people.append(
+            _build(
+                "person",
+                where,
+                id=pid,
+                name=row["name"],
+                variants=_list(row.get("variants", "")),
+                gender=_gender(row.get("gender", ""), where),
+                role=(row.get("role") or "candidate").lower(),
+                party=row.get("party"),
+                constituency=row.get("constituency"),
+                photos=_list(row.get("photos", "")),
+                consented_ai_depiction=_flag(row.get("consented_ai_depiction", ""), where, default=False),
+                accounts=accounts_by_person.pop(pid, []),
+            )
+        )
     if accounts_by_person:
-        raise ConfigError(f"{folder / 'accounts.csv'}: accounts of unknown person(s) "
-                          f"{', '.join(sorted(accounts_by_person))}")
+        raise ConfigError(
+            f"{folder / 'accounts.csv'}: accounts of unknown person(s) "
+            f"{', '.join(sorted(accounts_by_person))}"
+        )
     return Registry(parties=parties, people=people, accounts=accounts)
 
 
@@ -245,7 +305,9 @@ def read_ftm_entities(path: Path) -> list[dict[str, Any]]:
     out = []
     for n, entity in enumerate(entities, start=1):
         if not isinstance(entity, dict) or "id" not in entity or "schema" not in entity:
-            raise ConfigError(f"{path}: entity #{n} is not a FollowTheMoney entity (needs id, schema, properties)")
+            raise ConfigError(
+                f"{path}: entity #{n} is not a FollowTheMoney entity (needs id, schema, properties)"
+            )
         props = entity.get("properties") or {}
         if not isinstance(props, dict):
             raise ConfigError(f"{path}: entity {entity['id']}: properties must be a mapping of lists")
@@ -292,7 +354,9 @@ def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str 
             for holder in _all(e, "holder"):
                 posts.setdefault(holder, []).extend(by_id[p] for p in _all(e, "post") if p in by_id)
     party_entities = {oid for orgs in members.values() for oid in orgs if oid in by_id}
-    party_entities |= {e["id"] for e in entities if e["schema"] in _ORG_SCHEMAS and "pol.party" in _all(e, "topics")}
+    party_entities |= {
+        e["id"] for e in entities if e["schema"] in _ORG_SCHEMAS and "pol.party" in _all(e, "topics")
+    }
     wanted = {s for s in signatories}
     parties: list[Party] = []
     party_id_of: dict[str, str] = {}
@@ -303,15 +367,18 @@ def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str 
         short = next((a for a in _all(org, "alias", "weakAlias") if a.isupper() and len(a) <= 12), None)
         pid = ids.take(slug(short or name))
         party_id_of[oid] = pid
-        parties.append(Party(id=pid, name=name, short_name=short, signatory=bool({pid, oid} & wanted),
-                             source_id=oid))
+        parties.append(
+            Party(id=pid, name=name, short_name=short, signatory=bool({pid, oid} & wanted), source_id=oid)
+        )
     people: list[Person] = []
     person_id_of: dict[str, str] = {}
     people_ids = _Ids()
     for e in entities:
         if e["schema"] != "Person":
             continue
-        if country and country.lower() not in {c.lower() for c in _all(e, "country", "nationality", "citizenship")}:
+        if country and country.lower() not in {
+            c.lower() for c in _all(e, "country", "nationality", "citizenship")
+        }:
             continue
         names = _all(e, "name")
         if not names:
@@ -327,8 +394,18 @@ def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str 
         gender = _GENDERS.get(_first(e, "gender").lower(), "unknown")
         pid = people_ids.take(slug(names[0]))
         person_id_of[e["id"]] = pid
-        people.append(Person(id=pid, name=names[0], variants=list(dict.fromkeys(variants)), gender=gender,
-                             role=role, party=party, constituency=areas[0] if areas else None, source_id=e["id"]))
+        people.append(
+            Person(
+                id=pid,
+                name=names[0],
+                variants=list(dict.fromkeys(variants)),
+                gender=gender,
+                role=role,
+                party=party,
+                constituency=areas[0] if areas else None,
+                source_id=e["id"],
+            )
+        )
     accounts: list[Account] = []
     person_accounts: dict[str, list[Account]] = {}
     for e in entities:
@@ -340,7 +417,8 @@ def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str 
         for owner in _all(e, "owner"):
             if owner in person_id_of:
                 person_accounts.setdefault(person_id_of[owner], []).append(
-                    Account(platform=service, handle=handle, kind="personal"))
+                    Account(platform=service, handle=handle, kind="personal")
+                )
             elif owner in party_id_of:
                 accounts.append(Account(platform=service, handle=handle, party=party_id_of[owner]))
     people = [p.model_copy(update={"accounts": person_accounts.get(p.id, [])}) for p in people]

@@ -21,11 +21,20 @@ from collections.abc import Iterable
 
 from codes.facts import CALENDAR_FIELDS, ITEM_FIELDS, PERSON_FIELDS, SIGNAL_FIELDS
 
-__all__ = ["CUSTOM_FUNCTIONS", "known_functions", "loop_variables", "rule_problems", "signals_read", "strip_strings"]
+__all__ = [
+    "CUSTOM_FUNCTIONS",
+    "known_functions",
+    "loop_variables",
+    "rule_problems",
+    "signals_read",
+    "strip_strings",
+]
 
-_STRING = re.compile(r'''"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*\'''')
+_STRING = re.compile(r""""(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*\'""")
 _SIGNAL_REF = re.compile(r"""signals\s*\[\s*(?:"([^"]*)"|'([^']*)')\s*\]""")
-_PEOPLE_LOOP = re.compile(r"item\s*\.\s*(?:depicted|targets)\s*\.\s*(?:exists_one|exists|all|map|filter)\(\s*(\w+)\s*,")
+_PEOPLE_LOOP = re.compile(
+    r"item\s*\.\s*(?:depicted|targets)\s*\.\s*(?:exists_one|exists|all|map|filter)\(\s*(\w+)\s*,"
+)
 _ANY_LOOP = re.compile(r"\.\s*(?:exists_one|exists|all|map|filter)\(\s*(\w+)\s*,")
 
 CUSTOM_FUNCTIONS = {
@@ -36,9 +45,32 @@ CUSTOM_FUNCTIONS = {
 
 # The CEL core (the Rust ``cel`` crate): conversions, size, string predicates, timestamp accessors.
 _CORE_FUNCTIONS = {
-    "size", "contains", "startsWith", "endsWith", "matches", "int", "uint", "double", "string", "bytes",
-    "bool", "timestamp", "duration", "type", "dyn", "has", "getDate", "getDayOfMonth", "getDayOfWeek",
-    "getDayOfYear", "getFullYear", "getHours", "getMilliseconds", "getMinutes", "getMonth", "getSeconds",
+    "size",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bytes",
+    "bool",
+    "timestamp",
+    "duration",
+    "type",
+    "dyn",
+    "has",
+    "getDate",
+    "getDayOfMonth",
+    "getDayOfWeek",
+    "getDayOfYear",
+    "getFullYear",
+    "getHours",
+    "getMilliseconds",
+    "getMinutes",
+    "getMonth",
+    "getSeconds",
 }
 
 
@@ -80,7 +112,8 @@ def rule_problems(rule: str, known_signals: set[str] | None, functions: Iterable
             if name not in known_signals:
                 hint = difflib.get_close_matches(name, sorted(known_signals), n=1)
                 problems.append(
-                    f"reads unknown signal {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                    f"reads unknown signal {name!r}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "")
                     + f" Known: {', '.join(sorted(known_signals))}"
                 )
     text = strip_strings(rule)
@@ -94,8 +127,10 @@ def rule_problems(rule: str, known_signals: set[str] | None, functions: Iterable
         if name not in SIGNAL_FIELDS:
             problems.append(_unknown(name, "a signal", SIGNAL_FIELDS))
     for name in re.findall(r"(?<![\w.])signals\s*\.\s*(\w+)", text):
-        problems.append(f'reads signals.{name}, which is not how to read a signal: write signals["{name}.…"], '
-                        "with the detector's full name in quotes")
+        problems.append(
+            f'reads signals.{name}, which is not how to read a signal: write signals["{name}.…"], '
+            "with the detector's full name in quotes"
+        )
     people_vars = set(_PEOPLE_LOOP.findall(text))
     for var in people_vars:
         for name in re.findall(rf"(?<![\w.]){re.escape(var)}\s*\.\s*(\w+)", text):

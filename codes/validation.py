@@ -101,7 +101,10 @@ def _child(node: yaml.Node | None, key: str | int) -> tuple[yaml.Node | None, ya
 
 
 def line_of(node: yaml.Node | None, path: Sequence[str | int], key: bool = False) -> int:
-    """Return the 1-based line of the value at ``path`` (of its key when ``key``); the nearest parent if absent."""
+    """Return the 1-based line of the value at ``path`` (of its key when ``key``).
+
+    When ``path`` goes further than the document, the line of the nearest parent is returned.
+    """
     line = node.start_mark.line + 1 if node is not None else 0
     current = node
     for part in path:
@@ -121,8 +124,15 @@ def describe_path(data: Any, path: Sequence[str | int]) -> str:
         nxt = current[part] if isinstance(current, dict | list) and _has(current, part) else None
         if isinstance(part, int):
             parent = str(path[i - 1]) if i else "item"
-            noun = {"clauses": "clause", "people": "person", "parties": "party", "elections": "election",
-                    "accounts": "account", "officers": "officer", "examples": "example"}.get(parent, parent)
+            noun = {
+                "clauses": "clause",
+                "people": "person",
+                "parties": "party",
+                "elections": "election",
+                "accounts": "account",
+                "officers": "officer",
+                "examples": "example",
+            }.get(parent, parent)
             ident = (nxt.get("id") or nxt.get("name") or nxt.get("handle")) if isinstance(nxt, dict) else None
             label = f"{noun} {ident}" if ident else f"{noun} #{part + 1}"
             if parts and parts[-1] == parent:
@@ -162,8 +172,15 @@ def _type_name(value: Any) -> str:
     return "nothing" if value is None else type(value).__name__
 
 
-_TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-               "array": "a list", "object": "a mapping (key: value)", "null": "nothing"}
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping (key: value)",
+    "null": "nothing",
+}
 
 
 def _expected(schema_type: Any) -> str:
@@ -200,7 +217,9 @@ def _explain(error: Any, path: list[str | int], data: Any, node: yaml.Node | Non
             if hint:
                 message += f"; did you mean {hint[0]!r}?"
             message += f" Allowed here: {', '.join(allowed)}"
-            out.append(DocumentProblem(line=line_of(node, [*path, extra], key=True), where=where, message=message))
+            out.append(
+                DocumentProblem(line=line_of(node, [*path, extra], key=True), where=where, message=message)
+            )
         return out
     line = line_of(node, path)
     if kind == "required":
@@ -210,17 +229,26 @@ def _explain(error: Any, path: list[str | int], data: Any, node: yaml.Node | Non
         choices = ", ".join(str(c) for c in error.validator_value)
         message = f"{error.instance!r} is not allowed; choose one of: {choices}"
     elif kind == "type":
-        message = f"expected {_expected(error.validator_value)}, got {_type_name(error.instance)} ({error.instance!r})"
-        if isinstance(error.instance, int) and not isinstance(error.instance, bool) \
-                and error.schema.get("format") == "time":
+        got = f"{_type_name(error.instance)} ({error.instance!r})"
+        message = f"expected {_expected(error.validator_value)}, got {got}"
+        if (
+            isinstance(error.instance, int)
+            and not isinstance(error.instance, bool)
+            and error.schema.get("format") == "time"
+        ):
             message += '; write times in quotes, e.g. "18:00" (YAML reads 18:00 as the number 1080)'
-        elif isinstance(error.instance, int | float) and not isinstance(error.instance, bool) \
-                and "string" in str(error.validator_value):
+        elif (
+            isinstance(error.instance, int | float)
+            and not isinstance(error.instance, bool)
+            and "string" in str(error.validator_value)
+        ):
             message += f'; write it in quotes, e.g. "{error.instance}"'
         elif error.instance is None:
             message += "; give a value or remove the field"
     elif kind == "pattern":
-        message = f"{error.instance!r} does not have the expected form ({error.schema.get('description', '')})"
+        message = (
+            f"{error.instance!r} does not have the expected form ({error.schema.get('description', '')})"
+        )
     elif kind in ("minItems", "minLength"):
         message = "must not be empty"
     else:
@@ -297,26 +325,41 @@ def generate_schemas() -> dict[str, dict[str, Any]]:
 
     code = Code.model_json_schema()
     example = code["$defs"]["Example"]["properties"]
-    example["item"] = {**fact_schema(ITEM_FIELDS, fact_schema(PERSON_FIELDS)),
-                       "description": "Item facts of the example; fields left out are empty."}
+    example["item"] = {
+        **fact_schema(ITEM_FIELDS, fact_schema(PERSON_FIELDS)),
+        "description": "Item facts of the example; fields left out are empty.",
+    }
     example["signals"] = {
         "type": "object",
         "description": "Signals of the example by detector name; detectors left out are absent (score 0).",
         "additionalProperties": fact_schema(SIGNAL_FIELDS),
     }
-    example["calendar"] = {**fact_schema(CALENDAR_FIELDS),
-                           "description": "Calendar facts of the example; fields left out are neutral."}
+    example["calendar"] = {
+        **fact_schema(CALENDAR_FIELDS),
+        "description": "Calendar facts of the example; fields left out are neutral.",
+    }
     registry = Registry.model_json_schema()
     registry["properties"].pop("base_dir", None)
     return {
-        "code": finish(code, "code", "Pantau code of conduct",
-                       "A code of conduct on AI in political life: clauses as signed, each with a CEL rule "
-                       "and worked examples. See docs/codes.md."),
-        "registry": finish(registry, "registry", "Pantau registry",
-                           "Parties, candidates and officials, their accounts and compliance officers. "
-                           "See docs/codes.md."),
-        "calendar": finish(Calendar.model_json_schema(), "calendar", "Pantau election calendar",
-                           "Elections per jurisdiction with their time zone and phases. See docs/codes.md."),
+        "code": finish(
+            code,
+            "code",
+            "Pantau code of conduct",
+            "A code of conduct on AI in political life: clauses as signed, each with a CEL rule "
+            "and worked examples. See docs/codes.md.",
+        ),
+        "registry": finish(
+            registry,
+            "registry",
+            "Pantau registry",
+            "Parties, candidates and officials, their accounts and compliance officers. See docs/codes.md.",
+        ),
+        "calendar": finish(
+            Calendar.model_json_schema(),
+            "calendar",
+            "Pantau election calendar",
+            "Elections per jurisdiction with their time zone and phases. See docs/codes.md.",
+        ),
     }
 
 

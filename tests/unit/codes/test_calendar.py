@@ -103,3 +103,20 @@ def test_silence_rule_reads_the_calendar_of_the_posting_partys_jurisdiction() ->
     breaches = engine.judge(EnrichedItem(item=item), [signal], registry, calendar)
     assert "CAM-1" in [b.clause_id for b in breaches]
     assert next(b for b in breaches if b.clause_id == "CAM-1").attributed_party == "pbn"
+
+
+def test_effective_dates_are_days_in_the_jurisdiction(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "code.yaml"
+    path.write_text('id: c\ntitle: T\nversion: "1"\njurisdiction: Timur\neffective_from: 2026-01-01\nclauses:\n'
+                    "  - {id: K, title: t, text: t, family: gbv, severity: high, applies_to: anyone,\n"
+                    "     rule: 'signals[\"gbv.threat\"].score > 0.5'}\n")
+    engine = CodeEngine.from_files([path], signal_names={"gbv.threat"})
+    calendar = Calendar(elections=[_election("timur", "Asia/Jayapura", "Timur")])
+    signal = Signal(item_id="i", detector="gbv.threat", version="1", family=Family.GBV, score=0.9, label="threat")
+
+    def judged(at: datetime) -> int:
+        item = MediaItem(id="i", source="s", native_id="n", text="x", published_at=at)
+        return len(engine.judge(EnrichedItem(item=item), [signal], Registry(), calendar))
+
+    assert judged(datetime(2025, 12, 31, 15, 0, tzinfo=UTC)) == 1  # 00:00 on 1 January in Jayapura
+    assert judged(datetime(2025, 12, 31, 14, 59, tzinfo=UTC)) == 0
