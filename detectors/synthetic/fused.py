@@ -172,8 +172,8 @@ class _FusedBase(Detector):
         else:
             score, label = forensic, "no-synthetic-evidence"
             evidence = "no declaration or watermark; " + (", ".join(parts) or "no forensic signal")
-        drivers = [c[1] for c in sorted(candidates, key=lambda c: -c[0])]
-        details: dict[str, Any] = {"signals": signals, "drivers": drivers or ["forensic"],
+        drivers = [label] + [c[1] for c in sorted(candidates, key=lambda c: -c[0]) if c[1] != label]
+        details: dict[str, Any] = {"signals": signals, "drivers": drivers if candidates else ["forensic"],
                                    "declared_ai": bool(report and report.declared_ai),
                                    "c2pa_state": report.c2pa_state if report else "none",
                                    "generator": report.generator if report else None}

@@ -1,0 +1,89 @@
+"""synthetic.image / synthetic.video / synthetic.audio: what drives the fused score, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detectors.synthetic.fused import SyntheticAudioDetector, SyntheticImageDetector
+from pantau.errors import BadMedia, MediaTooLarge
+
+from .conftest import DEMO, item_with
+
+
+@pytest.fixture(scope="module")
+def image_detector() -> SyntheticImageDetector:
+    detector = SyntheticImageDetector()
+    detector.ensure_loaded()
+    return detector
+
+
+@pytest.mark.parametrize(
+    ("name", "label", "min_score"),
+    [
+        ("ai_c2pa_signed.jpg", "ai-declared", 1.0),
+        ("ai_c2pa_tampered.jpg", "tampered", 0.7),
+        ("ai_disclosed.jpg", "ai-declared", 1.0),
+        ("sd_parameters.png", "ai-metadata", 0.95),
+        ("sd_watermarked.png", "sd-watermark", 0.97),
+    ],
+)
+def test_declared_and_watermarked_images_drive_the_score(
+    image_detector: SyntheticImageDetector, name: str, label: str, min_score: float
+) -> None:
+    [[signal]] = image_detector.detect([item_with(DEMO / name)])
+    assert signal.detector == "synthetic.image"
+    assert signal.label == label
+    assert signal.score >= min_score
+    assert signal.details["drivers"][0] == label
+
+
+def test_plain_image_gets_a_forensic_score_with_its_evidence(image_detector: SyntheticImageDetector) -> None:
+    [[signal]] = image_detector.detect([item_with(DEMO / "photo_plain.jpg")])
+    assert signal.label in ("no-synthetic-evidence", "forensic-synthetic")
+    assert signal.details["declared_ai"] is False
+    assert {"spectral", "forensic", "watermark"} <= set(signal.details["signals"])
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [(b"", BadMedia), (b"GIF89a\x01\x00\x01\x00broken", BadMedia), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, BadMedia)],
+    ids=["empty", "broken-gif", "truncated-png"],
+)
+def test_unreadable_images_raise_named_errors(
+    image_detector: SyntheticImageDetector, tmp_path: Path, content: bytes, error: type[Exception]
+) -> None:
+    path = tmp_path / "x.png"
+    path.write_bytes(content)
+    with pytest.raises(error):
+        image_detector.judge_file(path)
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    from PIL import Image
+
+    path = tmp_path / "bomb.png"
+    Image.new("L", (4000, 4000)).save(path)
+    detector = SyntheticImageDetector()
+    detector.ensure_loaded()
+    detector._max_pixels = 1_000_000
+    with pytest.raises(MediaTooLarge):
+        detector.judge_file(path)
+
+
+def test_item_without_images_gets_no_signal(image_detector: SyntheticImageDetector) -> None:
+    assert image_detector.detect([item_with(text="just text")]) == [[]]
+
+
+def test_audio_score_comes_from_provenance_only(tmp_path: Path) -> None:
+    import wave
+
+    path = tmp_path / "a.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x00\x00" * 800)
+    [[signal]] = SyntheticAudioDetector().detect([item_with(path)])
+    assert (signal.detector, signal.label, signal.score) == ("synthetic.audio", "no-synthetic-evidence", 0.0)
