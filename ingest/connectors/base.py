@@ -190,7 +190,10 @@ class ConnectorOptions(BaseModel):
     max_retries: int = Field(5, ge=0, description="Retries of one request on 429, 5xx and network errors.")
     backoff_s: float = Field(1.0, ge=0.0, description="First backoff; doubles on each retry.")
     max_backoff_s: float = Field(
-        300.0, ge=0.0, description="Longest single wait, even when Retry-After asks more."
+        120.0,
+        ge=0.0,
+        description="Longest single wait; when Retry-After asks more, the pass stops and the "
+        "next one starts no sooner than the platform said.",
     )
     timeout_s: float = Field(30.0, gt=0.0, description="Timeout of one request.")
     token_file: str | None = Field(
@@ -330,13 +333,15 @@ class ApiClient:
                 if retry_after is None:
                     retry_after = self.retry_after_of(body)
                 self.on_event("rate_limited")
-                if attempt >= self.options.max_retries:
+                too_long = retry_after is not None and retry_after > self.options.max_backoff_s
+                if attempt >= self.options.max_retries or too_long:
+                    # Holding the reader thread for longer helps nobody: stop the pass, and
+                    # ConnectorSource.read() skips passes until the platform's time has come.
                     raise RateLimited(
                         f"{_safe_url(url)}: still rate-limited after {attempt} retries (HTTP {status})",
                         retry_after=retry_after,
                     )
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
-                self.sleep(min(wait, self.options.max_backoff_s))
+                self.sleep(retry_after if retry_after is not None else self._backoff(attempt))
                 attempt += 1
                 continue
             if self.expired_error(status, body):
@@ -706,7 +711,11 @@ class ConnectorSource(Source):
         last_pass = self.checkpoint.status.get("last_pass_at")
         if interval and isinstance(last_pass, int | float) and 0 <= time.time() - last_pass < interval:
             return
+        not_before = self.checkpoint.status.get("not_before")
+        if isinstance(not_before, int | float) and time.time() < not_before:
+            return  # the platform asked us to wait (Retry-After) past the end of the last pass
         self.status["last_pass_at"] = time.time()
+        self.status.pop("not_before", None)
         self.status["state"] = "running"
         failures: list[str] = []
         fatal = False
@@ -758,6 +767,7 @@ class ConnectorSource(Source):
         self.status["last_error_type"] = type(exc).__name__
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
             self.status["retry_after_s"] = exc.retry_after
+            self.status["not_before"] = time.time() + exc.retry_after
         log.warning("source %s stream %s: %s", self.source_id, stream, self.status["last_error"])
 
     def _failure_state(self) -> str:

@@ -184,3 +184,15 @@ def test_not_json_page_is_format_changed(server, tmp_path, sleeps, registry):
     source = _source(server, tmp_path, sleeps, registry)
     out = list(source.read())
     assert out[0].error_type == "FormatChanged" and source.status["state"] == "format-changed"
+
+
+def test_long_retry_after_stops_the_pass_and_the_next_pass_waits(server, tmp_path, sleeps, registry):
+    server.add("GET", "/2/users/by/username/pbn_official", Reply(USER))
+    server.add("GET", "/2/users/111/tweets", Reply({}, status=429, headers={"Retry-After": "900"}))
+    source = _source(server, tmp_path, sleeps, registry)
+    out = list(source.read())
+    assert out[0].error_type == "RateLimited" and sleeps.waits == []  # no 15-minute stall
+    assert source.status["retry_after_s"] == 900.0
+    calls = len(server.requests)
+    assert list(_source(server, tmp_path, sleeps, registry).read()) == []  # a restart too
+    assert len(server.requests) == calls
