@@ -225,7 +225,7 @@ class ElasticsearchClient(EngineClient):
                 ndjson: bool = False) -> Any:
         """Send one request through the Elasticsearch client (compatibility headers added by it)."""
         from elastic_transport import TransportError
-        from elasticsearch import ApiError
+        from elasticsearch import ApiError, UnsupportedProductError
 
         self.open()
         headers = {"accept": "application/json"}
@@ -233,7 +233,14 @@ class ElasticsearchClient(EngineClient):
             headers["content-type"] = "application/x-ndjson" if ndjson else "application/json"
         try:
             response = self._client.perform_request(method, path, params=params, headers=headers, body=body)
+        except UnsupportedProductError as exc:
+            raise ConfigError(f"{self.url} is not Elasticsearch (for OpenSearch use an opensearch:// URL): {exc}") \
+                from exc
         except ApiError as exc:
+            if exc.meta.status == 406 and "compatible-with" in str(exc):
+                # OpenSearch (and Elasticsearch 7) refuse the 8.x client's compatibility header.
+                raise ConfigError(f"{self.url} is not Elasticsearch 8 or 9 (for OpenSearch use an opensearch:// "
+                                  f"URL): {exc}") from exc
             raise self._refused(exc.meta.status, method, path, exc.body) from exc
         except TransportError as exc:
             raise self._unavailable(exc) from exc

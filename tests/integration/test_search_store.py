@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pantau.errors import StoreUnavailable
+from pantau.errors import ConfigError, StoreUnavailable
 from pantau.stores import by_url
 from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import SearchStore
@@ -93,3 +93,9 @@ def test_unreachable_engine_raises_store_unavailable(engine: str) -> None:
     with pytest.raises(StoreUnavailable) as caught:
         store.open()
     assert caught.value.retry_after > 0
+
+
+def test_elasticsearch_url_on_an_opensearch_node_is_refused_clearly(servers: Servers) -> None:
+    store = by_url("elasticsearch://" + servers.opensearch_url.split("://", 1)[1])
+    with pytest.raises(ConfigError, match="not Elasticsearch"):
+        store.open()
