@@ -58,13 +58,25 @@ class Context:
         """What the signed-in user may see."""
         return scope_for(self.user)
 
-    def audit(self, event: str, target: str = "", detail: str = "", actor: str | None = None,
-              role: str | None = None) -> None:
+    def audit(
+        self,
+        event: str,
+        target: str = "",
+        detail: str = "",
+        actor: str | None = None,
+        role: str | None = None,
+    ) -> None:
         """Append an audit event for the signed-in user (or the given actor)."""
         who = self.session.user if self.session is not None else None
-        self.store.audit(AuditEvent(actor=actor or (who.username if who else "anonymous"),
-                                    role=role or (who.role if who else "-"),
-                                    event=event, target=target, detail=detail[:500]))
+        self.store.audit(
+            AuditEvent(
+                actor=actor or (who.username if who else "anonymous"),
+                role=role or (who.role if who else "-"),
+                event=event,
+                target=target,
+                detail=detail[:500],
+            )
+        )
 
     def party_name(self, party_id: str | None) -> str:
         """A party's short name, or its id."""

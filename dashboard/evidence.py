@@ -4,10 +4,13 @@ A pack holds the item as captured, every signal (detector, version, score, evide
 clause and the rule that fired, the history of decisions, the SHA-256 of each media file (and
 whether the file still on disk matches it), the timestamps, and a SHA-256 of the pack itself
 computed over its canonical JSON (sorted keys, no spaces) without the ``pack_sha256`` field.
-Anyone can recompute it with :func:`verify_pack` or::
+Anyone can recompute it with :func:`verify_pack`, or in a few lines of any language::
 
-    python -c "import json,hashlib,sys; d=json.load(open(sys.argv[1])); h=d.pop('pack_sha256'); \
-print(h == hashlib.sha256(json.dumps(d, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode()).hexdigest())" pack.json
+    import hashlib, json
+    doc = json.load(open("pack.json"))
+    claimed = doc.pop("pack_sha256")
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert claimed == hashlib.sha256(canonical).hexdigest()
 """
 
 from __future__ import annotations
@@ -44,8 +47,13 @@ def _canonical(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def evidence_pack(incident: Incident, actions: list[ReviewAction], exported_by: str,
-                  redacted: bool = False, now: datetime | None = None) -> dict[str, Any]:
+def evidence_pack(
+    incident: Incident,
+    actions: list[ReviewAction],
+    exported_by: str,
+    redacted: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Return the evidence pack of an incident as a dict (with its own ``pack_sha256``).
 
     :param incident: the incident as the exporting user may see it (already redacted for journalists).
@@ -57,13 +65,18 @@ def evidence_pack(incident: Incident, actions: list[ReviewAction], exported_by: 
     media = []
     for m in incident.item.media:
         on_disk = _file_sha256(m.path)
-        media.append({
-            "sha256": m.sha256, "mime": m.mime, "size": m.size, "url": m.url,
-            "modality": m.modality.value if m.modality else None,
-            "file_sha256_now": on_disk,
-            "file_matches": (on_disk == m.sha256) if on_disk and m.sha256 else None,
-            "withheld_intimate": (m.sha256 or m.path or m.url or "") in withheld,
-        })
+        media.append(
+            {
+                "sha256": m.sha256,
+                "mime": m.mime,
+                "size": m.size,
+                "url": m.url,
+                "modality": m.modality.value if m.modality else None,
+                "file_sha256_now": on_disk,
+                "file_matches": (on_disk == m.sha256) if on_disk and m.sha256 else None,
+                "withheld_intimate": (m.sha256 or m.path or m.url or "") in withheld,
+            }
+        )
     item = incident.item.model_dump(mode="json")
     for entry in item.get("media", []):
         entry.pop("path", None)  # local paths say nothing to a reader and reveal the server layout

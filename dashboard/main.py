@@ -30,13 +30,22 @@ __all__ = ["PAGES", "main"]
 Page = Callable[[Context], None]
 
 PAGES: dict[str, dict[str, Page]] = {
-    "commission": {"Overview": overview_page, "Review queue": review_page, "Overdue answers": overdue_page,
-                   "Search": search_page, "Audit log": audit_page, "Dead letters": dead_letters_page},
+    "commission": {
+        "Overview": overview_page,
+        "Review queue": review_page,
+        "Overdue answers": overdue_page,
+        "Search": search_page,
+        "Audit log": audit_page,
+        "Dead letters": dead_letters_page,
+    },
     "party_officer": {"Inbox": inbox_page, "Our incidents": search_page},
     "journalist": {"Search": search_page},
 }
-ROLE_NAMES = {"commission": "Election commission", "party_officer": "Party compliance officer",
-              "journalist": "Journalist (confirmed incidents, redacted)"}
+ROLE_NAMES = {
+    "commission": "Election commission",
+    "party_officer": "Party compliance officer",
+    "journalist": "Journalist (confirmed incidents, redacted)",
+}
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        out.append(html.escape(text[last:match.start()]))
+        out.append(html.escape(text[last : match.start()]))
         out.append(f"<mark>{html.escape(match.group(0))}</mark>")
         last = match.end()
     out.append(html.escape(text[last:]))
@@ -66,7 +66,7 @@ def snippet(text: str, terms: Iterable[str], width: int = 220) -> str:
         match = pattern.search(text)
         if match:
             start = max(0, match.start() - width // 3)
-    piece = text[start:start + width]
+    piece = text[start : start + width]
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + width < len(text) else ""
     return prefix + highlight(piece, terms) + suffix
@@ -75,8 +75,10 @@ def snippet(text: str, terms: Iterable[str], width: int = 220) -> str:
 def incident_label(incident: Incident) -> str:
     """One line naming an incident, for pickers."""
     when = incident.created_at.strftime("%d %b %H:%M")
-    return (f"{incident.breach.severity.value.upper()} · {incident.breach.clause_id} · "
-            f"{incident.item.account or '?'} ({incident.item.platform or '?'}) · {when} · {incident.id[:8]}")
+    return (
+        f"{incident.breach.severity.value.upper()} · {incident.breach.clause_id} · "
+        f"{incident.item.account or '?'} ({incident.item.platform or '?'}) · {when} · {incident.id[:8]}"
+    )
 
 
 def open_incident(incident_id: str, key: str, label: str = "Open") -> None:
@@ -89,7 +91,9 @@ def open_incident(incident_id: str, key: str, label: str = "Open") -> None:
 def _needs_blur(incident: Incident) -> bool:
     if incident.family == Family.GBV:
         return True
-    return any(s.details.get("blur") or s.details.get("violent") or s.details.get("nsfw") for s in incident.signals)
+    return any(
+        s.details.get("blur") or s.details.get("violent") or s.details.get("nsfw") for s in incident.signals
+    )
 
 
 def show_media(incident: Incident, force_blur: bool = False) -> None:
@@ -102,15 +106,22 @@ def show_media(incident: Incident, force_blur: bool = False) -> None:
     cols = st.columns(min(4, len(files)))
     for col, media in zip(cols * ((len(files) // len(cols)) + 1), files, strict=False):
         with col:
-            _thumbnail(media, (media.sha256 or media.path or media.url or "") in withheld
-                       or media.meta.get("withheld") == "intimate", blur)
+            _thumbnail(
+                media,
+                (media.sha256 or media.path or media.url or "") in withheld
+                or media.meta.get("withheld") == "intimate",
+                blur,
+            )
 
 
 def _thumbnail(media: MediaFile, withheld: bool, blur: bool) -> None:
     caption = f"sha256 {media.sha256[:16]}…" if media.sha256 else (media.mime or "media")
     if withheld:
-        st.markdown('<div class="pantau-withheld">Intimate content withheld<br/>'
-                    '(never displayed; hash kept as evidence)</div>', unsafe_allow_html=True)
+        st.markdown(
+            '<div class="pantau-withheld">Intimate content withheld<br/>'
+            "(never displayed; hash kept as evidence)</div>",
+            unsafe_allow_html=True,
+        )
         st.caption(caption)
         return
     path = Path(media.path) if media.path else None

@@ -21,18 +21,33 @@ THEME = {"theme.base": "dark", "theme.primaryColor": "#f46036"}
 
 def streamlit_command(settings: Settings, port: int | None = None, address: str | None = None) -> list[str]:
     """Return the argv that serves the dashboard headless."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP_FILE),
-           "--server.port", str(port or settings.dashboard.port),
-           "--server.address", address or settings.dashboard.address,
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.enableXsrfProtection", "true", "--client.toolbarMode", "minimal"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(port or settings.dashboard.port),
+        "--server.address",
+        address or settings.dashboard.address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.enableXsrfProtection",
+        "true",
+        "--client.toolbarMode",
+        "minimal",
+    ]
     for key, value in THEME.items():
         cmd += [f"--{key}", value]
     return cmd
 
 
-def serve(settings: Settings, port: int | None = None, address: str | None = None,
-          config_file: Path | None = None) -> int:
+def serve(
+    settings: Settings, port: int | None = None, address: str | None = None, config_file: Path | None = None
+) -> int:
     """Run Streamlit in the foreground and return its exit code.
 
     :param config_file: the settings file, passed to the app as ``PANTAU_CONFIG``.

@@ -22,8 +22,13 @@ def check_session(ctx: Context) -> Session | None:
     if session is None:
         return None
     current = ctx.users.get(session.user.username)
-    if session.expired() or current is None or current.disabled or current.role != session.user.role \
-            or current.party != session.user.party:
+    if (
+        session.expired()
+        or current is None
+        or current.disabled
+        or current.role != session.user.role
+        or current.party != session.user.party
+    ):
         reason = "expired" if session.expired() else "user changed or disabled"
         ctx.audit("session_end", detail=reason)
         st.session_state.pop(SESSION_KEY, None)
@@ -75,7 +80,9 @@ def _oidc_callback(ctx: Context, client: OIDCClient) -> None:
     who = str(claims.get("email") or claims.get("preferred_username") or claims.get("sub"))
     if user is None:
         ctx.audit("sign_in_failed", actor=who, role="-", detail="oidc: not in the users file")
-        st.error("Your identity was confirmed, but you have no Pantau role. Ask the commission's administrator.")
+        st.error(
+            "Your identity was confirmed, but you have no Pantau role. Ask the commission's administrator."
+        )
         return
     _start(ctx, Session.start(user, ctx.settings.dashboard.session_minutes, method="oidc"))
     st.rerun()
@@ -90,7 +97,9 @@ def sign_in_page(ctx: Context) -> None:
     client = _oidc(ctx)
     if client is not None:
         _oidc_callback(ctx, client)
-    failures: list[float] = [t for t in st.session_state.get(_FAILURES_KEY, []) if time.time() - t < LOCKOUT_S]
+    failures: list[float] = [
+        t for t in st.session_state.get(_FAILURES_KEY, []) if time.time() - t < LOCKOUT_S
+    ]
     st.session_state[_FAILURES_KEY] = failures
     locked = len(failures) >= MAX_FAILURES
     left, _ = st.columns([2, 3])
@@ -111,7 +120,9 @@ def sign_in_page(ctx: Context) -> None:
         if user is None:
             failures.append(time.time())
             st.session_state[_FAILURES_KEY] = failures
-            ctx.audit("sign_in_failed", actor=username.strip()[:200] or "(empty)", role="-", detail="password")
+            ctx.audit(
+                "sign_in_failed", actor=username.strip()[:200] or "(empty)", role="-", detail="password"
+            )
             st.error("Unknown user name or wrong password.")
             return
         st.session_state[_FAILURES_KEY] = []

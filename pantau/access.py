@@ -49,12 +49,18 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("id", re.compile(r"\b\d{12,16}\b")),
     ("id", re.compile(r"\b[A-Z]{1,2}\d{7,9}\b")),
     # Phone numbers: +60 12-345 6789, 012-3456789, (021) 555 1234, 0812 3456 7890.
-    ("phone", re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?\d{1,4}|\(?0\d{1,4}\)?)[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b")),
+    (
+        "phone",
+        re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?\d{1,4}|\(?0\d{1,4}\)?)[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b"),
+    ),
     # Street addresses: a street word, a name and usually a number.
-    ("address", re.compile(
-        r"\b(?:No\.?\s*\d+[A-Za-z]?,?\s*)?(?:Jalan|Jln\.?|Jl\.|Lorong|Lrg\.?|Gang|Taman|Persiaran|Lebuh|"
-        r"Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane)\s+(?:[A-Z0-9][\w'-]*\.?\s*){1,4}(?:,?\s*(?:No\.?\s*)?\d+[A-Za-z]?)?",
-    )),
+    (
+        "address",
+        re.compile(
+            r"\b(?:No\.?\s*\d+[A-Za-z]?,?\s*)?(?:Jalan|Jln\.?|Jl\.|Lorong|Lrg\.?|Gang|Taman|Persiaran|Lebuh|"
+            r"Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane)\s+(?:[A-Z0-9][\w'-]*\.?\s*){1,4}(?:,?\s*(?:No\.?\s*)?\d+[A-Za-z]?)?",
+        ),
+    ),
     ("address", re.compile(r"\b(?:No\.?|Nombor|Nomor)\s*\d+[A-Za-z]?\b")),
     ("postcode", re.compile(r"\b\d{5}\s+[A-Z][a-z]+")),
 ]
@@ -166,17 +172,20 @@ def redact_incident(incident: Incident, registry: Registry | None = None) -> Inc
     withheld = intimate_media(incident)
     media = [
         m.model_copy(update={"path": None, "url": None, "meta": {**m.meta, "withheld": "intimate"}})
-        if (m.sha256 or m.path or m.url or "") in withheld else m
+        if (m.sha256 or m.path or m.url or "") in withheld
+        else m
         for m in incident.item.media
     ]
-    item = incident.item.model_copy(update={
-        "text": red(incident.item.text) or "",
-        "title": red(incident.item.title),
-        "mentions": [REDACTED for _ in incident.item.mentions],
-        "reply_to": REDACTED if incident.item.reply_to else None,
-        "media": media,
-        "extra": {},
-    })
+    item = incident.item.model_copy(
+        update={
+            "text": red(incident.item.text) or "",
+            "title": red(incident.item.title),
+            "mentions": [REDACTED for _ in incident.item.mentions],
+            "reply_to": REDACTED if incident.item.reply_to else None,
+            "media": media,
+            "extra": {},
+        }
+    )
     signals = [
         s.model_copy(update={"evidence": red(s.evidence) or "", "details": _safe_details(s.details)})
         for s in incident.signals

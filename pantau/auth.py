@@ -111,7 +111,9 @@ class User(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    username: str = Field(min_length=1, max_length=200, description="Sign-in name, or the e-mail the IdP asserts.")
+    username: str = Field(
+        min_length=1, max_length=200, description="Sign-in name, or the e-mail the IdP asserts."
+    )
     role: Role
     party: str | None = Field(None, description="Party id (party officers only).")
     name: str = ""
@@ -181,8 +183,16 @@ class UserDirectory:
         """Return a user by name."""
         return self.load().get(username)
 
-    def add(self, username: str, password: str | None, role: Role, party: str | None = None,
-            name: str = "", replace: bool = False, rounds: int = 12) -> User:
+    def add(
+        self,
+        username: str,
+        password: str | None,
+        role: Role,
+        party: str | None = None,
+        name: str = "",
+        replace: bool = False,
+        rounds: int = 12,
+    ) -> User:
         """Add a user (``password=None``: identity-provider sign-in only).
 
         :raises AuthError: when the user exists (and ``replace`` is false) or the password is refused.
@@ -191,8 +201,13 @@ class UserDirectory:
         if username in users and not replace:
             raise AuthError(f"user {username!r} exists; use --replace to change it")
         try:
-            user = User(username=username, role=role, party=party, name=name,
-                        password_hash=hash_password(password, rounds) if password is not None else None)
+            user = User(
+                username=username,
+                role=role,
+                party=party,
+                name=name,
+                password_hash=hash_password(password, rounds) if password is not None else None,
+            )
         except ValidationError as exc:
             raise AuthError(f"invalid user {username!r}: {exc.errors()[0]['msg']}") from exc
         users[username] = user
@@ -204,7 +219,9 @@ class UserDirectory:
         users = self.load()
         if username not in users:
             raise AuthError(f"no user {username!r}")
-        users[username] = users[username].model_copy(update={"password_hash": hash_password(password, rounds)})
+        users[username] = users[username].model_copy(
+            update={"password_hash": hash_password(password, rounds)}
+        )
         self.save(users)
         return users[username]
 
@@ -245,12 +262,22 @@ class Session(BaseModel):
     expires_at: datetime
 
     @classmethod
-    def start(cls, user: User, minutes: int, method: Literal["password", "oidc"] = "password",
-              now: datetime | None = None) -> Session:
+    def start(
+        cls,
+        user: User,
+        minutes: int,
+        method: Literal["password", "oidc"] = "password",
+        now: datetime | None = None,
+    ) -> Session:
         """Open a session that expires ``minutes`` from now."""
         now = now or utcnow()
-        return cls(token=secrets.token_urlsafe(24), user=user, method=method, issued_at=now,
-                   expires_at=now + timedelta(minutes=minutes))
+        return cls(
+            token=secrets.token_urlsafe(24),
+            user=user,
+            method=method,
+            issued_at=now,
+            expires_at=now + timedelta(minutes=minutes),
+        )
 
     def expired(self, now: datetime | None = None) -> bool:
         """Return whether the session has run out."""
@@ -274,8 +301,15 @@ class OIDCClient:
         claims = client.finish(code, state)       # on return, with the query parameters
     """
 
-    def __init__(self, issuer: str, client_id: str, client_secret: str, redirect_uri: str,
-                 timeout: float = 10.0, scope: str = "openid email profile") -> None:
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        timeout: float = 10.0,
+        scope: str = "openid email profile",
+    ) -> None:
         if not issuer.startswith("https://") and not issuer.startswith("http://127.0.0.1"):
             raise ConfigError(f"OIDC issuer must be an https URL, got {issuer!r}")
         self.issuer = issuer.rstrip("/")
@@ -291,8 +325,12 @@ class OIDCClient:
         """Return a client when issuer, client id and secret are all configured, else ``None``."""
         if not (dashboard.oidc_issuer and dashboard.oidc_client_id and dashboard.oidc_client_secret):
             return None
-        return cls(dashboard.oidc_issuer, dashboard.oidc_client_id,
-                   dashboard.oidc_client_secret.get_secret_value(), redirect_uri)
+        return cls(
+            dashboard.oidc_issuer,
+            dashboard.oidc_client_id,
+            dashboard.oidc_client_secret.get_secret_value(),
+            redirect_uri,
+        )
 
     def _get_json(self, url: str, data: dict[str, str] | None = None) -> dict[str, Any]:
         if not url.startswith(("https://", "http://127.0.0.1")):
@@ -341,19 +379,31 @@ class OIDCClient:
     def authorization_url(self) -> str:
         """Return where to send the browser to sign in."""
         state, nonce = self.make_state()
-        query = urllib.parse.urlencode({
-            "response_type": "code", "client_id": self.client_id, "redirect_uri": self.redirect_uri,
-            "scope": self.scope, "state": state, "nonce": nonce,
-        })
+        query = urllib.parse.urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.client_id,
+                "redirect_uri": self.redirect_uri,
+                "scope": self.scope,
+                "state": state,
+                "nonce": nonce,
+            }
+        )
         return f"{self.metadata['authorization_endpoint']}?{query}"
 
     def finish(self, code: str, state: str) -> dict[str, Any]:
         """Exchange the code for tokens and return the checked ID-token claims."""
         nonce = self.check_state(state)
-        tokens = self._get_json(self.metadata["token_endpoint"], {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-            "client_id": self.client_id, "client_secret": self.client_secret,
-        })
+        tokens = self._get_json(
+            self.metadata["token_endpoint"],
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+        )
         id_token = tokens.get("id_token")
         if not isinstance(id_token, str):
             raise AuthError("identity provider returned no id_token")
@@ -386,7 +436,10 @@ def decode_jwt_payload(token: str) -> dict[str, Any]:
 def user_for_claims(users: UserDirectory, claims: dict[str, Any]) -> User | None:
     """Return the enabled user named by the verified e-mail or preferred username in the claims."""
     table = users.load()
-    names = [claims.get("email") if claims.get("email_verified", True) else None, claims.get("preferred_username")]
+    names = [
+        claims.get("email") if claims.get("email_verified", True) else None,
+        claims.get("preferred_username"),
+    ]
     for name in names:
         if isinstance(name, str) and name in table and not table[name].disabled:
             return table[name]
@@ -394,8 +447,9 @@ def user_for_claims(users: UserDirectory, claims: dict[str, Any]) -> User | None
 
 
 # -- pantau users ... ---------------------------------------------------------------------------
-users_app = typer.Typer(help="Manage dashboard users (commission, party officers, journalists).",
-                        no_args_is_help=True)
+users_app = typer.Typer(
+    help="Manage dashboard users (commission, party officers, journalists).", no_args_is_help=True
+)
 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Settings TOML file.")]  # noqa: UP045
 
@@ -419,7 +473,9 @@ def users_add(
     party: Annotated[Optional[str], typer.Option(help="Party id, for party officers.")] = None,  # noqa: UP045
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     password: Annotated[Optional[str], typer.Option(help="Password (prompted when omitted).")] = None,  # noqa: UP045
-    oidc: Annotated[bool, typer.Option("--oidc", help="No password: sign in through the identity provider.")] = False,
+    oidc: Annotated[
+        bool, typer.Option("--oidc", help="No password: sign in through the identity provider.")
+    ] = False,
     replace: Annotated[bool, typer.Option(help="Replace an existing user.")] = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -428,12 +484,20 @@ def users_add(
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     directory = _directory(config)
     try:
-        user = directory.add(username, None if oidc else _read_password(password), role,  # type: ignore[arg-type]
-                             party=party, name=name, replace=replace)
+        user = directory.add(
+            username,
+            None if oidc else _read_password(password),
+            role,  # type: ignore[arg-type]
+            party=party,
+            name=name,
+            replace=replace,
+        )
     except (AuthError, ConfigError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"added {user.username} ({user.role}{', ' + user.party if user.party else ''}) to {directory.path}")
+    typer.echo(
+        f"added {user.username} ({user.role}{', ' + user.party if user.party else ''}) to {directory.path}"
+    )
 
 
 @users_app.command("list")
@@ -470,6 +534,38 @@ def users_disable(username: str, enable: bool = False, config: ConfigOpt = None)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"{username} {'enabled' if enable else 'disabled'}")
+
+
+DEMO_PASSWORD_SUFFIX = "-demo-pass"
+
+
+@users_app.command("demo")
+def users_demo(
+    force: Annotated[bool, typer.Option(help="Add the demo users even if the users file has users.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Add demo users (one per role, one officer per party of the registry) with printed passwords.
+
+    For demonstrations only: the passwords are predictable. Refuses when users exist already.
+    """
+    from codes.registry import load_registry
+    from pantau.settings import Settings
+
+    settings = Settings.load(config)
+    directory = UserDirectory(users_path(settings))
+    if directory.load() and not force:
+        typer.echo(f"{directory.path} already has users; not adding demo users (use --force)", err=True)
+        raise typer.Exit(1)
+    wanted: list[tuple[str, Role, str | None]] = [
+        ("commission", "commission", None),
+        ("journalist", "journalist", None),
+    ]
+    wanted += [
+        (f"officer-{p.id}", "party_officer", p.id) for p in load_registry(settings.registry_file).parties
+    ]
+    for username, role, party in wanted:
+        directory.add(username, username + DEMO_PASSWORD_SUFFIX, role, party=party, replace=True)
+        typer.echo(f"{username}\t{role}\t{party or '-'}\tpassword: {username}{DEMO_PASSWORD_SUFFIX}")
 
 
 @users_app.command("remove")

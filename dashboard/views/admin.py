@@ -23,10 +23,18 @@ def overdue_page(ctx: Context) -> None:
         hours = (alert.due_at - now).total_seconds() / 3600
         if hours > 6:
             continue
-        rows.append({"party": ctx.party_name(alert.party), "officer": alert.recipient,
-                     "severity": alert.severity.value, "subject": alert.subject, "due": alert.due_at,
-                     "hours": round(hours, 1), "acknowledged": state.acknowledged_at is not None,
-                     "incident": alert.incident_id})
+        rows.append(
+            {
+                "party": ctx.party_name(alert.party),
+                "officer": alert.recipient,
+                "severity": alert.severity.value,
+                "subject": alert.subject,
+                "due": alert.due_at,
+                "hours": round(hours, 1),
+                "acknowledged": state.acknowledged_at is not None,
+                "incident": alert.incident_id,
+            }
+        )
     overdue = [r for r in rows if r["hours"] < 0]
     st.markdown(f"#### Party answers overdue · {len(overdue)}")
     if not rows:
@@ -35,8 +43,12 @@ def overdue_page(ctx: Context) -> None:
     frame = pd.DataFrame(rows).sort_values("hours")
     frame["state"] = ["OVERDUE" if h < 0 else "due soon" for h in frame["hours"]]
     st.dataframe(frame, hide_index=True, width="stretch")
-    picked = st.selectbox("Open incident", list(frame["incident"]), key="overdue-pick",
-                          format_func=lambda i: f"{i[:8]} · {frame.set_index('incident').loc[i, 'subject']}")
+    picked = st.selectbox(
+        "Open incident",
+        list(frame["incident"]),
+        key="overdue-pick",
+        format_func=lambda i: f"{i[:8]} · {frame.set_index('incident').loc[i, 'subject']}",
+    )
     open_incident(picked, key="overdue-open")
 
 
@@ -44,8 +56,9 @@ def audit_page(ctx: Context) -> None:
     """The append-only audit log, newest first, with filters."""
     events = ctx.store.audit_log(2000)
     st.markdown(f"#### Audit log · {len(events)} newest events")
-    frame = pd.DataFrame([e.model_dump() for e in events],
-                         columns=["at", "actor", "role", "event", "target", "detail", "id"])
+    frame = pd.DataFrame(
+        [e.model_dump() for e in events], columns=["at", "actor", "role", "event", "target", "detail", "id"]
+    )
     kinds = sorted(frame["event"].unique()) if not frame.empty else []
     cols = st.columns(2)
     chosen = cols[0].multiselect("Events", kinds, key="audit-events")
@@ -65,14 +78,30 @@ def dead_letters_page(ctx: Context) -> None:
     if not letters:
         st.success("No dead letters.")
         return
-    frame = pd.DataFrame([{"at": d.created_at, "stage": d.stage, "error": d.error_type, "reason": d.reason,
-                           "source": d.source, "item": d.item_id, "id": d.id} for d in letters])
+    frame = pd.DataFrame(
+        [
+            {
+                "at": d.created_at,
+                "stage": d.stage,
+                "error": d.error_type,
+                "reason": d.reason,
+                "source": d.source,
+                "item": d.item_id,
+                "id": d.id,
+            }
+            for d in letters
+        ]
+    )
     stages = st.multiselect("Stage", sorted(frame["stage"].unique()), key="dead-stages")
     if stages:
         frame = frame[frame["stage"].isin(stages)]
     st.dataframe(frame, hide_index=True, width="stretch", height=360)
     by_id = {d.id: d for d in letters}
-    picked = st.selectbox("Payload of", list(frame["id"]), key="dead-pick",
-                          format_func=lambda i: f"{by_id[i].stage} · {by_id[i].error_type} · {i[:8]}")
+    picked = st.selectbox(
+        "Payload of",
+        list(frame["id"]),
+        key="dead-pick",
+        format_func=lambda i: f"{by_id[i].stage} · {by_id[i].error_type} · {i[:8]}",
+    )
     if picked:
         st.code(by_id[picked].payload or "(empty)", language="json")

@@ -21,17 +21,28 @@ def decision_form(ctx: Context, incident: Incident, key: str) -> None:
     if not can_decide(ctx.user):
         return
     with st.form(f"decide-{key}", clear_on_submit=True):
-        action = st.radio("Decision", list(DECISIONS), format_func=DECISIONS.__getitem__, horizontal=True,
-                          key=f"decision-{key}")
+        action = st.radio(
+            "Decision",
+            list(DECISIONS),
+            format_func=DECISIONS.__getitem__,
+            horizontal=True,
+            key=f"decision-{key}",
+        )
         reason = st.text_input("Reason (required to dismiss or escalate)", key=f"reason-{key}")
         submitted = st.form_submit_button("Record decision", type="primary")
     if submitted:
         if action in ("dismiss", "escalate") and not reason.strip():
             st.error("Give a reason to dismiss or escalate.")
             return
-        updated = ctx.store.record_action(ReviewAction(
-            incident_id=incident.id, action=action, actor=ctx.user.username, role=ctx.user.role,
-            reason=reason.strip()))
+        updated = ctx.store.record_action(
+            ReviewAction(
+                incident_id=incident.id,
+                action=action,
+                actor=ctx.user.username,
+                role=ctx.user.role,
+                reason=reason.strip(),
+            )
+        )
         ctx.audit("decide", target=incident.id, detail=f"{action}: {reason.strip()}")
         if updated is not None:
             st.success(f"Recorded: {DECISIONS[action].lower()} → status {updated.status.value}")
@@ -57,9 +68,17 @@ def officer_answer_form(ctx: Context, incident: Incident, alert: AlertState | No
         else:
             st.error(f"The deadline passed at {due:%d %b %Y %H:%M} UTC; late answers are marked late.")
     with st.form(f"answer-{key}", clear_on_submit=True):
-        action = st.radio("Answer", ["acknowledge", "respond", "appeal"], horizontal=True, key=f"answer-kind-{key}",
-                          format_func=lambda a: {"acknowledge": "Acknowledge", "respond": "Respond (content removed, "
-                                                 "correction, ...)", "appeal": "Appeal the finding"}[a])
+        action = st.radio(
+            "Answer",
+            ["acknowledge", "respond", "appeal"],
+            horizontal=True,
+            key=f"answer-kind-{key}",
+            format_func=lambda a: {
+                "acknowledge": "Acknowledge",
+                "respond": "Respond (content removed, correction, ...)",
+                "appeal": "Appeal the finding",
+            }[a],
+        )
         text = st.text_area("Your answer", key=f"answer-text-{key}")
         submitted = st.form_submit_button("Send answer", type="primary")
     if not submitted:
@@ -71,8 +90,11 @@ def officer_answer_form(ctx: Context, incident: Incident, alert: AlertState | No
         st.error("Appeals close at the clause deadline.")
         return
     note = ("[late] " if _late(due) else "") + text.strip()
-    ctx.store.record_action(ReviewAction(incident_id=incident.id, action=action, actor=ctx.user.username,
-                                         role=ctx.user.role, reason=note))
+    ctx.store.record_action(
+        ReviewAction(
+            incident_id=incident.id, action=action, actor=ctx.user.username, role=ctx.user.role, reason=note
+        )
+    )
     if alert is not None:
         ctx.store.mark_alert(alert.alert.id, acknowledged=True, responded=action in ("respond", "appeal"))
     ctx.audit("answer", target=incident.id, detail=f"{action}: {note}")

@@ -35,15 +35,34 @@ def inbox_page(ctx: Context) -> None:
         st.success(f"No alerts for {ctx.party_name(ctx.user.party)}.")
         return
     now = utcnow()
-    st.dataframe(pd.DataFrame([{
-        "state": _state(a), "severity": a.alert.severity.value, "subject": a.alert.subject,
-        "received": a.alert.created_at, "due": a.alert.due_at,
-        "hours left": round((a.alert.due_at - now).total_seconds() / 3600, 1) if a.alert.due_at else None,
-        "id": a.alert.id[:8],
-    } for a in alerts]), hide_index=True, width="stretch", height=300)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "state": _state(a),
+                    "severity": a.alert.severity.value,
+                    "subject": a.alert.subject,
+                    "received": a.alert.created_at,
+                    "due": a.alert.due_at,
+                    "hours left": round((a.alert.due_at - now).total_seconds() / 3600, 1)
+                    if a.alert.due_at
+                    else None,
+                    "id": a.alert.id[:8],
+                }
+                for a in alerts
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=300,
+    )
     by_id = {a.alert.id: a for a in alerts}
-    picked = st.selectbox("Alert", list(by_id), key="inbox-pick",
-                          format_func=lambda k: f"{_state(by_id[k])} · {by_id[k].alert.subject}")
+    picked = st.selectbox(
+        "Alert",
+        list(by_id),
+        key="inbox-pick",
+        format_func=lambda k: f"{_state(by_id[k])} · {by_id[k].alert.subject}",
+    )
     chosen = by_id[picked]
     incident = ctx.store.get_incident(chosen.alert.incident_id, ctx.scope)
     if incident is None:

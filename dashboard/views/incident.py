@@ -42,12 +42,18 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         return
     if ctx.scope.redact:
         incident = redact_incident(incident, ctx.registry)
-    ctx.audit("view_incident", target=incident.id)
+    # One audit record per incident per session, not one per rerun (every click reruns the page).
+    viewed: set[str] = st.session_state.setdefault("pantau_viewed", set())
+    if incident.id not in viewed:
+        ctx.audit("view_incident", target=incident.id)
+        viewed.add(incident.id)
     breach, item = incident.breach, incident.item
 
     st.markdown(
         f"### {html_escape(breach.clause_id)} · {html_escape(breach.clause_title)}<br/>"
-        f"{badge(breach.severity.value)}{badge(incident.status.value)}{badge(incident.family.value, '#455a64')}",
+        + badge(breach.severity.value)
+        + badge(incident.status.value)
+        + badge(incident.family.value, "#455a64"),
         unsafe_allow_html=True,
     )
     cols = st.columns(4)
@@ -55,8 +61,16 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     cols[1].metric("Platform", item.platform or "unknown", border=True)
     cols[2].metric("Party", ctx.party_name(incident.party), border=True)
     cols[3].metric("Top score", f"{max((s.score for s in incident.signals), default=0):.2f}", border=True)
-    st.caption(f"Incident {incident.id} · published {item.published_at or '?'} · detected {incident.created_at:%Y-%m-%d %H:%M} UTC"
-               + (f" · [original]({item.url})" if item.url and not ctx.scope.redact else ""))
+    link = (
+        item.url
+        if item.url and item.url.startswith(("https://", "http://")) and " " not in item.url
+        else None
+    )
+    st.caption(
+        f"Incident {incident.id} · published {item.published_at or '?'} · "
+        f"detected {incident.created_at:%Y-%m-%d %H:%M} UTC"
+        + (f" · [original]({link})" if link and not ctx.scope.redact else "")
+    )
 
     terms = _terms(incident)
     left, right = st.columns([3, 2])
@@ -68,14 +82,23 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         for part in incident.text_parts:
             if part.origin in ("caption", "title"):
                 continue
-            when = f" {part.start:.0f}–{part.end:.0f}s" if part.start is not None and part.end is not None else ""
+            when = (
+                f" {part.start:.0f}–{part.end:.0f}s"
+                if part.start is not None and part.end is not None
+                else ""
+            )
             st.markdown(f"**{html_escape(part.origin.upper())}{when}**", unsafe_allow_html=True)
-            st.markdown(f'<div class="pantau-text">{highlight(part.text, terms)}</div>', unsafe_allow_html=True)
+            st.markdown(
+                f'<div class="pantau-text">{highlight(part.text, terms)}</div>', unsafe_allow_html=True
+            )
         show_media(incident, force_blur=ctx.scope.redact)
     with right:
         st.markdown("#### Clause breached")
-        st.markdown(f"**{html_escape(breach.code_id)} {html_escape(breach.code_version)} · "
-                    f"clause {html_escape(breach.clause_id)}**", unsafe_allow_html=True)
+        st.markdown(
+            f"**{html_escape(breach.code_id)} {html_escape(breach.code_version)} · "
+            f"clause {html_escape(breach.clause_id)}**",
+            unsafe_allow_html=True,
+        )
         st.markdown(f"> {html_escape(breach.clause_text or breach.clause_title)}", unsafe_allow_html=True)
         st.code(breach.rule, language="python")
         if breach.deadline_hours:
@@ -83,17 +106,39 @@ def incident_page(ctx: Context, incident_id: str) -> None:
 
     st.markdown("#### Signals")
     st.dataframe(
-        pd.DataFrame([{"detector": s.detector, "version": s.version, "score": s.score, "label": s.label,
-                       "evidence": s.evidence, "media": (s.media_sha256 or "")[:12]} for s in incident.signals]),
-        hide_index=True, width="stretch",
-        column_config={"score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")},
+        pd.DataFrame(
+            [
+                {
+                    "detector": s.detector,
+                    "version": s.version,
+                    "score": s.score,
+                    "label": s.label,
+                    "evidence": s.evidence,
+                    "media": (s.media_sha256 or "")[:12],
+                }
+                for s in incident.signals
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")
+        },
     )
 
     st.markdown("#### History")
     history = ctx.store.actions(incident.id)
     if history:
-        st.dataframe(pd.DataFrame([{"at": a.at, "action": a.action, "by": a.actor, "role": a.role,
-                                    "reason": a.reason} for a in history]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"at": a.at, "action": a.action, "by": a.actor, "role": a.role, "reason": a.reason}
+                    for a in history
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.caption("No decisions or answers yet.")
 
@@ -103,10 +148,16 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         officer_answer_form(ctx, incident, mine[0] if mine else None, key=incident.id)
 
     pack = evidence_pack(incident, history, exported_by=ctx.user.username, redacted=ctx.scope.redact)
-    st.download_button("Download evidence pack (JSON)", pack_bytes(pack), file_name=f"pantau-{incident.id}.json",
-                       mime="application/json", key="evidence-download",
-                       on_click=lambda: ctx.audit("export", target=incident.id,
-                                                  detail=f"evidence pack {pack['pack_sha256']}"))
+    st.download_button(
+        "Download evidence pack (JSON)",
+        pack_bytes(pack),
+        file_name=f"pantau-{incident.id}.json",
+        mime="application/json",
+        key="evidence-download",
+        on_click=lambda: ctx.audit(
+            "export", target=incident.id, detail=f"evidence pack {pack['pack_sha256']}"
+        ),
+    )
     st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: ?incident={incident.id}")
 
 

@@ -14,16 +14,22 @@ from pantau.stores.base import IncidentQuery
 
 __all__ = ["WINDOWS", "overview_page", "pipeline_health"]
 
-WINDOWS = {"Last 24 hours": (timedelta(hours=24), "h"), "Last 7 days": (timedelta(days=7), "6h"),
-           "Last 30 days": (timedelta(days=30), "D"), "Election period (90 days)": (timedelta(days=90), "D")}
+WINDOWS = {
+    "Last 24 hours": (timedelta(hours=24), "h"),
+    "Last 7 days": (timedelta(days=7), "6h"),
+    "Last 30 days": (timedelta(days=30), "D"),
+    "Election period (90 days)": (timedelta(days=90), "D"),
+}
 MAX_CHART_INCIDENTS = 5000
 
 
 def overview_page(ctx: Context) -> None:
     """Render the overview; with 'Live' on, it refreshes itself every 30 seconds."""
     top = st.columns([3, 1])
-    window = top[0].segmented_control("Window", list(WINDOWS), default="Last 7 days", key="overview-window") \
+    window = (
+        top[0].segmented_control("Window", list(WINDOWS), default="Last 7 days", key="overview-window")
         or "Last 7 days"
+    )
     live = top[1].toggle("Live (30 s)", key="overview-live")
     if live:
         st.fragment(run_every=30)(_body)(ctx, window)
@@ -46,12 +52,20 @@ def _body(ctx: Context, window: str) -> None:
     kpis[2].metric("Confirmed", open_.get("confirmed", 0), border=True)
     kpis[3].metric("Critical", severity.get("critical", 0), border=True)
     kpis[4].metric("Party answers overdue", overdue, border=True)
-    kpis[5].metric("Items / min", stats.get("items_last_minute", 0), border=True,
-                   help=f"{stats.get('items', 0)} items processed in all.")
+    kpis[5].metric(
+        "Items / min",
+        stats.get("items_last_minute", 0),
+        border=True,
+        help=f"{stats.get('items', 0)} items processed in all.",
+    )
     if result.total > len(result.incidents):
         st.caption(f"Charts show the newest {len(result.incidents)} of {result.total} incidents.")
-    by = st.radio("Colour the timeline by", ["family", "severity", "party", "platform"], horizontal=True,
-                  key="overview-by")
+    by = st.radio(
+        "Colour the timeline by",
+        ["family", "severity", "party", "platform"],
+        horizontal=True,
+        key="overview-by",
+    )
     st.plotly_chart(timeline(frame, by=by, freq=freq), width="stretch", key="chart-timeline")
     row = st.columns(3)
     with row[0]:
@@ -62,8 +76,9 @@ def _body(ctx: Context, window: str) -> None:
         st.plotly_chart(bar_counts(frame, "platform", "By platform"), width="stretch", key="chart-platform")
     row = st.columns(2)
     with row[0]:
-        st.plotly_chart(bar_counts(frame, "clause", "Top clauses breached", top=8), width="stretch",
-                        key="chart-clauses")
+        st.plotly_chart(
+            bar_counts(frame, "clause", "Top clauses breached", top=8), width="stretch", key="chart-clauses"
+        )
     with row[1]:
         st.markdown("##### Repeat offenders")
         offenders = repeat_offenders(frame)
@@ -77,9 +92,14 @@ def _body(ctx: Context, window: str) -> None:
 
 def _overdue_count(ctx: Context) -> int:
     now = utcnow()
-    return sum(1 for a in ctx.store.alerts(ctx.scope, limit=5000)
-               if a.alert.recipient != "commission" and a.alert.due_at and a.alert.due_at < now
-               and a.responded_at is None)
+    return sum(
+        1
+        for a in ctx.store.alerts(ctx.scope, limit=5000)
+        if a.alert.recipient != "commission"
+        and a.alert.due_at
+        and a.alert.due_at < now
+        and a.responded_at is None
+    )
 
 
 def pipeline_health(ctx: Context, stats: dict[str, object] | None = None) -> None:
@@ -91,11 +111,17 @@ def pipeline_health(ctx: Context, stats: dict[str, object] | None = None) -> Non
     cols[1].metric("Items last hour", stats.get("items_last_hour", 0), border=True)
     cols[2].metric("Dead letters", stats.get("dead_letters", 0), border=True)
     cols[3].metric("Alerts", stats.get("alerts", 0), border=True)
-    cols[4].metric("Consumer lag", stats.get("lag", "n/a"), border=True,
-                   help="Messages waiting on Kafka (Kafka backend only).")
+    cols[4].metric(
+        "Consumer lag",
+        stats.get("lag", "n/a"),
+        border=True,
+        help="Messages waiting on Kafka (Kafka backend only).",
+    )
     stages = stats.get("stage_seconds_per_item") or {}
     if isinstance(stages, dict) and stages:
-        frame = pd.DataFrame({"stage": list(stages), "ms per item": [1000 * float(v) for v in stages.values()]})
+        frame = pd.DataFrame(
+            {"stage": list(stages), "ms per item": [1000 * float(v) for v in stages.values()]}
+        )
         st.bar_chart(frame, x="stage", y="ms per item", horizontal=True)
     else:
         st.caption("No stage timings yet.")

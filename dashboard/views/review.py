@@ -15,20 +15,41 @@ __all__ = ["review_page"]
 
 def review_page(ctx: Context) -> None:
     """List the queue, pick an incident, decide."""
-    families = st.multiselect("Family", ["gbv", "synthetic", "disinfo", "campaign", "meta"], key="review-families")
-    result = ctx.store.search(IncidentQuery(statuses=["new", "escalated"], families=families, sort="severity",
-                                            limit=200), ctx.scope)
+    families = st.multiselect(
+        "Family", ["gbv", "synthetic", "disinfo", "campaign", "meta"], key="review-families"
+    )
+    result = ctx.store.search(
+        IncidentQuery(statuses=["new", "escalated"], families=families, sort="severity", limit=200), ctx.scope
+    )
     st.markdown(f"#### Review queue · {result.total} waiting")
     if not result.incidents:
         st.success("Nothing waiting for review.")
         return
-    st.dataframe(pd.DataFrame([{
-        "severity": i.breach.severity.value, "status": i.status.value, "clause": i.breach.clause_id,
-        "account": i.item.account, "party": ctx.party_name(i.party), "platform": i.item.platform,
-        "detected": i.created_at, "text": i.item.text[:120], "id": i.id[:8],
-    } for i in result.incidents]), hide_index=True, width="stretch", height=280)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "severity": i.breach.severity.value,
+                    "status": i.status.value,
+                    "clause": i.breach.clause_id,
+                    "account": i.item.account,
+                    "party": ctx.party_name(i.party),
+                    "platform": i.item.platform,
+                    "detected": i.created_at,
+                    "text": i.item.text[:120],
+                    "id": i.id[:8],
+                }
+                for i in result.incidents
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        height=280,
+    )
     by_id = {i.id: i for i in result.incidents}
-    picked = st.selectbox("Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick")
+    picked = st.selectbox(
+        "Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick"
+    )
     incident = by_id[picked]
     st.markdown(f"**{incident.breach.clause_title}** — {incident.item.text[:400]}")
     st.caption(" · ".join(f"{s.detector} {s.score:.2f} ({s.label})" for s in incident.signals))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from html import escape as esc
 from datetime import UTC, datetime, time, timedelta
+from html import escape as esc
 
 import streamlit as st
 
@@ -23,10 +23,31 @@ from pantau.stores.base import IncidentQuery
 __all__ = ["CSV_COLUMNS", "incidents_csv", "search_page"]
 
 PAGE = 25
-CSV_COLUMNS = ["id", "permalink", "detected_at", "published_at", "status", "severity", "family", "clause_id",
-               "clause_title", "party", "platform", "account", "url", "text", "signals"]
-FACETS = [("family", "families"), ("severity", "severities"), ("party", "parties"), ("platform", "platforms"),
-          ("clause_id", "clause_ids"), ("status", "statuses")]
+CSV_COLUMNS = [
+    "id",
+    "permalink",
+    "detected_at",
+    "published_at",
+    "status",
+    "severity",
+    "family",
+    "clause_id",
+    "clause_title",
+    "party",
+    "platform",
+    "account",
+    "url",
+    "text",
+    "signals",
+]
+FACETS = [
+    ("family", "families"),
+    ("severity", "severities"),
+    ("party", "parties"),
+    ("platform", "platforms"),
+    ("clause_id", "clause_ids"),
+    ("status", "statuses"),
+]
 
 
 def incidents_csv(incidents: list[Incident], base_url: str = "") -> bytes:
@@ -35,14 +56,25 @@ def incidents_csv(incidents: list[Incident], base_url: str = "") -> bytes:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for i in incidents:
-        writer.writerow({
-            "id": i.id, "permalink": f"{base_url}?incident={i.id}", "detected_at": i.created_at.isoformat(),
-            "published_at": i.item.published_at.isoformat() if i.item.published_at else "",
-            "status": i.status.value, "severity": i.breach.severity.value, "family": i.family.value,
-            "clause_id": i.breach.clause_id, "clause_title": i.breach.clause_title, "party": i.party or "",
-            "platform": i.item.platform or "", "account": i.item.account or "", "url": i.item.url or "",
-            "text": _csv_safe(i.item.text), "signals": "; ".join(f"{s.detector}={s.score:.2f}" for s in i.signals),
-        })
+        writer.writerow(
+            {
+                "id": i.id,
+                "permalink": f"{base_url}?incident={i.id}",
+                "detected_at": i.created_at.isoformat(),
+                "published_at": i.item.published_at.isoformat() if i.item.published_at else "",
+                "status": i.status.value,
+                "severity": i.breach.severity.value,
+                "family": i.family.value,
+                "clause_id": i.breach.clause_id,
+                "clause_title": i.breach.clause_title,
+                "party": i.party or "",
+                "platform": i.item.platform or "",
+                "account": i.item.account or "",
+                "url": i.item.url or "",
+                "text": _csv_safe(i.item.text),
+                "signals": "; ".join(f"{s.detector}={s.score:.2f}" for s in i.signals),
+            }
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -56,9 +88,14 @@ def search_page(ctx: Context) -> None:
     redact = ctx.scope.redact
     today = datetime.now(UTC).date()
     top = st.columns([3, 2, 1])
-    text = top[0].text_input("Search text, OCR and transcripts", key="search-text",
-                             placeholder="e.g. pilihan raya, deepfake, Aminah")
-    dates = top[1].date_input("Detected between", value=(today - timedelta(days=30), today), key="search-dates")
+    text = top[0].text_input(
+        "Search text, OCR and transcripts",
+        key="search-text",
+        placeholder="e.g. pilihan raya, deepfake, Aminah",
+    )
+    dates = top[1].date_input(
+        "Detected between", value=(today - timedelta(days=30), today), key="search-dates"
+    )
     sort = top[2].selectbox("Sort", ["newest", "oldest", "severity"], key="search-sort")
     since = until = None
     if isinstance(dates, tuple | list) and len(dates) == 2:
@@ -77,15 +114,20 @@ def search_page(ctx: Context) -> None:
             if not counts:
                 continue
             chosen[field] = st.multiselect(
-                facet.replace("_", " ").capitalize(), list(counts), key=f"facet-{facet}",
-                format_func=lambda v, c=counts: f"{v or '(none)'} ({c[v]})")
+                facet.replace("_", " ").capitalize(),
+                list(counts),
+                key=f"facet-{facet}",
+                format_func=lambda v, c=counts: f"{v or '(none)'} ({c[v]})",
+            )
     page = st.session_state.get("search-page", 0)
     query = base.model_copy(update={**chosen, "limit": PAGE, "offset": page * PAGE})
     result = ctx.store.search(query, ctx.scope)
     shown = [redact_incident(i, ctx.registry) if redact else i for i in result.incidents]
     with right:
-        st.markdown(f"##### {result.total} incident{'s' if result.total != 1 else ''}"
-                    + (" · confirmed only, personal data redacted" if redact else ""))
+        st.markdown(
+            f"##### {result.total} incident{'s' if result.total != 1 else ''}"
+            + (" · confirmed only, personal data redacted" if redact else "")
+        )
         for n, incident in enumerate(shown):
             _result_row(incident, text, n)
         nav = st.columns(3)
@@ -99,10 +141,16 @@ def search_page(ctx: Context) -> None:
             everything = ctx.store.search(query.model_copy(update={"limit": 10_000, "offset": 0}), ctx.scope)
             rows = [redact_incident(i, ctx.registry) if redact else i for i in everything.incidents]
             data = incidents_csv(rows)
-            st.download_button(f"Export {len(rows)} as CSV" + (" (redacted)" if redact else ""), data,
-                               file_name="pantau-incidents.csv", mime="text/csv", key="search-export",
-                               on_click=lambda: ctx.audit("export", target="search",
-                                                          detail=f"csv {len(rows)} rows; q={text!r}"))
+            st.download_button(
+                f"Export {len(rows)} as CSV" + (" (redacted)" if redact else ""),
+                data,
+                file_name="pantau-incidents.csv",
+                mime="text/csv",
+                key="search-export",
+                on_click=lambda: ctx.audit(
+                    "export", target="search", detail=f"csv {len(rows)} rows; q={text!r}"
+                ),
+            )
 
 
 def _result_row(incident: Incident, text: str, n: int) -> None:
@@ -112,7 +160,9 @@ def _result_row(incident: Incident, text: str, n: int) -> None:
             f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
             f"<b>{esc(incident.breach.clause_id)}</b> · {esc(incident.item.account or '?')} on "
             f"{esc(incident.item.platform or '?')}"
-            f" · {incident.created_at:%d %b %Y %H:%M}", unsafe_allow_html=True)
+            f" · {incident.created_at:%d %b %Y %H:%M}",
+            unsafe_allow_html=True,
+        )
         head.markdown(snippet(incident.item.text, [text]), unsafe_allow_html=True)
         head.caption(f"permalink: ?incident={incident.id}")
         with action:

@@ -80,7 +80,9 @@ class Alerter:
         self.sleep = sleep
 
     # -- building -------------------------------------------------------------------------------
-    def recipients(self, incident: Incident, registry: Registry | None = None) -> list[tuple[str, str | None, list[str]]]:
+    def recipients(
+        self, incident: Incident, registry: Registry | None = None
+    ) -> list[tuple[str, str | None, list[str]]]:
         """Return ``(recipient, party, apprise URLs)`` for each recipient of an incident."""
         registry = registry or self.registry
         found: list[tuple[str, str | None, list[str]]] = [(COMMISSION, None, [])]
@@ -99,9 +101,17 @@ class Alerter:
         """Return the alerts of one incident with each recipient's own channel URLs."""
         breach = incident.breach
         due = incident.created_at + timedelta(hours=breach.deadline_hours) if breach.deadline_hours else None
-        where = " ".join(x for x in [incident.item.account or "", f"on {incident.item.platform}"
-                                      if incident.item.platform else ""] if x)
-        subject = f"[{breach.severity.value.upper()}] {breach.clause_id} {breach.clause_title} - {where}".strip()
+        where = " ".join(
+            x
+            for x in [
+                incident.item.account or "",
+                f"on {incident.item.platform}" if incident.item.platform else "",
+            ]
+            if x
+        )
+        subject = (
+            f"[{breach.severity.value.upper()}] {breach.clause_id} {breach.clause_title} - {where}".strip()
+        )
         excerpt = redact_incident(incident, registry or self.registry).item.text[:280]
         lines = [
             f"Clause {breach.clause_id} ({breach.code_id} {breach.code_version}): {breach.clause_title}",
@@ -118,9 +128,20 @@ class Alerter:
             lines.append(f"Incident: {self.dashboard_url.rstrip('/')}/?incident={incident.id}")
         body = "\n".join(lines)
         return [
-            (Alert(id=Alert.make_id(incident.id, recipient), incident_id=incident.id, recipient=recipient,
-                   party=party, subject=subject, body=body, severity=breach.severity, due_at=due,
-                   channel=",".join(n.name for n in self.notifiers) or "outbox"), urls)
+            (
+                Alert(
+                    id=Alert.make_id(incident.id, recipient),
+                    incident_id=incident.id,
+                    recipient=recipient,
+                    party=party,
+                    subject=subject,
+                    body=body,
+                    severity=breach.severity,
+                    due_at=due,
+                    channel=",".join(n.name for n in self.notifiers) or "outbox",
+                ),
+                urls,
+            )
             for recipient, party, urls in self.recipients(incident, registry)
         ]
 

@@ -30,7 +30,9 @@ class AppriseNotifier(Notifier):
         try:
             import apprise
         except ImportError as exc:
-            raise ConfigError("apprise channels need the dashboard extra: pip install 'pantau[dashboard]'") from exc
+            raise ConfigError(
+                "apprise channels need the dashboard extra: pip install 'pantau[dashboard]'"
+            ) from exc
         bad: list[str] = []
         sent_ok = True
         for url in targets:

@@ -37,8 +37,9 @@ def sign_payload(secret: str, body: bytes, timestamp: int) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify_signature(secret: str, body: bytes, timestamp: str, signature: str,
-                     tolerance_s: int = 300, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str, body: bytes, timestamp: str, signature: str, tolerance_s: int = 300, now: float | None = None
+) -> bool:
     """Return whether a webhook request is authentic and fresh."""
     try:
         ts = int(timestamp)
@@ -68,9 +69,15 @@ class WebhookNotifier(Notifier):
         body = alert.model_dump_json().encode("utf-8")
         ts = int(time.time())
         req = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self.url, data=body, method="POST",
-            headers={"Content-Type": "application/json", TIMESTAMP_HEADER: str(ts),
-                     SIGNATURE_HEADER: sign_payload(self.secret, body, ts), "User-Agent": "pantau-alerts"},
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: str(ts),
+                SIGNATURE_HEADER: sign_payload(self.secret, body, ts),
+                "User-Agent": "pantau-alerts",
+            },
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310

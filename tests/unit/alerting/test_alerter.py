@@ -25,11 +25,16 @@ from pantau.stores.base import Scope
 from pantau.stores.sqlite import SQLiteStore
 from tests.mocks.incidents import make_incident
 
-REGISTRY = Registry(parties=[
-    Party(id="pbn", name="Parti Bersatu Nusantara",
-          officers=[Officer(id="officer-pbn", name="Siti", channels=["json://127.0.0.1:1/never"])]),
-    Party(id="pkr2", name="Partai Kemajuan Rakyat", officers=[]),
-])
+REGISTRY = Registry(
+    parties=[
+        Party(
+            id="pbn",
+            name="Parti Bersatu Nusantara",
+            officers=[Officer(id="officer-pbn", name="Siti", channels=["json://127.0.0.1:1/never"])],
+        ),
+        Party(id="pkr2", name="Partai Kemajuan Rakyat", officers=[]),
+    ]
+)
 
 
 class FlakyNotifier(Notifier):
@@ -64,13 +69,14 @@ def test_commission_and_attributed_party_officers_are_recipients(store: SQLiteSt
 @pytest.mark.parametrize(
     ("party", "attributed", "expected"),
     [
-        ("pbn", False, [COMMISSION]),              # not posted by the party: the commission only
+        ("pbn", False, [COMMISSION]),  # not posted by the party: the commission only
         ("pkr2", True, [COMMISSION, "party:pkr2"]),  # no officer in the registry: kept for the party
         (None, False, [COMMISSION]),
     ],
 )
-def test_recipients_depend_on_attribution(store: SQLiteStore, party: str | None, attributed: bool,
-                                          expected: list[str]) -> None:
+def test_recipients_depend_on_attribution(
+    store: SQLiteStore, party: str | None, attributed: bool, expected: list[str]
+) -> None:
     alerter = Alerter(store, REGISTRY, [])
     incident = make_incident("1", party=party, attributed=attributed)
     assert [r for r, _, _ in alerter.recipients(incident)] == expected
@@ -88,8 +94,9 @@ def test_send_twice_delivers_once(store: SQLiteStore) -> None:
 
 
 def test_officer_alert_carries_party_deadline_and_redacted_excerpt(store: SQLiteStore) -> None:
-    incident = make_incident("1", text="Rina tinggal di Jalan Mawar 12, telefon +60 12-345 6789",
-                             deadline_hours=6)
+    incident = make_incident(
+        "1", text="Rina tinggal di Jalan Mawar 12, telefon +60 12-345 6789", deadline_hours=6
+    )
     alerter = Alerter(store, REGISTRY, [], dashboard_url="https://pantau.example")
     alert = next(a for a, _ in alerter.build(incident) if a.recipient == "officer-pbn")
     assert alert.party == "pbn"
@@ -126,7 +133,9 @@ def test_retries_with_backoff_then_delivers(store: SQLiteStore) -> None:
 
 def test_gives_up_after_attempts_and_records_error(store: SQLiteStore) -> None:
     channel = FlakyNotifier(failures=99)
-    Alerter(store, None, [channel], attempts=2, sleep=lambda _: None).send([make_incident("1", attributed=False)])
+    Alerter(store, None, [channel], attempts=2, sleep=lambda _: None).send(
+        [make_incident("1", attributed=False)]
+    )
     state = store.alerts(Scope.everything())[0]
     assert channel.calls == 2
     assert state.delivered_at is None and "temporarily down" in (state.delivery_error or "")
@@ -152,10 +161,12 @@ def test_rate_limit_window_slides() -> None:
 
 
 def test_build_alerter_channels_follow_settings(tmp_path: Path, store: SQLiteStore) -> None:
-    settings = Settings.load(overrides={
-        "data_dir": tmp_path,
-        "alerts": {"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": "s3cret"},
-    })
+    settings = Settings.load(
+        overrides={
+            "data_dir": tmp_path,
+            "alerts": {"webhook_url": "http://127.0.0.1:9/hook", "webhook_secret": "s3cret"},
+        }
+    )
     alerter = build_alerter(settings, store, REGISTRY)
     kinds = [type(n) for n in alerter.notifiers]
     assert kinds == [OutboxNotifier, AppriseNotifier, WebhookNotifier]

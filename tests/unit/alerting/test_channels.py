@@ -20,8 +20,14 @@ SECRET = "webhook-test-secret"
 
 
 def _alert() -> Alert:
-    return Alert(id=Alert.make_id("inc-1", "officer-pbn"), incident_id="inc-1", recipient="officer-pbn",
-                 party="pbn", subject="[HIGH] GBV-1 No sexist attacks", body="Clause GBV-1 ...")
+    return Alert(
+        id=Alert.make_id("inc-1", "officer-pbn"),
+        incident_id="inc-1",
+        recipient="officer-pbn",
+        party="pbn",
+        subject="[HIGH] GBV-1 No sexist attacks",
+        body="Clause GBV-1 ...",
+    )
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -82,13 +88,14 @@ def test_webhook_unreachable_is_a_delivery_failure() -> None:
     ("body", "timestamp", "signature_of", "age", "expected"),
     [
         (b'{"a":1}', 1000, b'{"a":1}', 0, True),
-        (b'{"a":2}', 1000, b'{"a":1}', 0, False),      # body changed after signing
-        (b'{"a":1}', 1000, b'{"a":1}', 301, False),    # replayed too late
-        (b'{"a":1}', "x", b'{"a":1}', 0, False),        # garbage timestamp
+        (b'{"a":2}', 1000, b'{"a":1}', 0, False),  # body changed after signing
+        (b'{"a":1}', 1000, b'{"a":1}', 301, False),  # replayed too late
+        (b'{"a":1}', "x", b'{"a":1}', 0, False),  # garbage timestamp
     ],
 )
-def test_verify_signature_table(body: bytes, timestamp: Any, signature_of: bytes, age: int,
-                                expected: bool) -> None:
+def test_verify_signature_table(
+    body: bytes, timestamp: Any, signature_of: bytes, age: int, expected: bool
+) -> None:
     sig = sign_payload(SECRET, signature_of, 1000)
     assert verify_signature(SECRET, body, str(timestamp), sig, now=1000 + age) is expected
 
@@ -110,8 +117,10 @@ def test_apprise_mailto_reaches_a_local_smtp_server() -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        url = (f"mailto://127.0.0.1:{port}?mode=insecure&from=alerts@pantau.example"
-               f"&to=compliance@pbn.example&smtp=127.0.0.1")
+        url = (
+            f"mailto://127.0.0.1:{port}?mode=insecure&from=alerts@pantau.example"
+            f"&to=compliance@pbn.example&smtp=127.0.0.1"
+        )
         AppriseNotifier().deliver(_alert(), [url])
         for _ in range(50):
             if sink.messages:

@@ -34,25 +34,48 @@ class Seeded:
     pkr2_confirmed: Incident
 
 
-@pytest.fixture
-def seeded(_isolated_data_dir: Path) -> Iterator[Seeded]:
-    data = _isolated_data_dir
+def seed(data: Path) -> Seeded:
+    """Write users, four incidents (two parties, two confirmed) and their alerts under ``data``."""
     users = UserDirectory(data / "users.json")
     users.add("ana", PASSWORD, "commission", name="Ana Commissioner", rounds=4)
     users.add("siti", PASSWORD, "party_officer", party="pbn", name="Siti Rahman", rounds=4)
     users.add("joko", PASSWORD, "party_officer", party="pkr2", rounds=4)
     users.add("jo", PASSWORD, "journalist", rounds=4)
     now = utcnow()
-    pbn_new = make_incident("pbn-1", party="pbn", account="pbn.official", severity=Severity.CRITICAL,
-                            text="Perempuan tak layak memimpin. Rina Kusuma tinggal di Jalan Mawar 12, +60 12-345 6789",
-                            created_at=now - timedelta(hours=3), deadline_hours=1)
-    pbn_confirmed = make_incident("pbn-2", party="pbn", account="pbn.official", family=Family.DISINFO,
-                                  status=IncidentStatus.CONFIRMED, text="Undi boleh dibuat melalui SMS pilihan raya",
-                                  created_at=now - timedelta(hours=30))
-    pkr2_new = make_incident("pkr2-1", party="pkr2", account="pkr2.rasmi", family=Family.SYNTHETIC,
-                             text="Video rahsia calon PKR2 pilihan raya", created_at=now - timedelta(hours=2))
-    pkr2_confirmed = make_incident("pkr2-2", party="pkr2", account="pkr2.rasmi", status=IncidentStatus.CONFIRMED,
-                                   text="Pilihan raya: hubungi Rina di 012-3456789", created_at=now - timedelta(hours=5))
+    pbn_new = make_incident(
+        "pbn-1",
+        party="pbn",
+        account="pbn.official",
+        severity=Severity.CRITICAL,
+        text="Perempuan tak layak memimpin. Rina Kusuma tinggal di Jalan Mawar 12, +60 12-345 6789",
+        created_at=now - timedelta(hours=3),
+        deadline_hours=1,
+    )
+    pbn_confirmed = make_incident(
+        "pbn-2",
+        party="pbn",
+        account="pbn.official",
+        family=Family.DISINFO,
+        status=IncidentStatus.CONFIRMED,
+        text="Undi boleh dibuat melalui SMS pilihan raya",
+        created_at=now - timedelta(hours=30),
+    )
+    pkr2_new = make_incident(
+        "pkr2-1",
+        party="pkr2",
+        account="pkr2.rasmi",
+        family=Family.SYNTHETIC,
+        text="Video rahsia calon PKR2 pilihan raya",
+        created_at=now - timedelta(hours=2),
+    )
+    pkr2_confirmed = make_incident(
+        "pkr2-2",
+        party="pkr2",
+        account="pkr2.rasmi",
+        status=IncidentStatus.CONFIRMED,
+        text="Pilihan raya: hubungi Rina di 012-3456789",
+        created_at=now - timedelta(hours=5),
+    )
     # Detectors that find a targeted private person name them in details["private_names"].
     pkr2_confirmed.signals[0].details["private_names"] = ["Rina"]
     pbn_new.signals[0].details["private_names"] = ["Rina Kusuma"]
@@ -64,10 +87,18 @@ def seeded(_isolated_data_dir: Path) -> Iterator[Seeded]:
         if inc.status == IncidentStatus.CONFIRMED:
             from pantau.stores.base import ReviewAction
 
-            store.record_action(ReviewAction(incident_id=inc.id, action="confirm", actor="seed", role="commission"))
+            store.record_action(
+                ReviewAction(incident_id=inc.id, action="confirm", actor="seed", role="commission")
+            )
     Alerter(store, load_registry(DEFAULT_REGISTRY), []).send(incidents)
-    yield Seeded(data, store, users, pbn_new, pbn_confirmed, pkr2_new, pkr2_confirmed)
-    store.close()
+    return Seeded(data, store, users, pbn_new, pbn_confirmed, pkr2_new, pkr2_confirmed)
+
+
+@pytest.fixture
+def seeded(_isolated_data_dir: Path) -> Iterator[Seeded]:
+    data = seed(_isolated_data_dir)
+    yield data
+    data.store.close()
 
 
 @pytest.fixture

@@ -5,14 +5,24 @@ from __future__ import annotations
 import pytest
 
 from codes.registry import Account, Person, Registry
-from pantau.access import REDACTED, can_decide, intimate_media, is_intimate, redact_incident, redact_text, scope_for
+from pantau.access import (
+    REDACTED,
+    can_decide,
+    intimate_media,
+    is_intimate,
+    redact_incident,
+    redact_text,
+    scope_for,
+)
 from pantau.auth import User
 from pantau.schemas import Family, IncidentStatus, Signal, TextPart
 from tests.mocks.incidents import image_file, make_incident
 
 REGISTRY = Registry(
-    people=[Person(id="rina", name="Rina Kusuma", role="other"),
-            Person(id="aminah-yusof", name="Aminah Yusof", role="candidate")],
+    people=[
+        Person(id="rina", name="Rina Kusuma", role="other"),
+        Person(id="aminah-yusof", name="Aminah Yusof", role="candidate"),
+    ],
     accounts=[Account(platform="x", handle="@pkr2_rasmi", party="pkr2", kind="official")],
 )
 
@@ -60,13 +70,23 @@ def test_redact_text_keeps_ordinary_numbers(text: str) -> None:
 
 def test_redact_incident_removes_victims_but_keeps_the_poster() -> None:
     incident = make_incident(
-        "1", account="pbn.official",
+        "1",
+        account="pbn.official",
         text="@rina_k Rina Kusuma perempuan tak layak, rumah dia di Jalan Mawar 12. pbn.official setuju",
         mentions=["@rina_k"],
         text_parts=[TextPart(origin="ocr", text="Call 012-3456789")],
-        signals=[Signal(item_id="x", detector="gbv.text", version="1", family=Family.GBV, score=0.9,
-                        label="sexist", evidence="attack on Rina Kusuma",
-                        details={"private_names": ["Rina Kusuma"], "span": "Rina Kusuma"})],
+        signals=[
+            Signal(
+                item_id="x",
+                detector="gbv.text",
+                version="1",
+                family=Family.GBV,
+                score=0.9,
+                label="sexist",
+                evidence="attack on Rina Kusuma",
+                details={"private_names": ["Rina Kusuma"], "span": "Rina Kusuma"},
+            )
+        ],
     )
     red = redact_incident(incident, REGISTRY)
     blob = red.model_dump_json()
@@ -85,13 +105,46 @@ def test_non_gbv_incident_keeps_party_account_handles() -> None:
 @pytest.mark.parametrize(
     ("signal", "intimate"),
     [
-        (Signal(item_id="x", detector="gbv.intimate", version="1", family=Family.GBV, score=0.95,
-                label="intimate-deepfake"), True),
-        (Signal(item_id="x", detector="gbv.intimate", version="1", family=Family.GBV, score=0.1,
-                label="intimate-deepfake"), False),
-        (Signal(item_id="x", detector="synthetic.image", version="1", family=Family.SYNTHETIC, score=0.9,
-                label="ai-generated", details={"intimate": True}), True),
-        (Signal(item_id="x", detector="gbv.text", version="1", family=Family.GBV, score=0.9, label="sexist"), False),
+        (
+            Signal(
+                item_id="x",
+                detector="gbv.intimate",
+                version="1",
+                family=Family.GBV,
+                score=0.95,
+                label="intimate-deepfake",
+            ),
+            True,
+        ),
+        (
+            Signal(
+                item_id="x",
+                detector="gbv.intimate",
+                version="1",
+                family=Family.GBV,
+                score=0.1,
+                label="intimate-deepfake",
+            ),
+            False,
+        ),
+        (
+            Signal(
+                item_id="x",
+                detector="synthetic.image",
+                version="1",
+                family=Family.SYNTHETIC,
+                score=0.9,
+                label="ai-generated",
+                details={"intimate": True},
+            ),
+            True,
+        ),
+        (
+            Signal(
+                item_id="x", detector="gbv.text", version="1", family=Family.GBV, score=0.9, label="sexist"
+            ),
+            False,
+        ),
     ],
 )
 def test_is_intimate(signal: Signal, intimate: bool) -> None:
@@ -100,8 +153,15 @@ def test_is_intimate(signal: Signal, intimate: bool) -> None:
 
 def test_intimate_media_withheld_by_hash_or_all_media() -> None:
     media = [image_file("a" * 64, "/m/a.png"), image_file("b" * 64, "/m/b.png")]
-    pointed = Signal(item_id="x", detector="gbv.intimate", version="1", family=Family.GBV, score=0.9,
-                     label="intimate", media_sha256="a" * 64)
+    pointed = Signal(
+        item_id="x",
+        detector="gbv.intimate",
+        version="1",
+        family=Family.GBV,
+        score=0.9,
+        label="intimate",
+        media_sha256="a" * 64,
+    )
     unpointed = pointed.model_copy(update={"media_sha256": None})
     assert intimate_media(make_incident("1", media=media, signals=[pointed])) == {"a" * 64}
     assert intimate_media(make_incident("1", media=media, signals=[unpointed])) == {"a" * 64, "b" * 64}

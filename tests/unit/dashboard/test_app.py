@@ -91,7 +91,7 @@ def test_commission_overview_shows_kpis_and_charts(app: AppFactory) -> None:
     assert metrics["Incidents"] == "4"
     assert metrics["Awaiting review"] == "2"
     assert metrics["Critical"] == "1"
-    assert metrics["Party answers overdue"] == "2"   # pbn-1 (1 h deadline, 3 h ago) and pbn-2 (24 h, 30 h ago)
+    assert metrics["Party answers overdue"] == "2"  # pbn-1 (1 h deadline, 3 h ago) and pbn-2 (24 h, 30 h ago)
     assert len(at.get("plotly_chart")) == 5
 
 
@@ -99,7 +99,10 @@ def test_review_queue_confirm_and_dismiss_need_reason(app: AppFactory, seeded: S
     at = app("ana")
     next(r for r in at.radio if r.key == "nav").set_value("Review queue").run()
     pick = at.selectbox(key="review-pick")
-    assert [o.split(" · ")[-1] for o in pick.options] == [seeded.pbn_new.id[:8], seeded.pkr2_new.id[:8]]  # critical first
+    assert [o.split(" · ")[-1] for o in pick.options] == [
+        seeded.pbn_new.id[:8],
+        seeded.pkr2_new.id[:8],
+    ]  # critical first
     pick.set_value(seeded.pkr2_new.id).run()
     at.radio(key="decision-queue").set_value("dismiss")
     at.button(key="FormSubmitter:decide-queue-Record decision").click().run()
@@ -134,15 +137,16 @@ def test_incident_page_shows_item_signals_clause_history_and_pack(app: AppFactor
     [
         ("ana", "pkr2_new", True),
         ("siti", "pbn_new", True),
-        ("siti", "pkr2_new", False),        # another party's incident
+        ("siti", "pkr2_new", False),  # another party's incident
         ("siti", "pkr2_confirmed", False),
         ("joko", "pbn_confirmed", False),
         ("jo", "pbn_confirmed", True),
-        ("jo", "pbn_new", False),           # journalists see confirmed incidents only
+        ("jo", "pbn_new", False),  # journalists see confirmed incidents only
     ],
 )
-def test_permalink_respects_scope(app: AppFactory, seeded: Seeded, user: str, incident_attr: str,
-                                  visible: bool) -> None:
+def test_permalink_respects_scope(
+    app: AppFactory, seeded: Seeded, user: str, incident_attr: str, visible: bool
+) -> None:
     incident = getattr(seeded, incident_attr)
     at = app(user, incident=incident.id)
     text = _text(at)
@@ -153,7 +157,9 @@ def test_permalink_respects_scope(app: AppFactory, seeded: Seeded, user: str, in
 
 
 @pytest.mark.parametrize("probe", ["", "' OR 1=1 --", "%", "*", "../pkr2"])
-def test_party_officer_cannot_reach_other_party_by_crafted_ids(app: AppFactory, seeded: Seeded, probe: str) -> None:
+def test_party_officer_cannot_reach_other_party_by_crafted_ids(
+    app: AppFactory, seeded: Seeded, probe: str
+) -> None:
     at = app("siti", incident=probe or seeded.pkr2_new.id[:8])
     assert NOT_FOUND in _text(at)
     assert seeded.pkr2_new.item.text not in _text(at)
@@ -178,8 +184,11 @@ def test_party_officer_acknowledges_and_responds(app: AppFactory, seeded: Seeded
     assert not at.exception
     history = seeded.store.actions(seeded.pbn_confirmed.id)
     assert history[-1].action == "respond" and history[-1].actor == "siti"
-    mine = [a for a in seeded.store.alerts(_everything()) if a.alert.incident_id == seeded.pbn_confirmed.id
-            and a.alert.recipient == "officer-pbn"]
+    mine = [
+        a
+        for a in seeded.store.alerts(_everything())
+        if a.alert.incident_id == seeded.pbn_confirmed.id and a.alert.recipient == "officer-pbn"
+    ]
     assert mine[0].responded_at is not None and mine[0].acknowledged_at is not None
 
 

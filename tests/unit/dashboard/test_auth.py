@@ -57,7 +57,12 @@ def test_users_file_is_private_and_has_no_plain_passwords(users: UserDirectory) 
 
 @pytest.mark.parametrize(
     ("username", "password", "ok"),
-    [("ana", PASSWORD, True), ("ana", "wrong password", False), ("nobody", PASSWORD, False), (" ana ", PASSWORD, True)],
+    [
+        ("ana", PASSWORD, True),
+        ("ana", "wrong password", False),
+        ("nobody", PASSWORD, False),
+        (" ana ", PASSWORD, True),
+    ],
 )
 def test_authenticate(users: UserDirectory, username: str, password: str, ok: bool) -> None:
     assert (users.authenticate(username, password) is not None) is ok
@@ -113,10 +118,18 @@ def _jwt(claims: dict[str, object]) -> str:
 
 def test_oidc_finish_checks_issuer_audience_and_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
     client = OIDCClient("https://idp.example", "pantau", "secret", "https://pantau.example/")
-    client._metadata = {"token_endpoint": "https://idp.example/token", "authorization_endpoint": "https://idp.example/a"}
+    client._metadata = {
+        "token_endpoint": "https://idp.example/token",
+        "authorization_endpoint": "https://idp.example/a",
+    }
     state, nonce = client.make_state()
-    good = {"iss": "https://idp.example", "aud": "pantau", "exp": time.time() + 60, "nonce": nonce,
-            "email": "ana@ec.example"}
+    good = {
+        "iss": "https://idp.example",
+        "aud": "pantau",
+        "exp": time.time() + 60,
+        "nonce": nonce,
+        "email": "ana@ec.example",
+    }
     answers = {"claims": good}
     monkeypatch.setattr(client, "_get_json", lambda url, data=None: {"id_token": _jwt(answers["claims"])})
     assert client.finish("code", state)["email"] == "ana@ec.example"
@@ -142,8 +155,9 @@ def test_decode_jwt_payload_rejects_garbage() -> None:
 def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
     runner = CliRunner()
-    result = runner.invoke(users_app, ["add", "siti", "--role", "party_officer", "--party", "pbn",
-                                       "--password", PASSWORD])
+    result = runner.invoke(
+        users_app, ["add", "siti", "--role", "party_officer", "--party", "pbn", "--password", PASSWORD]
+    )
     assert result.exit_code == 0, result.output
     listed = runner.invoke(users_app, ["list"])
     assert "siti\tparty_officer\tpbn\tpassword" in listed.output
@@ -151,3 +165,16 @@ def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert bad.exit_code != 0
     assert runner.invoke(users_app, ["remove", "siti"]).exit_code == 0
     assert json.loads((tmp_path / "users.json").read_text())["users"] == []
+
+
+def test_users_demo_adds_one_user_per_role_and_party_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    result = runner.invoke(users_app, ["demo"])
+    assert result.exit_code == 0, result.output
+    users = UserDirectory(tmp_path / "users.json")
+    assert users.authenticate("officer-pbn", "officer-pbn-demo-pass").party == "pbn"
+    assert users.get("commission").role == "commission" and users.get("journalist").role == "journalist"
+    assert runner.invoke(users_app, ["demo"]).exit_code == 1  # never over real users
