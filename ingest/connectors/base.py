@@ -370,10 +370,14 @@ class ApiClient:
         """GET ``url`` and return its JSON body (see :meth:`request_json`)."""
         return self.request_json("GET", url, params=params, **kwargs)
 
-    def get_bytes(self, url: str, max_bytes: int) -> bytes:
+    def get_bytes(self, url: str, max_bytes: int, authenticated: bool = False) -> bytes:
         """GET ``url`` (a trusted API file endpoint) and return at most ``max_bytes`` bytes."""
+        headers: dict[str, str] = {}
+        params: dict[str, Any] = {}
+        if authenticated and self.auth is not None:
+            self.auth(headers, params)
         self._pace()
-        with self._client().stream("GET", url) as response:
+        with self._client().stream("GET", url, headers=headers, params=params or None) as response:
             if response.status_code >= 400:
                 raise ApiError(f"{_safe_url(url)}: HTTP {response.status_code}", status=response.status_code)
             chunks, size = [], 0

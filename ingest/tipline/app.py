@@ -90,6 +90,7 @@ def create_app(
     options: TiplineOptions | None = None,
     *,
     intake: TipIntake | None = None,
+    credentials: dict[str, str] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Any:
     """Build the FastAPI application of the tipline.
@@ -97,13 +98,16 @@ def create_app(
     :param settings: Pantau settings (``data_dir``, ``media.max_bytes``, the tipline source's options).
     :param options: tipline options; default: those of the ``kind = "tipline"`` source.
     :param intake: where tips go; default: a :class:`TipIntake` under ``settings.data_dir``.
+    :param credentials: the tipline source's secrets (WhatsApp webhook); default: from settings.
     :param clock: monotonic clock of the rate limiters (tests pass their own).
     """
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, JSONResponse
 
-    if options is None:
-        options = tipline_options(settings)[0]
+    if options is None or credentials is None:
+        configured, configured_credentials = tipline_options(settings)
+        options = options or configured
+        credentials = configured_credentials if credentials is None else credentials
     if intake is None:
         intake = TipIntake(Path(settings.data_dir), options, settings.media.max_bytes)
     ip_limits = RateLimiter(options.ip_limit, options.window_s, clock)
@@ -174,6 +178,9 @@ def create_app(
             return refuse(exc.status, str(exc))
         return {**ack, "message": "Thank you. Keep this id if you want to follow up on your tip."}
 
+    from ingest.tipline.whatsapp import mount_whatsapp
+
+    mount_whatsapp(app, intake, options, credentials)
     return app
 
 
@@ -231,7 +238,7 @@ def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
         bot_thread.start()
     try:
         uvicorn.run(
-            create_app(settings, options),
+            create_app(settings, options, credentials=credentials),
             host=host,
             port=port,
             log_level="info",

@@ -70,7 +70,9 @@ class TiplineOptions(BaseModel):
         "https://api.telegram.org", description="Telegram Bot API root (tests: a local fake)."
     )
     bot_poll_timeout_s: int = Field(30, ge=0, le=50, description="getUpdates long-poll timeout.")
-    chat_limit: int = Field(10, ge=1, description="Tips per Telegram chat per window.")
+    chat_limit: int = Field(10, ge=1, description="Tips per Telegram chat or WhatsApp sender per window.")
+    whatsapp_api_base: str = Field("https://graph.facebook.com", description="WhatsApp Cloud API root.")
+    whatsapp_api_version: str = Field("v19.0", description="Graph API version of the WhatsApp calls.")
     spool: str | None = Field(None, description="Spool file; default <data_dir>/tipline/spool.jsonl.")
 
 
@@ -154,8 +156,17 @@ class TipIntake:
         channel: str = "web",
         partner: str | None = None,
         language: str | None = None,
+        dedupe_key: str | None = None,
     ) -> dict[str, Any]:
-        """Check and store one tip; return ``{"ack_id", "received_at"}``. Raises :class:`TipRejected`."""
+        """Check and store one tip; return ``{"ack_id", "received_at"}``. Raises :class:`TipRejected`.
+
+        :param dedupe_key: the front end's own message id (a webhook delivered twice); a key
+            seen before returns the first acknowledgement and files nothing.
+        """
+        if dedupe_key is not None:
+            earlier = self._seen(dedupe_key)
+            if earlier is not None:
+                return earlier
         text = (text or "").strip()
         url = (url or "").strip() or None
         if not text and not url and not file:
@@ -190,7 +201,31 @@ class TipIntake:
             self._append(record)
             if contact:
                 self._save_contact(ack_id, contact.strip(), channel, received)
+            if dedupe_key is not None:
+                self._remember(dedupe_key, ack_id, received)
         return {"ack_id": ack_id, "received_at": received}
+
+    def _seen(self, key: str) -> dict[str, Any] | None:
+        if not self.contacts_path.exists():
+            return None
+        conn = self._connect()
+        try:
+            row = conn.execute(
+                "SELECT ack_id, received_at FROM delivered WHERE key = ?", (hash_api_key(key),)
+            ).fetchone()
+        finally:
+            conn.close()
+        return {"ack_id": row[0], "received_at": row[1]} if row else None
+
+    def _remember(self, key: str, ack_id: str, received: str) -> None:
+        conn = self._connect()
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO delivered VALUES (?, ?, ?)", (hash_api_key(key), ack_id, received)
+                )
+        finally:
+            conn.close()
 
     def _store_file(self, data: bytes) -> dict[str, Any]:
         if len(data) > self.max_file_bytes:
@@ -230,6 +265,10 @@ class TipIntake:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS contacts (ack_id TEXT PRIMARY KEY, contact TEXT NOT NULL, "
             "channel TEXT, received_at TEXT)"
+        )
+        # Message ids of front ends that may deliver twice (webhook retries): hashed, no content.
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS delivered (key TEXT PRIMARY KEY, ack_id TEXT, received_at TEXT)"
         )
         return conn
 
