@@ -357,6 +357,7 @@ def _register_optional() -> None:
         ("detectors.disinfo.cli", "claims_app", "claims"),
         ("pantau.auth", "users_app", "users"),
         ("ingest.tipline.cli", "tipline_app", "tipline"),
+        ("ingest.connectors.cli", "sources_app", "sources"),
         ("bench.cli", "bench_app", "bench"),
         ("detectors.media.cli", "models_app", "models"),
         ("codes.cli", "registry_app", "registry"),

@@ -70,6 +70,7 @@ __all__ = [
     "parse_time",
     "mentions_in",
     "read_statuses",
+    "restore_counts",
 ]
 
 log = logging.getLogger(__name__)
@@ -478,6 +479,15 @@ class Checkpoint:
             raise
 
 
+def restore_counts(status: JsonDict, checkpoint: Checkpoint) -> None:
+    """Add the counts saved before a restart to ``status``, so that health shows totals."""
+    saved = checkpoint.status.get("counts")
+    if isinstance(saved, dict):
+        for key, value in saved.items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                status["counts"][key] = status["counts"].get(key, 0) + value
+
+
 def read_statuses(data_dir: Path) -> dict[str, JsonDict]:
     """Return the last saved status of every connector source, by source, for the dashboard.
 
@@ -643,6 +653,7 @@ class ConnectorSource(Source):
         """This source's checkpoint, loaded on first use."""
         if self._checkpoint is None:
             self._checkpoint = Checkpoint.for_source(self.data_dir, self.source_id)
+            restore_counts(self.status, self._checkpoint)
         return self._checkpoint
 
     def stop(self) -> None:

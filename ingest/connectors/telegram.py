@@ -42,7 +42,14 @@ from ingest.connectors.base import (
 from pantau.errors import ConfigError
 from pantau.schemas import MediaFile, MediaItem, Modality
 
-__all__ = ["BotApi", "ChannelHistory", "TelegramOptions", "TelegramSource", "TelethonHistory"]
+__all__ = [
+    "BotApi",
+    "ChannelHistory",
+    "TelegramOptions",
+    "TelegramSource",
+    "TelethonHistory",
+    "telegram_login",
+]
 
 MAX_BOT_FILE_BYTES = 20 * 1024 * 1024
 """Largest file a bot may download through ``getFile``."""
@@ -450,7 +457,7 @@ def _format_error(record: Any) -> MediaItem:
     raise FormatChanged(f"not a Telegram message: {str(record)[:80]}")
 
 
-def _login() -> None:  # pragma: no cover - interactive
+def telegram_login() -> None:  # pragma: no cover - interactive
     """Make a Telethon StringSession interactively (phone number and code), and print it once."""
     from telethon.sessions import StringSession  # type: ignore[import-not-found]
     from telethon.sync import TelegramClient  # type: ignore[import-not-found]
@@ -466,7 +473,7 @@ if __name__ == "__main__":  # pragma: no cover
     import sys
 
     if sys.argv[1:] == ["login"]:
-        _login()
+        telegram_login()
     else:
         print("usage: python -m ingest.connectors.telegram login")  # noqa: T201
         raise SystemExit(2)

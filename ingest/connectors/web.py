@@ -83,7 +83,7 @@ class WebSource(ConnectorSource):
             try:
                 from ingest.fetch import fetch_bytes  # type: ignore[import-not-found]
             except ImportError as exc:
-                raise ConfigError("the safe fetcher (ingest.fetch) is not installed") from exc
+                raise ConfigError("the safe fetcher ingest.fetch.fetch_bytes is not available") from exc
 
             def safe(target: str) -> bytes:
                 return fetch_bytes(target, settings)  # type: ignore[no-any-return]

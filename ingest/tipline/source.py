@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.base import Source, SourceRecord
-from ingest.connectors.base import Checkpoint
+from ingest.connectors.base import Checkpoint, restore_counts
 from ingest.records import MAX_RECORD_BYTES, item_from_record
 from pantau.deadletters import dead_letter
 from pantau.errors import BadFeed, ConfigError
@@ -30,7 +30,8 @@ class TiplineSource(Source):
         defaults.setdefault("platform", "tip")
         super().__init__(name, **defaults)
         self.spool = Path(spool)
-        self.checkpoint = Checkpoint.for_source(Path(data_dir), f"tipline:{name}")
+        self.data_dir = Path(data_dir)
+        self._checkpoint: Checkpoint | None = None
         self.status.update(
             {
                 "source": f"tipline:{name}",
@@ -40,6 +41,14 @@ class TiplineSource(Source):
                 "counts": {"items": 0, "dead_letters": 0},
             }
         )
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        """The spool offset and health, loaded on first use (no I/O in ``__init__``)."""
+        if self._checkpoint is None:
+            self._checkpoint = Checkpoint.for_source(self.data_dir, f"tipline:{self.name}")
+            restore_counts(self.status, self._checkpoint)
+        return self._checkpoint
 
     @classmethod
     def from_config(cls, config: Any, settings: Any, registry: Any = None) -> TiplineSource:

@@ -254,3 +254,14 @@ def test_health_of_every_source_is_readable_for_the_dashboard(server, settings):
     statuses = read_statuses(settings.data_dir)
     assert statuses["tipline-bot"]["state"] == "ok" and statuses["tipline-bot"]["last_success_at"]
     assert statuses["tipline:tips"]["state"] == "ok"
+
+
+def test_source_counts_survive_a_restart(settings):
+    intake = TipIntake(settings.data_dir, TiplineOptions())
+    spool = settings.data_dir / "tipline" / "spool.jsonl"
+    intake.submit(text="one")
+    list(TiplineSource("tips", spool, settings.data_dir).read())
+    intake.submit(text="two")
+    restarted = TiplineSource("tips", spool, settings.data_dir)
+    list(restarted.read())
+    assert restarted.status["counts"]["items"] == 2
