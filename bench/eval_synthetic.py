@@ -177,7 +177,7 @@ def eval_auc() -> dict[str, Any]:
     fused.ensure_loaded()
     out: dict[str, Any] = {"clip_probe_available": fused.clip_available}
     for set_name, samples in (("realgen", sets.realgen()), ("simulated", sets.simulated("all"))):
-        y, spectral, clip, total = [], [], [], []
+        y, spectral, clip, forensic, total = [], [], [], [], []
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             for i, s in enumerate(samples):
@@ -191,10 +191,12 @@ def eval_auc() -> dict[str, Any]:
                 y.append(int(s.label))
                 spectral.append(verdict["signals"].get("spectral", 0.0))
                 clip.append(verdict["signals"].get("clip_probe", 0.5))
+                forensic.append(verdict["signals"].get("forensic", 0.0))
                 total.append(verdict["score"])
         elapsed = time.perf_counter() - started
         row = {"n": len(y), "positives": int(sum(y)), "auc_spectral": _auc(y, spectral),
-               "auc_fused": _auc(y, total), "seconds_per_image": round(elapsed / len(y), 3)}
+               "auc_forensic_only": _auc(y, forensic), "auc_fused": _auc(y, total),
+               "seconds_per_image": round(elapsed / len(y), 3)}
         if fused.clip_available:
             row["auc_clip_probe"] = _auc(y, clip)
         out[set_name] = row
