@@ -1,0 +1,178 @@
+"""``media.hashes``: perceptual hashes (PDQ) of images and video keyframes, matched against known media.
+
+**Hashes.** PDQ (Meta's 256-bit perceptual hash, via ``pdqhash``) of every image, and of every
+keyframe ``media.video`` extracted: ``enrichment.hashes[sha256]`` is the image's PDQ as 64 hex
+characters, or for a video the keyframe hashes in time order separated by spaces (the video
+hash). Bits are packed most significant first from ``pdqhash.compute``'s vector; the
+quality (0-100; under 50 means a flat image whose hash matches too easily) goes to
+``media_meta[sha256]["pdq_quality"]``.
+
+**Known-media lists.** Files named in ``options.lists`` (CSV with a header, or JSONL), one
+known file per row::
+
+    kind,hash,list,label
+    pdq,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,known-fakes,"Doctored rally photo (fact-check 2024-117)"
+    sha256,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,ncii,"Reported 2024-03-02"
+
+``kind`` is ``pdq`` (a 64-hex PDQ of an image or of one video keyframe) or ``sha256`` (exact
+content); ``list`` names the list (rules read it, e.g. ``known-fakes``, ``ncii``); ``label`` is
+free text shown to reviewers. JSONL rows carry the same four keys. A media file matches a PDQ
+row at Hamming distance <= ``max_distance`` (31 of 256 bits, PDQ's recommended threshold);
+a video matches when any keyframe does. Matches go to
+``media_meta[sha256]["known_matches"]`` (``list``, ``label``, ``kind``, ``distance``,
+``frame_time``), which the ``media.known_match`` detector turns into a signal.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.base import Enricher
+from detectors.media.decode import item_media, keyframes_of, open_image, settings_of
+from pantau.errors import ConfigError, DetectorUnavailable
+from pantau.schemas import EnrichedItem, Modality
+
+__all__ = ["HashEnricher", "KnownMediaIndex", "hamming", "pdq_hex"]
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def pdq_hex(rgb: np.ndarray) -> tuple[str, int]:
+    """Return (PDQ hash as 64 hex characters, quality 0-100) of an RGB uint8 image."""
+    import pdqhash
+
+    vector, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+    return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
+
+
+def hamming(a: str, b: str) -> int:
+    """Return the Hamming distance of two hex hashes of equal length.
+
+    >>> hamming("ff00", "0f00")
+    4
+    """
+    return int((int(a, 16) ^ int(b, 16)).bit_count())
+
+
+class KnownMediaIndex:
+    """The rows of known-media lists, searchable by SHA-256 and by PDQ distance."""
+
+    def __init__(self, rows: Sequence[dict[str, str]] = ()) -> None:
+        self.exact: dict[str, list[dict[str, str]]] = {}
+        pdq_rows: list[dict[str, str]] = []
+        pdq_bits: list[bytes] = []
+        for row in rows:
+            kind, value = row["kind"].strip().lower(), row["hash"].strip().lower()
+            entry = {"list": row["list"].strip(), "label": (row.get("label") or "").strip(), "kind": kind}
+            if kind == "sha256" and len(value) == 64:
+                self.exact.setdefault(value, []).append(entry)
+            elif kind == "pdq" and len(value) == 64:
+                pdq_rows.append(entry)
+                pdq_bits.append(bytes.fromhex(value))
+            else:
+                raise ValueError(f"bad known-media row (kind {kind!r}, hash of {len(value)} characters)")
+        self.pdq_rows = pdq_rows
+        self.pdq = np.frombuffer(b"".join(pdq_bits), dtype=np.uint8).reshape(-1, 32)
+
+    @classmethod
+    def from_files(cls, paths: Sequence[str | Path]) -> KnownMediaIndex:
+        """Read CSV (with a ``kind,hash,list,label`` header) and JSONL list files."""
+        rows: list[dict[str, str]] = []
+        for path in paths:
+            p = Path(path)
+            try:
+                text = p.read_text(encoding="utf-8")
+                if p.suffix.lower() in (".jsonl", ".ndjson"):
+                    rows += [json.loads(line) for line in text.splitlines() if line.strip()]
+                else:
+                    rows += list(csv.DictReader(text.splitlines()))
+                cls(rows)  # validate file by file, so the error names the file
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ConfigError(f"{p}: invalid known-media list: {exc}") from exc
+        return cls(rows)
+
+    def __len__(self) -> int:
+        return len(self.pdq_rows) + sum(len(v) for v in self.exact.values())
+
+    def match_sha256(self, sha256: str) -> list[dict[str, Any]]:
+        """Return the rows listing exactly this content."""
+        return [{**e, "distance": 0} for e in self.exact.get(sha256.lower(), [])]
+
+    def match_pdq(self, hex_hash: str, max_distance: int) -> list[dict[str, Any]]:
+        """Return the PDQ rows within ``max_distance`` bits of ``hex_hash``, nearest first."""
+        if not self.pdq_rows:
+            return []
+        query = np.frombuffer(bytes.fromhex(hex_hash), dtype=np.uint8)
+        distances = _POPCOUNT[np.bitwise_xor(self.pdq, query)].sum(axis=1, dtype=np.int32)
+        hits = np.flatnonzero(distances <= max_distance)
+        hits = hits[np.argsort(distances[hits])]
+        return [{**self.pdq_rows[i], "distance": int(distances[i])} for i in hits]
+
+
+class HashOptions(BaseModel):
+    """Options of ``media.hashes``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lists: list[str] = Field(default_factory=list, description="Known-media list files (CSV or JSONL).")
+    max_distance: int = Field(31, ge=0, le=128, description="PDQ Hamming distance that counts as the same picture.")
+    min_quality: int = Field(50, ge=0, le=100, description="PDQ hashes of lower quality are not matched.")
+
+
+class HashEnricher(Enricher):
+    """Hashes images and keyframes with PDQ and matches them against known-media lists."""
+
+    name = "media.hashes"
+    version = "1.0.0"
+    modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.IMAGE, Modality.VIDEO, Modality.AUDIO})
+    needs = ("media.probe", "media.video")
+    Options = HashOptions
+
+    def load(self) -> None:
+        """Check pdqhash and read the known-media lists."""
+        try:
+            import pdqhash  # noqa: F401
+        except ImportError as exc:
+            raise DetectorUnavailable("pdqhash is not installed: pip install -e '.[media]'") from exc
+        options: HashOptions = self.options  # type: ignore[assignment]
+        self.index = KnownMediaIndex.from_files(options.lists)
+
+    def _hash_file(self, path: str) -> tuple[str, int]:
+        rgb = np.asarray(open_image(path, settings_of(self).media.max_pixels), dtype=np.uint8)
+        return pdq_hex(rgb)
+
+    def enrich(self, batch: Sequence[EnrichedItem]) -> None:
+        """Fill ``enrichment.hashes`` and the known-media matches of every media file."""
+        options: HashOptions = self.options  # type: ignore[assignment]
+        index = getattr(self, "index", None) or KnownMediaIndex()
+        for enriched in batch:
+            for media in item_media(enriched, {Modality.IMAGE, Modality.VIDEO, Modality.AUDIO}):
+                sha = str(media.sha256)
+                meta = enriched.enrichment.media_meta.setdefault(sha, {})
+                matches = index.match_sha256(sha)
+                frames: list[tuple[str, float | None]] = []
+                if media.modality is Modality.IMAGE:
+                    frames = [(str(media.path), None)]
+                elif media.modality is Modality.VIDEO:
+                    frames = [(str(k["path"]), float(k["time"])) for k in keyframes_of(enriched, sha)]
+                hashes: list[str] = []
+                qualities: list[int] = []
+                for path, at in frames:
+                    value, quality = self._hash_file(path)
+                    hashes.append(value)
+                    qualities.append(quality)
+                    if quality >= options.min_quality:
+                        matches += [{**m, "frame_time": at} for m in index.match_pdq(value, options.max_distance)]
+                if hashes:
+                    enriched.enrichment.hashes[sha] = " ".join(hashes)
+                    meta["pdq_quality"] = qualities[0] if media.modality is Modality.IMAGE else qualities
+                if matches:
+                    meta["known_matches"] = sorted(matches, key=lambda m: m["distance"])
+            enriched.enrichment.done.append(self.name)

