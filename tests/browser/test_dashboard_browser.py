@@ -6,6 +6,7 @@ or the playwright package is absent; ``make setup`` installs both.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.evidence import verify_pack
 from tests.unit.dashboard.conftest import PASSWORD, Seeded, seed
 
 pytestmark = pytest.mark.browser
@@ -129,6 +131,12 @@ def test_permalink_needs_sign_in_and_respects_the_party(served: tuple[str, Seede
     page.get_by_text("Clause breached").wait_for(timeout=60_000)
     page.get_by_text("Download evidence pack").wait_for(timeout=60_000)
     _shot(page, "officer-incident")
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_text("Download evidence pack").click()
+    pack = ARTIFACTS / "evidence-pack.json"
+    download_info.value.save_as(str(pack))
+    assert verify_pack(pack.read_bytes())
+    assert json.loads(pack.read_bytes())["incident_id"] == seeded.pbn_new.id
     page.goto(f"{url}/?incident={seeded.pkr2_new.id}")
     _sign_in(page, "siti")
     page.get_by_text("No incident with this id is available to you.").wait_for(timeout=60_000)
@@ -148,6 +156,7 @@ def test_journalist_search_shows_redacted_confirmed_incidents(
     box.fill("pilihan raya")
     box.press("Enter")
     page.get_by_text("2 incidents").wait_for(timeout=60_000)
+    page.get_by_text("Export 2 as CSV (redacted)").wait_for(timeout=60_000)  # the last element drawn
     body = page.inner_text("body")
     assert "3456789" not in body and "[redacted]" in body
     _shot(page, "journalist-search")

@@ -257,3 +257,38 @@ def test_session_lifetime_comes_from_settings(app: AppFactory, seeded: Seeded) -
     at.button[0].click().run()
     session: Session = at.session_state[SESSION_KEY]
     assert session.expires_at - session.issued_at == timedelta(minutes=480)
+
+
+def test_intimate_images_are_never_shown_and_others_are_blurred(app: AppFactory, seeded: Seeded) -> None:
+    from PIL import Image
+
+    from pantau.schemas import Family, Signal
+    from tests.mocks.incidents import image_file, make_incident
+
+    paths = []
+    for name, colour in (("a", "red"), ("b", "blue")):
+        path = seeded.data_dir / f"{name}.png"
+        Image.new("RGB", (64, 64), colour).save(path)
+        paths.append(path)
+    intimate_sha, other_sha = "a" * 64, "b" * 64
+    incident = make_incident(
+        "media-1",
+        media=[image_file(intimate_sha, str(paths[0])), image_file(other_sha, str(paths[1]))],
+        signals=[
+            Signal(
+                item_id="x",
+                detector="gbv.intimate",
+                version="1",
+                family=Family.GBV,
+                score=0.97,
+                label="intimate-deepfake",
+                media_sha256=intimate_sha,
+            ),
+        ],
+    )
+    seeded.store.upsert_incidents([incident])
+    at = app("ana", incident=incident.id)
+    assert "Intimate content withheld" in _text(at)
+    images = at.get("image")
+    assert len(images) == 1  # only the non-intimate file, and it is blurred (GBV incident)
+    assert "blurred" in str(images[0].proto)

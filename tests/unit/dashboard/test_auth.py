@@ -178,3 +178,62 @@ def test_users_demo_adds_one_user_per_role_and_party_once(
     assert users.authenticate("officer-pbn", "officer-pbn-demo-pass").party == "pbn"
     assert users.get("commission").role == "commission" and users.get("journalist").role == "journalist"
     assert runner.invoke(users_app, ["demo"]).exit_code == 1  # never over real users
+
+
+def test_oidc_code_flow_against_a_local_identity_provider() -> None:
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    issued: dict[str, str] = {}  # code -> nonce the browser brought to the IdP
+
+    class IdP(BaseHTTPRequestHandler):
+        def _json(self, doc: dict[str, object]) -> None:
+            body = json.dumps(doc).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            self._json(
+                {"issuer": base, "authorization_endpoint": f"{base}/auth", "token_endpoint": f"{base}/token"}
+            )
+
+        def do_POST(self) -> None:  # noqa: N802
+            form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            assert form["client_secret"] == ["s3cret"] and form["grant_type"] == ["authorization_code"]
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            claims = {
+                "iss": base,
+                "aud": "pantau",
+                "exp": time.time() + 60,
+                "nonce": issued[form["code"][0]],
+                "email": "ana@ec.example",
+                "email_verified": True,
+            }
+            self._json({"id_token": _jwt(claims), "access_token": "x", "token_type": "Bearer"})
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), IdP)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = OIDCClient(
+            f"http://127.0.0.1:{server.server_address[1]}", "pantau", "s3cret", "http://127.0.0.1:8501/"
+        )
+        url = client.authorization_url()
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        assert query["client_id"] == ["pantau"] and query["response_type"] == ["code"]
+        issued["code-1"] = query["nonce"][0]
+        claims = client.finish("code-1", query["state"][0])
+        assert claims["email"] == "ana@ec.example"
+        issued["code-2"] = "a-different-nonce"  # a code minted for another sign-in request
+        with pytest.raises(AuthError, match="nonce"):
+            client.finish("code-2", query["state"][0])
+    finally:
+        server.shutdown()
+        server.server_close()
