@@ -162,7 +162,9 @@ class OpenSearchClient(EngineClient):
             from opensearchpy import OpenSearch
         except ImportError as exc:
             raise _import_error(self.extra, "opensearch-py") from exc
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": 1, "retry_on_timeout": True}
+        # Several stage threads share the client: a pool of one would open and drop connections.
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": 1, "retry_on_timeout": True,
+                                  "pool_maxsize": 16}
         s = self.settings
         if s is not None:
             if s.username and s.password:
