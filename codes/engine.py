@@ -42,6 +42,7 @@ Example Snippet::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -53,8 +54,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from codes.calendar import Calendar
 from codes.facts import empty_calendar, empty_item, empty_person, empty_signal
-from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read
+from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read, strip_strings
 from codes.registry import Person, Registry
+from codes.validation import line_of, load_document
 from pantau.errors import RuleError
 from pantau.schemas import Breach, EnrichedItem, Family, Severity, Signal, utcnow
 
@@ -165,10 +167,6 @@ class CompiledClause:
 
 def _fields_read(rule: str) -> list[str]:
     """``item.x`` and ``calendar.x`` paths the rule reads (shown by ``explain``)."""
-    import re
-
-    from codes.lint import strip_strings
-
     text = strip_strings(rule)
     found = re.findall(r"(?<![\w.])((?:item|calendar)\s*\.\s*\w+)", text)
     return list(dict.fromkeys(f.replace(" ", "") for f in found))
@@ -365,6 +363,7 @@ class CodeEngine:
         self.signal_names: set[str] = set()
         self.warnings: list[str] = []
         """Problems that do not stop loading (a rule that never fires, a clause without examples)."""
+        self._probe_cache: list[tuple[str, dict[str, Any], Any]] | None = None
         self._functions_by_code: dict[str, set[str]] = {}
         for c in clauses:
             self._functions_by_code.setdefault(c.code.id, set()).update(c.functions)
@@ -399,8 +398,6 @@ class CodeEngine:
             seen: dict[str, int] = {}
             problems: list[str] = []
             for n, clause in enumerate(code.clauses):
-                from codes.validation import line_of
-
                 line = line_of(node, ["clauses", n])
                 if clause.id in seen:
                     problems.append(f"{path}:{line}: clause {clause.id}: clause id {clause.id!r} is defined twice "
@@ -429,8 +426,6 @@ class CodeEngine:
 
     @staticmethod
     def _parse(path: Path) -> tuple[Code, yaml.Node | None]:
-        from codes.validation import load_document
-
         return load_document(path, "code", Code, RuleError)
 
     @staticmethod
@@ -485,9 +480,9 @@ class CodeEngine:
             raise RuleError(f"{where}: rule fires on an empty item with no signals (it would always fire); "
                             "check for a negation (!) or an || that is true on its own")
         fired_on_probe = False
-        for name, facts in _probe_facts(self.signal_names | set(compiled.signals)):
+        for name, facts, ctx in self._probes():
             try:
-                fired_on_probe = self._evaluate(compiled, facts) or fired_on_probe
+                fired_on_probe = self._evaluate(compiled, facts, ctx) or fired_on_probe
             except Exception as exc:  # noqa: BLE001
                 raise RuleError(f"{where}: rule fails on a test item ({name}): {_why(exc)}") from exc
         positives = [e for e in compiled.clause.examples if e.breach]
@@ -511,6 +506,14 @@ class CodeEngine:
                 if fired != example.breach:
                     expected = "a breach" if example.breach else "no breach"
                     raise RuleError(f"{ex_where}: example {example.name!r} expected {expected}, rule gave {fired}")
+
+    def _probes(self) -> list[tuple[str, dict[str, Any], Any]]:
+        """The probe items with their CEL contexts, built once per engine (contexts are the costly part)."""
+        if self._probe_cache is None:
+            names = self.signal_names | {s for c in self.clauses for s in c.signals}
+            functions = {f for c in self.clauses for f in c.functions}
+            self._probe_cache = [(name, facts, _context(facts, functions)) for name, facts in _probe_facts(names)]
+        return self._probe_cache
 
     def _example_breach(self, compiled: CompiledClause, facts: dict[str, Any]) -> bool:
         """Whether an example is a breach, as :meth:`judge` decides it: the rule is true and the
@@ -699,8 +702,8 @@ def _why(exc: Exception) -> str:
     """An evaluation error in words: which key was missing, which types do not mix."""
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args else "?"
-        return (f"reads {key!r}, which is not there on this item; test it first with has(...), e.g. "
-                f"has(signals[\"x\"].details.{key}) && ...")
+        return (f"reads {key!r}, which this item does not have; if it is a detector's detail, test it first "
+                f"with has(...), e.g. has(signals[\"name\"].details.{key}) && ...")
     text = str(exc)
     if "No such overload" in text:
         return ("the rule mixes types that cannot be compared or combined (e.g. a score with text, or true/false "

@@ -68,8 +68,14 @@ class DocumentProblem(BaseModel):
 def parse_yaml(text: str, path: Path | str, error: type[PantauError]) -> tuple[Any, yaml.Node | None]:
     """Parse YAML into plain data and its node tree; raise ``error`` naming file and line when invalid."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One pass: compose the node tree (its marks give lines), then build the data from it.
+        # libyaml's loader when available: the pure-Python scanner is most of the load time.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
