@@ -40,7 +40,7 @@ from pantau.schemas import MediaFile, MediaItem, Modality
 __all__ = ["MetaOptions", "MetaSource"]
 
 _GRAPH_FIELDS = (
-    "id,message,created_time,permalink_url,from{id,name},message_tags,status_type,"
+    "id,message,created_time,permalink_url,from{id,name},message_tags,status_type,sponsor_tags{id,name},"
     "attachments{media_type,type,url,title,description,media{image{src},source},"
     "subattachments{media_type,type,url,media{image{src},source}}}"
 )
@@ -158,6 +158,12 @@ class MetaSource(ConnectorSource):
         tags = [
             t.get("name") for t in post.get("message_tags") or [] if isinstance(t, dict) and t.get("name")
         ]
+        # Branded content: the pages tagged as the post's paying sponsor.
+        sponsors = [
+            str(p.get("name") or p.get("id"))
+            for p in (post.get("sponsor_tags") or {}).get("data", [])
+            if isinstance(p, dict) and (p.get("name") or p.get("id"))
+        ]
         return self.make_item(
             post_id,
             account=str(page_id),
@@ -167,6 +173,9 @@ class MetaSource(ConnectorSource):
             text=text,
             media=media,
             mentions=tags + mentions_in(text),
+            labels=["paid-partnership"] if sponsors else [],
+            sponsor=", ".join(sponsors) or None,
+            paid=bool(sponsors),
             published_at=parse_time(post.get("created_time")),
             extra={"status_type": post.get("status_type")},
         )

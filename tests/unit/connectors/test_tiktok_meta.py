@@ -166,7 +166,13 @@ def test_graph_page_posts_follow_after_cursor_and_map_attachments(server, tmp_pa
         path,
         Reply(
             {
-                "data": [_post("123456_2", "2024-05-02T10:00:00+0000")],
+                "data": [
+                    _post(
+                        "123456_2",
+                        "2024-05-02T10:00:00+0000",
+                        sponsor_tags={"data": [{"id": "77", "name": "Syarikat Maju"}]},
+                    )
+                ],
                 "paging": {"cursors": {"before": "B", "after": "A1"}, "next": "https://x"},
             }
         ),
@@ -191,6 +197,8 @@ def test_graph_page_posts_follow_after_cursor_and_map_attachments(server, tmp_pa
     item = out[0]
     assert (item.platform, item.account, item.party) == ("facebook", "123456", "grk")
     assert [m.url for m in item.media] == ["https://scontent/1.jpg", "https://video/2.mp4"]
+    assert (item.labels, item.sponsor, item.paid) == (["paid-partnership"], "Syarikat Maju", True)
+    assert out[1].labels == [] and out[1].sponsor is None
     assert source.checkpoint.stream("page:123456")["since"].startswith("2024-05-02T10:00")
     assert server.requests[0].query["access_token"] == "EAAB-secret"
 
