@@ -64,6 +64,12 @@ def import_registry(
             "--country", help="FtM only: keep people of this country code (e.g. my, id, ph)."
         ),
     ] = None,
+    jurisdiction: Annotated[
+        Optional[str],
+        typer.Option(  # noqa: UP045
+            "--jurisdiction", help="FtM only: calendar jurisdiction of the imported parties."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite the output file.")] = False,
 ) -> None:
     """Build a registry YAML from CSV files or a FollowTheMoney export (formats: docs/codes.md)."""
@@ -80,7 +86,9 @@ def import_registry(
             source = f"CSV files in {csv_dir}"
         else:
             assert ftm is not None  # noqa: S101 - checked above
-            registry = registry_from_ftm(ftm, signatories=signatory or (), country=country)
+            registry = registry_from_ftm(
+                ftm, signatories=signatory or (), country=country, jurisdiction=jurisdiction
+            )
             source = f"FollowTheMoney entities in {ftm}"
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         write_registry(registry, output, header=f"Registry imported from {source} on {stamp}.")

@@ -203,10 +203,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _jurisdiction(registry: Registry, party: str | None, default: str | None) -> str | None:
-    """The jurisdiction whose calendar applies: the posting party's, else the code's."""
+def _jurisdiction(
+    registry: Registry, calendar: Calendar, at: datetime, party: str | None, default: str | None
+) -> str | None:
+    """The jurisdiction whose calendar applies: the posting party's, else the code's.
+
+    A party jurisdiction with no election in the calendar falls back to the code's, so a party
+    registered under a region still sees the national election's silence period.
+    """
     found = registry.party(party) if party else None
-    if found is not None and found.jurisdiction:
+    if found is not None and found.jurisdiction and (
+        not calendar.elections or calendar.current(at, found.jurisdiction) is not None
+    ):
         return found.jurisdiction
     return default or None
 
@@ -247,8 +255,8 @@ def build_facts(
     account = registry.account(item.platform, item.account) if item.account else None
     if party is None and account is not None:
         party = account.party
-    where = _jurisdiction(registry, party, jurisdiction)
     at = item.published_at or item.ingested_at
+    where = _jurisdiction(registry, calendar, at, party, jurisdiction)
     item_facts = {
         "id": item.id,
         "platform": item.platform or "",

@@ -335,11 +335,14 @@ _ORG_SCHEMAS = {"Organization", "PublicBody", "LegalEntity", "Company"}
 _CANDIDATE = re.compile(r"\b(candidate|calon|caleg|kandidat|candidato)\b", re.IGNORECASE)
 
 
-def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str | None = None) -> Registry:
+def registry_from_ftm(
+    path: Path, signatories: Iterable[str] = (), country: str | None = None, jurisdiction: str | None = None
+) -> Registry:
     """Build a registry from FtM entities (see the module docstring for what is read).
 
     :param signatories: ids (after import) or source ids of parties that signed the code.
     :param country: keep only people whose ``country``/``nationality`` includes this code (e.g. ``my``).
+    :param jurisdiction: the calendar jurisdiction of every imported party (none: the code's).
     """
     entities = read_ftm_entities(path)
     by_id = {e["id"]: e for e in entities}
@@ -368,7 +371,14 @@ def registry_from_ftm(path: Path, signatories: Iterable[str] = (), country: str 
         pid = ids.take(slug(short or name))
         party_id_of[oid] = pid
         parties.append(
-            Party(id=pid, name=name, short_name=short, signatory=bool({pid, oid} & wanted), source_id=oid)
+            Party(
+                id=pid,
+                name=name,
+                short_name=short,
+                signatory=bool({pid, oid} & wanted),
+                source_id=oid,
+                jurisdiction=jurisdiction or None,
+            )
         )
     people: list[Person] = []
     person_id_of: dict[str, str] = {}

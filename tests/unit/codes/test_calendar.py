@@ -120,3 +120,18 @@ def test_effective_dates_are_days_in_the_jurisdiction(tmp_path) -> None:  # type
 
     assert judged(datetime(2025, 12, 31, 15, 0, tzinfo=UTC)) == 1  # 00:00 on 1 January in Jayapura
     assert judged(datetime(2025, 12, 31, 14, 59, tzinfo=UTC)) == 0
+
+
+def test_a_party_jurisdiction_without_an_election_falls_back_to_the_codes() -> None:
+    engine = CodeEngine.from_files([DEFAULT_CODE])
+    registry = Registry(
+        parties=[Party(id="pbn", name="PBN", jurisdiction="Sabah")],
+        accounts=[{"platform": "x", "handle": "@pbn", "party": "pbn"}],  # type: ignore[list-item]
+    )
+    calendar = Calendar(elections=[_election("ge", "Asia/Kuala_Lumpur", "Nusantara")])
+    at = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)  # silence in Kuala Lumpur
+    item = MediaItem(id="i", source="s", native_id="n", platform="x", account="@pbn", text="poster", published_at=at)
+    signal = Signal(item_id="i", detector="synthetic.video", version="1", family=Family.SYNTHETIC, score=0.9,
+                    label="synthetic")
+    rows = {r["clause"]: r for r in engine.explain(EnrichedItem(item=item), [signal], registry, calendar)}
+    assert rows["CAM-1"]["fired"] and rows["CAM-1"]["reads"]["calendar.in_silence"] is True

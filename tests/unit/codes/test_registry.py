@@ -68,8 +68,8 @@ def test_csv_import_accepts_semicolons_and_a_bom(tmp_path: Path) -> None:
 
 
 def test_ftm_import_maps_people_parties_posts_and_accounts() -> None:
-    registry = registry_from_ftm(SAMPLES / "peps.ftm.json", signatories=["pbn"], country="nu")
-    assert {p.id: p.signatory for p in registry.parties} == {"pkr2": False, "pbn": True}
+    registry = registry_from_ftm(SAMPLES / "peps.ftm.json", signatories=["pbn"], country="nu", jurisdiction="NU")
+    assert {p.id: (p.signatory, p.jurisdiction) for p in registry.parties} == {"pkr2": (False, "NU"), "pbn": (True, "NU")}
     aminah = registry.person("aminah-yusof")
     assert aminah is not None and aminah.party == "pkr2" and aminah.role == "candidate"
     assert aminah.variants == ["Aminah binti Yusof", "Kak Aminah"] and aminah.source_id == "pep-1"
