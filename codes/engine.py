@@ -450,7 +450,7 @@ class CodeEngine:
         try:
             program = cel.compile(clause.rule)
         except ValueError as exc:
-            raise RuleError(f"{where}: rule does not parse: {exc}") from exc
+            raise RuleError(f"{where}: rule does not parse: {_syntax(str(exc))}") from exc
         problems = rule_problems(clause.rule, known, program.functions())
         if problems:
             raise RuleError("\n".join(f"{where}: rule {p}" for p in problems))
@@ -704,6 +704,21 @@ def _shown(value: Any) -> Any:
 
 def _pad(lines: Sequence[int | None], n: int) -> list[int | None]:
     return [*lines, *([None] * (n - len(lines)))][:n]
+
+
+def _syntax(message: str) -> str:
+    """A CEL syntax error in words: where in the rule, what is wrong, and the pointer the parser drew."""
+    found = re.search(r"<input>:(\d+):(\d+): (.*)", message, flags=re.DOTALL)
+    if not found:
+        return message
+    line, column, rest = found.groups()
+    first, _, pointer = rest.partition("\n")
+    if "'<EOF>'" in first:
+        first = "the rule ends too early (an unclosed bracket or quote, or a trailing && or ||?)"
+    elif "token recognition error" in first:
+        first = f"unexpected character(s) {first.rsplit('at:', 1)[-1].strip()} (CEL uses &&, ||, !, ==)"
+    where = f"line {line} of the rule, column {column}" if line != "1" else f"column {column}"
+    return f"{where}: {first}" + (f"\n{pointer}" if pointer.strip() else "")
 
 
 def _why(exc: Exception) -> str:

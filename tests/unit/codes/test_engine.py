@@ -33,6 +33,8 @@ def _clause(rule: str, clause_id: str = "C1", applies_to: str = "anyone") -> str
     [
         ("  - id: [", "invalid YAML"),
         (_clause('signals["gbv.text"].score >='), "does not parse"),
+        (_clause('signals["gbv.text"].score > 0.5 && (item.paid ||'), "does not parse: .*ends too early"),
+        (_clause('signals["gbv.text"].score > 0.5 &&& item.paid'), r"does not parse: column \d+: unexpected"),
         (_clause('signals["no.such"].score > 0.5'), "unknown signal"),
         (_clause('signals["gbv.text"].score > "high"'), "fails on an empty item"),
         (_clause("true"), "always fire"),
