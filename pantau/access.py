@@ -58,10 +58,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "address",
         re.compile(
             r"\b(?:No\.?\s*\d+[A-Za-z]?,?\s*)?(?:Jalan|Jln\.?|Jl\.|Lorong|Lrg\.?|Gang|Taman|Persiaran|Lebuh|"
-            r"Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane)\s+(?:[A-Z0-9][\w'-]*\.?\s*){1,4}(?:,?\s*(?:No\.?\s*)?\d+[A-Za-z]?)?",
+            r"Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane)\s+[A-Z0-9][\w'-]*(?:[ \t]+[A-Z0-9][\w'-]*){0,3}"
+            r"(?:,?\s*(?:No\.?\s*)?\d+[A-Za-z]?\b)?",
         ),
     ),
-    ("address", re.compile(r"\b(?:No\.?|Nombor|Nomor)\s*\d+[A-Za-z]?\b")),
     ("postcode", re.compile(r"\b\d{5}\s+[A-Z][a-z]+")),
 ]
 _HANDLE = re.compile(r"(?<![\w@])@[\w.]{2,}\w")

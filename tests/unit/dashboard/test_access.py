@@ -168,3 +168,7 @@ def test_intimate_media_withheld_by_hash_or_all_media() -> None:
     red = redact_incident(make_incident("1", media=media, signals=[pointed]))
     assert red.item.media[0].path is None and red.item.media[0].meta["withheld"] == "intimate"
     assert red.item.media[1].path == "/m/b.png"
+
+
+def test_ballot_numbers_are_not_addresses() -> None:
+    assert redact_text("Pilih No. 2 tanggal 29 November!") == "Pilih No. 2 tanggal 29 November!"
