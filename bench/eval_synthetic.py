@@ -61,11 +61,23 @@ def eval_c2pa() -> dict[str, Any]:
         got = C2PA_CLASS.get(label, label)
         confusion.setdefault(want, {}).setdefault(got, 0)
         confusion[want][got] += 1
-        rows.append({"file": sample.name, "want": want, "got": got, "state": report.c2pa_state,
-                     "declared_ai": report.declared_ai, "score": score})
+        rows.append(
+            {
+                "file": sample.name,
+                "want": want,
+                "got": got,
+                "state": report.c2pa_state,
+                "declared_ai": report.declared_ai,
+                "score": score,
+            }
+        )
     correct = sum(r["want"] == r["got"] for r in rows)
-    return {"n": len(rows), "exact": correct, "confusion": confusion,
-            "errors": [r for r in rows if r["want"] != r["got"]]}
+    return {
+        "n": len(rows),
+        "exact": correct,
+        "confusion": confusion,
+        "errors": [r for r in rows if r["want"] != r["got"]],
+    }
 
 
 def eval_watermark() -> dict[str, Any]:
@@ -95,8 +107,15 @@ def eval_watermark() -> dict[str, Any]:
         ours136 = np.packbits(hard_bits(decode_dwtdct(rgb, 136))).tobytes()
         ours32 = np.packbits(hard_bits(decode_dwtdct(rgb, 32))).tobytes()
         agree += int(ours136 == ref136 and ours32 == ref32)
-        rows.append({"file": row["file"], "group": group, "label": label, "score": round(score, 3),
-                     "bit_accuracy": details["accuracies"]})
+        rows.append(
+            {
+                "file": row["file"],
+                "group": group,
+                "label": label,
+                "score": round(score, 3),
+                "bit_accuracy": details["accuracies"],
+            }
+        )
     return {"n": len(labelled), "decoder_byte_exact": agree, "counts": counts, "rows": rows}
 
 
@@ -128,8 +147,13 @@ def _fit_lr(x: np.ndarray, y: np.ndarray, names: tuple[str, ...]) -> dict[str, A
     xs = x[:, idx]
     mean, scale = xs.mean(axis=0), xs.std(axis=0) + 1e-9
     model = LogisticRegression(C=0.5, max_iter=1000).fit((xs - mean) / scale, y)
-    return {"features": list(names), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
-            "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6)}
+    return {
+        "features": list(names),
+        "mean": mean.round(6).tolist(),
+        "scale": scale.round(6).tolist(),
+        "coef": model.coef_[0].round(6).tolist(),
+        "intercept": round(float(model.intercept_[0]), 6),
+    }
 
 
 def fit_spectral() -> dict[str, Any]:
@@ -148,20 +172,29 @@ def fit_spectral() -> dict[str, Any]:
         return [spectral_score(dict(zip(FEATURES, row, strict=True)), cal) for row in x]
 
     cal_a = _fit_lr(xa, ya, names)
-    held_out = {"fit_on": "simulated-a", "auc_simulated_b": _auc(list(yb), scores(cal_a, xb)),
-                "auc_realgen": _auc(list(yr), scores(cal_a, xr))}
+    held_out = {
+        "fit_on": "simulated-a",
+        "auc_simulated_b": _auc(list(yb), scores(cal_a, xb)),
+        "auc_realgen": _auc(list(yr), scores(cal_a, xr)),
+    }
     x_all, y_all = np.vstack([xa, xb, xr]), np.concatenate([ya, yb, yr])
     oof = np.zeros(len(y_all))
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x_all, y_all):
         cal = _fit_lr(x_all[train], y_all[train], names)
         oof[test] = scores(cal, x_all[test])
     final = _fit_lr(x_all, y_all, names)
-    final["note"] = ("Logistic regression on standardised features, fitted by bench/eval_synthetic.py --fit on "
-                     "bench.synthetic_sets simulated (a+b) and realgen; see docs/synthetic.md.")
+    final["note"] = (
+        "Logistic regression on standardised features, fitted by bench/eval_synthetic.py --fit on "
+        "bench.synthetic_sets simulated (a+b) and realgen; see docs/synthetic.md."
+    )
     final["n"] = int(len(y_all))
     CALIBRATION_FILE.write_text(json.dumps(final, indent=1) + "\n")
-    return {"held_out": held_out, "cv5_auc_all": _auc(list(y_all), list(oof)), "n": int(len(y_all)),
-            "saved": str(CALIBRATION_FILE.relative_to(REPO))}
+    return {
+        "held_out": held_out,
+        "cv5_auc_all": _auc(list(y_all), list(oof)),
+        "n": int(len(y_all)),
+        "saved": str(CALIBRATION_FILE.relative_to(REPO)),
+    }
 
 
 def eval_auc() -> dict[str, Any]:
@@ -194,9 +227,14 @@ def eval_auc() -> dict[str, Any]:
                 forensic.append(verdict["signals"].get("forensic", 0.0))
                 total.append(verdict["score"])
         elapsed = time.perf_counter() - started
-        row = {"n": len(y), "positives": int(sum(y)), "auc_spectral": _auc(y, spectral),
-               "auc_forensic_only": _auc(y, forensic), "auc_fused": _auc(y, total),
-               "seconds_per_image": round(elapsed / len(y), 3)}
+        row = {
+            "n": len(y),
+            "positives": int(sum(y)),
+            "auc_spectral": _auc(y, spectral),
+            "auc_forensic_only": _auc(y, forensic),
+            "auc_fused": _auc(y, total),
+            "seconds_per_image": round(elapsed / len(y), 3),
+        }
         if fused.clip_available:
             row["auc_clip_probe"] = _auc(y, clip)
         out[set_name] = row

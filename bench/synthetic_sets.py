@@ -34,8 +34,15 @@ REPO = Path(__file__).resolve().parent.parent
 MEDIA = REPO.parent / "shared" / "data" / "media"
 
 REAL_FIXTURE_PHOTOS = (
-    "CA.jpg", "P1000827.jpg", "IMG_0003.jpg", "earth_apollo17.jpg", "mars.webp", "no_manifest.jpg",
-    "cli__verify.jpeg", "sample1.png", "ocsp_with_assertion.jpg",
+    "CA.jpg",
+    "P1000827.jpg",
+    "IMG_0003.jpg",
+    "earth_apollo17.jpg",
+    "mars.webp",
+    "no_manifest.jpg",
+    "cli__verify.jpeg",
+    "sample1.png",
+    "ocsp_with_assertion.jpg",
 )
 """Distinct photographs among the C2PA fixtures (other fixtures repeat these or are drawings)."""
 
@@ -95,7 +102,9 @@ def _upsample(rgb: np.ndarray, mode: str) -> np.ndarray:
     if mode == "nearest":
         out = small.repeat(2, axis=0).repeat(2, axis=1)
     elif mode == "bilinear":
-        out = np.asarray(Image.fromarray(small.astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR), float)
+        out = np.asarray(
+            Image.fromarray(small.astype(np.uint8)).resize((w, h), Image.Resampling.BILINEAR), float
+        )
     else:  # transposed convolution: zero insertion, then a fixed 4x4 kernel whose phases differ
         up = np.zeros((h, w, 3))
         up[::2, ::2] = small
@@ -119,6 +128,7 @@ def simulated(split: str = "all", crop: int = 256) -> list[Sample]:
     samples: list[Sample] = []
     modes = ("transposed", "nearest", "bilinear")
     for i, path in enumerate(photos):
+
         def crop_of(p: Path = path, k: int = i) -> np.ndarray:
             rgb = np.asarray(Image.open(p).convert("RGB"))
             h, w = rgb.shape[:2]

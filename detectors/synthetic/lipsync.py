@@ -52,7 +52,9 @@ def _face_detector() -> Any:
     try:
         from detectors.media.models import face_model_files
     except ImportError as exc:
-        raise DetectorUnavailable("synthetic.lipsync needs the media area's face models (detectors.media)") from exc
+        raise DetectorUnavailable(
+            "synthetic.lipsync needs the media area's face models (detectors.media)"
+        ) from exc
     yunet, _ = face_model_files()
     return cv2.FaceDetectorYN.create(str(yunet), "", (320, 320), 0.7, 0.3, 50)
 
@@ -73,13 +75,17 @@ def mouth_openness(grey: np.ndarray, landmarks: np.ndarray) -> tuple[float, floa
         return grey[ya:yb, xa:xb] if xb > xa and yb > ya else np.zeros((1, 1))
 
     mouth = region(cx - 0.4 * width, cy - 0.3 * width, cx + 0.4 * width, cy + 0.35 * width)
-    cheeks = np.concatenate([
-        region(r_mouth[0] - 0.6 * width, nose[1], r_mouth[0] - 0.1 * width, cy).ravel(),
-        region(l_mouth[0] + 0.1 * width, nose[1], l_mouth[0] + 0.6 * width, cy).ravel(),
-    ])
+    cheeks = np.concatenate(
+        [
+            region(r_mouth[0] - 0.6 * width, nose[1], r_mouth[0] - 0.1 * width, cy).ravel(),
+            region(l_mouth[0] + 0.1 * width, nose[1], l_mouth[0] + 0.6 * width, cy).ravel(),
+        ]
+    )
     darkness = float(np.mean(cheeks) - np.percentile(mouth, 20)) / (float(np.std(cheeks)) + 10.0)
     eye_w = max(3.0, float(np.linalg.norm(l_eye - r_eye)) * 0.25)
-    eyes = [region(e[0] - eye_w, e[1] - eye_w * 0.6, e[0] + eye_w, e[1] + eye_w * 0.6) for e in (r_eye, l_eye)]
+    eyes = [
+        region(e[0] - eye_w, e[1] - eye_w * 0.6, e[0] + eye_w, e[1] + eye_w * 0.6) for e in (r_eye, l_eye)
+    ]
     contrast = float(np.mean([np.std(e) for e in eyes]))
     return darkness, contrast
 
@@ -101,8 +107,14 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def sync_statistics(mouth: np.ndarray, envelope: np.ndarray, fps: float, max_lag_s: float = 0.3,
-                    shuffles: int = 50, seed: int = 0) -> dict[str, float]:
+def sync_statistics(
+    mouth: np.ndarray,
+    envelope: np.ndarray,
+    fps: float,
+    max_lag_s: float = 0.3,
+    shuffles: int = 50,
+    seed: int = 0,
+) -> dict[str, float]:
     """Best lagged correlation of the differenced series, and its z-score against circular shifts.
 
     >>> t = np.arange(200) / 10.0
@@ -125,7 +137,9 @@ def sync_statistics(mouth: np.ndarray, envelope: np.ndarray, fps: float, max_lag
     corr, lag = best(de)
     rng = np.random.default_rng(seed)
     n = len(de)
-    null = [best(np.roll(de, int(rng.integers(max(2, n // 5), max(3, n - n // 5)))))[0] for _ in range(shuffles)]
+    null = [
+        best(np.roll(de, int(rng.integers(max(2, n // 5), max(3, n - n // 5)))))[0] for _ in range(shuffles)
+    ]
     z = (corr - float(np.mean(null))) / (float(np.std(null)) + 1e-6)
     return {"sync_corr": round(corr, 4), "sync_lag_s": round(lag / fps, 3), "sync_z": round(z, 3)}
 
@@ -181,8 +195,24 @@ class LipSyncDetector(Detector):
             return decode_audio(path, min(seconds, self._max_duration))
         except ImportError:
             pass
-        cmd = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(AUDIO_RATE),
-               "-t", f"{seconds:.3f}", "-f", "f32le", "-"]
+        cmd = [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(AUDIO_RATE),
+            "-t",
+            f"{seconds:.3f}",
+            "-f",
+            "f32le",
+            "-",
+        ]
         try:
             raw = subprocess.run(cmd, capture_output=True, timeout=120, check=False).stdout  # noqa: S603
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -200,7 +230,9 @@ class LipSyncDetector(Detector):
             native = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
             width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
             if width * height > self._max_pixels:
-                raise BadMedia(f"{Path(path).name}: frames of {int(width)}x{int(height)} exceed the pixel limit")
+                raise BadMedia(
+                    f"{Path(path).name}: frames of {int(width)}x{int(height)} exceed the pixel limit"
+                )
             step = max(1, round(native / opts.fps))
             times, mouth, eyes = [], [], []
             frames_seen, index = 0, 0
@@ -237,22 +269,32 @@ class LipSyncDetector(Detector):
         if frames < 3 * fps:
             return {"score": 0.0, "label": "too-short", "evidence": "under 3 s of video", "details": details}
         if len(times) < max(3 * fps, 0.5 * frames):
-            return {"score": 0.0, "label": "no-face", "evidence": f"face in {len(times)}/{frames} frames",
-                    "details": details}
+            return {
+                "score": 0.0,
+                "label": "no-face",
+                "evidence": f"face in {len(times)}/{frames} frames",
+                "details": details,
+            }
         audio = self._audio(path, float(times[-1]) + 1.0)
         envelope = speech_envelope(audio, times)
         details["speech_rms"] = round(float(np.median(envelope)), 4) if len(envelope) else 0.0
         if not len(envelope) or float(np.percentile(envelope, 75)) < opts.min_speech_rms:
-            return {"score": 0.0, "label": "no-speech", "evidence": "soundtrack too quiet for speech",
-                    "details": details}
+            return {
+                "score": 0.0,
+                "label": "no-speech",
+                "evidence": "soundtrack too quiet for speech",
+                "details": details,
+            }
         stats = sync_statistics(mouth, envelope, fps, opts.max_lag_s)
         details.update(stats)
         rate = blink_rate(eyes, fps)
         details["blinks_per_min"] = None if math.isnan(rate) else round(rate, 1)
         score = 1.0 / (1.0 + math.exp(-1.5 * (2.0 - stats["sync_z"])))
         label = "lip-sync-mismatch" if score >= 0.5 else "lip-sync-consistent"
-        evidence = (f"mouth-speech correlation {stats['sync_corr']:.2f} at {stats['sync_lag_s']:+.1f} s "
-                    f"(z {stats['sync_z']:.1f} against shifted audio)")
+        evidence = (
+            f"mouth-speech correlation {stats['sync_corr']:.2f} at {stats['sync_lag_s']:+.1f} s "
+            f"(z {stats['sync_z']:.1f} against shifted audio)"
+        )
         return {"score": score, "label": label, "evidence": evidence, "details": details}
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
@@ -263,7 +305,8 @@ class LipSyncDetector(Detector):
             signals = []
             for media in media_files(enriched, self.modalities):
                 v = self.judge_file(str(media.path))
-                signals.append(self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"],
-                                           media.sha256))
+                signals.append(
+                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+                )
             results.append(signals)
         return results

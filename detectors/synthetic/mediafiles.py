@@ -46,7 +46,9 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 
 _EXT_MODALITY = {
-    **dict.fromkeys(("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "avif", "heic", "heif"), Modality.IMAGE),
+    **dict.fromkeys(
+        ("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "avif", "heic", "heif"), Modality.IMAGE
+    ),
     **dict.fromkeys(("mp4", "mov", "webm", "mkv", "avi", "m4v"), Modality.VIDEO),
     **dict.fromkeys(("wav", "mp3", "ogg", "flac", "m4a", "aac", "opus"), Modality.AUDIO),
 }

@@ -65,10 +65,39 @@ AI_SOURCE_TYPES: dict[str, float] = {
 """IPTC digital source types that declare synthetic media, with the score each earns."""
 
 KNOWN_GENERATORS = (
-    "stable diffusion", "stablediffusion", "sdxl", "automatic1111", "comfyui", "invokeai", "novelai",
-    "midjourney", "dall-e", "dall·e", "dalle", "openai", "chatgpt", "firefly", "imagen", "gemini",
-    "bing image creator", "designer", "ideogram", "leonardo.ai", "runway", "sora", "flux", "kling",
-    "pika", "dreamstudio", "nightcafe", "craiyon", "grok", "aurora", "meta ai", "wombo", "fooocus",
+    "stable diffusion",
+    "stablediffusion",
+    "sdxl",
+    "automatic1111",
+    "comfyui",
+    "invokeai",
+    "novelai",
+    "midjourney",
+    "dall-e",
+    "dall·e",
+    "dalle",
+    "openai",
+    "chatgpt",
+    "firefly",
+    "imagen",
+    "gemini",
+    "bing image creator",
+    "designer",
+    "ideogram",
+    "leonardo.ai",
+    "runway",
+    "sora",
+    "flux",
+    "kling",
+    "pika",
+    "dreamstudio",
+    "nightcafe",
+    "craiyon",
+    "grok",
+    "aurora",
+    "meta ai",
+    "wombo",
+    "fooocus",
 )
 """Lower-case fragments of generator names looked for in EXIF Software and similar fields."""
 
@@ -85,11 +114,17 @@ GENERATOR_TEXT_KEYS = {
 
 _XMP_PACKET = re.compile(rb"<x:xmpmeta[\s\S]{0,2000000}?</x:xmpmeta>")
 _XMP_SOURCE_TYPE = re.compile(
-    rb"DigitalSourceType(?:>|=\"|\s*=\s*')\s*(?:<rdf:li>)?\s*(?:" + re.escape(IPTC_PREFIX.encode()) + rb")?([A-Za-z]+)",
+    rb"DigitalSourceType(?:>|=\"|\s*=\s*')\s*(?:<rdf:li>)?\s*(?:"
+    + re.escape(IPTC_PREFIX.encode())
+    + rb")?([A-Za-z]+)",
     re.IGNORECASE,
 )
 _XMP_TOOL = re.compile(rb"(?:xmp:CreatorTool|photoshop:Credit)(?:>|=\")([^<\"]{1,200})")
-_C2PA_MIME_ALIASES = {"image/x-adobe-dng": "image/dng", "image/heic": "image/heic", "application/xml": "image/svg+xml"}
+_C2PA_MIME_ALIASES = {
+    "image/x-adobe-dng": "image/dng",
+    "image/heic": "image/heic",
+    "application/xml": "image/svg+xml",
+}
 
 
 class ProvenanceOptions(BaseModel):
@@ -103,7 +138,9 @@ class ProvenanceOptions(BaseModel):
     allowed_signers_pem: str | None = Field(
         None, description="PEM file of end-entity signing certificates trusted as they are."
     )
-    verify_trust: bool = Field(True, description="Check signers against the trust list (else only signatures).")
+    verify_trust: bool = Field(
+        True, description="Check signers against the trust list (else only signatures)."
+    )
     fetch_remote_manifests: bool = Field(
         False, description="Fetch manifests referenced by URL. Off: a detector must not make network calls."
     )
@@ -132,8 +169,10 @@ class ProvenanceReport:
 
     def score_label(self) -> tuple[float, str]:
         """Return the provenance signal's score and label (see the module's model card)."""
-        declared = max((AI_SOURCE_TYPES.get(t, 0.0) for t in self.digital_source_types + self.xmp_source_types),
-                       default=0.0)
+        declared = max(
+            (AI_SOURCE_TYPES.get(t, 0.0) for t in self.digital_source_types + self.xmp_source_types),
+            default=0.0,
+        )
         if self.c2pa_state == "invalid":
             return max(0.7, declared), "tampered"
         if declared > 0:
@@ -153,7 +192,10 @@ class ProvenanceReport:
             who = f" signed by {self.signer!r}" if self.signer else ""
             parts.append(f"C2PA manifest {self.c2pa_state}{who}")
         if self.digital_source_types or self.xmp_source_types:
-            parts.append("digitalSourceType " + ", ".join(sorted(set(self.digital_source_types + self.xmp_source_types))))
+            parts.append(
+                "digitalSourceType "
+                + ", ".join(sorted(set(self.digital_source_types + self.xmp_source_types)))
+            )
         if self.traces:
             parts.append("generator traces: " + "; ".join(self.traces[:3]))
         if self.error:
@@ -166,10 +208,16 @@ class ProvenanceReport:
 
 
 def _c2pa_settings(options: ProvenanceOptions) -> dict[str, Any]:
-    verify: dict[str, Any] = {"verify_trust": options.verify_trust,
-                              "remote_manifest_fetch": options.fetch_remote_manifests, "ocsp_fetch": False}
+    verify: dict[str, Any] = {
+        "verify_trust": options.verify_trust,
+        "remote_manifest_fetch": options.fetch_remote_manifests,
+        "ocsp_fetch": False,
+    }
     trust: dict[str, Any] = {}
-    for key, path in (("trust_anchors", options.trust_anchors_pem), ("allowed_list", options.allowed_signers_pem)):
+    for key, path in (
+        ("trust_anchors", options.trust_anchors_pem),
+        ("allowed_list", options.allowed_signers_pem),
+    ):
         if path:
             p = Path(path)
             if not p.is_file():
@@ -322,7 +370,9 @@ def c2pa_context(options: ProvenanceOptions) -> Any:
     try:
         import c2pa
     except ImportError as exc:  # pragma: no cover - core dependency
-        raise DetectorUnavailable("synthetic.provenance needs c2pa-python: pip install 'c2pa-python==0.38.*'") from exc
+        raise DetectorUnavailable(
+            "synthetic.provenance needs c2pa-python: pip install 'c2pa-python==0.38.*'"
+        ) from exc
     return c2pa.Context(c2pa.Settings().update(_c2pa_settings(options)))
 
 
@@ -358,7 +408,8 @@ class ProvenanceDetector(Detector):
                 except Exception as exc:  # noqa: BLE001 - hostile metadata must not crash the stage
                     raise BadMedia(f"{Path(str(media.path)).name}: provenance unreadable ({exc})") from exc
                 score, label = report.score_label()
-                signals.append(self.signal(enriched, score, label, report.evidence(), report.as_details(),
-                                           media.sha256))
+                signals.append(
+                    self.signal(enriched, score, label, report.evidence(), report.as_details(), media.sha256)
+                )
             results.append(signals)
         return results

@@ -69,7 +69,10 @@ def _crops(grey: np.ndarray) -> list[np.ndarray]:
 
 def _residual(grey: np.ndarray) -> np.ndarray:
     padded = np.pad(grey, 1, mode="reflect")
-    mean = sum(padded[dy : dy + grey.shape[0], dx : dx + grey.shape[1]] for dy in range(3) for dx in range(3)) / 9.0
+    mean = (
+        sum(padded[dy : dy + grey.shape[0], dx : dx + grey.shape[1]] for dy in range(3) for dx in range(3))
+        / 9.0
+    )
     return grey - mean
 
 
@@ -126,14 +129,16 @@ def spectral_features(rgb: np.ndarray) -> dict[str, float] | None:
         slope = float(np.polyfit(np.arange(len(tail)), tail, 1)[0]) if len(tail) > 2 else 0.0
         total = float(np.exp(az).sum())
         hf = float(np.exp(az[len(az) // 2 :]).sum() / total) if total > 0 else 0.0
-        rows.append([
-            _peak_ratio(logmag, 2),
-            _peak_ratio(logmag, 4),
-            _peak_ratio(logmag, 8),
-            float(np.log(hf + 1e-9)),
-            slope * len(az),
-            float(np.log(np.mean(res**2) + 1e-6)),
-        ])
+        rows.append(
+            [
+                _peak_ratio(logmag, 2),
+                _peak_ratio(logmag, 4),
+                _peak_ratio(logmag, 8),
+                float(np.log(hf + 1e-9)),
+                slope * len(az),
+                float(np.log(np.mean(res**2) + 1e-6)),
+            ]
+        )
     values = np.mean(np.array(rows), axis=0)
     return dict(zip(FEATURES, (float(v) for v in values), strict=True))
 
@@ -187,7 +192,12 @@ class SpectralDetector(Detector):
         details = {k: round(v, 4) for k, v in features.items()}
         if score >= self.options.threshold:  # type: ignore[attr-defined]
             strongest = max(("peak_half", "peak_quarter", "peak_eighth"), key=lambda k: features[k])
-            return score, "spectral-artefacts", f"periodic spectral peaks ({strongest} {features[strongest]:.2f})", details
+            return (
+                score,
+                "spectral-artefacts",
+                f"periodic spectral peaks ({strongest} {features[strongest]:.2f})",
+                details,
+            )
         return score, "no-spectral-artefacts", f"spectral score {score:.2f}", details
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:

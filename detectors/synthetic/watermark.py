@@ -152,7 +152,12 @@ def watermark_scores(rgb: np.ndarray) -> dict[str, Any]:
         accuracies[name] = round(bit_accuracy(soft, expected), 4)
         decoded[name] = np.packbits(hard_bits(soft)).tobytes().hex()
     best = max(accuracies, key=lambda k: accuracies[k])
-    return {"payload": best, "bit_accuracy": accuracies[best], "accuracies": accuracies, "decoded_hex": decoded}
+    return {
+        "payload": best,
+        "bit_accuracy": accuracies[best],
+        "accuracies": accuracies,
+        "decoded_hex": decoded,
+    }
 
 
 class WatermarkOptions(BaseModel):
@@ -160,7 +165,9 @@ class WatermarkOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_bit_accuracy: float = Field(0.8, ge=0.5, le=1.0, description="Bit accuracy from which a payload counts.")
+    min_bit_accuracy: float = Field(
+        0.8, ge=0.5, le=1.0, description="Bit accuracy from which a payload counts."
+    )
 
 
 class WatermarkDetector(Detector):

@@ -107,36 +107,59 @@ def ensure_demo_keys() -> tuple[bytes, bytes]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Pantau DEMO - not a real signer")])
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Pantau DEMO - not a real signer"),
+            ]
+        )
 
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=3650)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(name("Pantau Demo Root CA")).issuer_name(name("Pantau Demo Root CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(start).not_valid_after(end)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("Pantau Demo Root CA"))
+        .issuer_name(name("Pantau Demo Root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder().subject_name(name("Pantau Demo AI Generator")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name("Pantau Demo AI Generator"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     KEYS.mkdir(parents=True, exist_ok=True)
     ROOT_FILE.write_bytes(ca.public_bytes(pem))
     CHAIN_FILE.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
-    banner = b"# DEMO KEY - NOT A SECRET. Committed on purpose for Pantau's demo media; never trust what it signs.\n"
-    KEY_FILE.write_bytes(banner + key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption()))
+    banner = b"# DEMO KEY - NOT A SECRET: committed for Pantau's demo media; trust nothing it signs.\n"
+    KEY_FILE.write_bytes(
+        banner + key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return CHAIN_FILE.read_bytes(), KEY_FILE.read_bytes()
 
 
@@ -157,11 +180,20 @@ def sign_c2pa(jpeg: bytes, title: str, source_type: str = "trainedAlgorithmicMed
         "claim_generator_info": [{"name": "pantau-demo-generator", "version": "1.0"}],
         "title": title,
         "format": "image/jpeg",
-        "assertions": [{
-            "label": "c2pa.actions",
-            "data": {"actions": [{"action": "c2pa.created", "softwareAgent": {"name": "Pantau demo text-to-image"},
-                                  "digitalSourceType": IPTC + source_type}]},
-        }],
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [
+                        {
+                            "action": "c2pa.created",
+                            "softwareAgent": {"name": "Pantau demo text-to-image"},
+                            "digitalSourceType": IPTC + source_type,
+                        }
+                    ]
+                },
+            }
+        ],
     }
     out = io.BytesIO()
     with c2pa.Builder(json.dumps(manifest)) as builder:
@@ -218,16 +250,19 @@ def main() -> int:
     files["ai_c2pa_tampered.jpg"] = tamper(signed)
 
     info = PngInfo()
-    info.add_text("parameters", "portrait of a smiling politician at a rally, photorealistic\n"
-                  "Negative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, "
-                  "Size: 512x512, Model: v1-5-pruned-emaonly")
+    info.add_text(
+        "parameters",
+        "portrait of a smiling politician at a rally, photorealistic\n"
+        "Negative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1234, "
+        "Size: 512x512, Model: v1-5-pruned-emaonly",
+    )
     buf = io.BytesIO()
     Image.fromarray(drawn_portrait(256, seed=5)).save(buf, "PNG", pnginfo=info)
     files["sd_parameters.png"] = buf.getvalue()
 
     buf = io.BytesIO()
-    # Darkened: where the embedding pushes U or a colour channel past 255, clipped pixels lose their bits (as on real
-    # SD outputs with bright skies, which is why decoding needs a bit-accuracy threshold).
+    # Darkened: where the embedding pushes U or a colour channel past 255, clipped pixels lose their
+    # bits (as on real SD outputs with bright skies: why decoding needs a bit-accuracy threshold).
     base = (photo_like((256, 256), seed=11) * 0.65).astype(np.uint8)
     Image.fromarray(embed_dwtdct(base, KNOWN_PAYLOADS["StableDiffusionV1"])).save(buf, "PNG")
     files["sd_watermarked.png"] = buf.getvalue()

@@ -12,7 +12,9 @@ REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "ingest" / "samples" / "media"
 
 
-def item_with(path: Path | str | None = None, text: str = "", labels: list[str] | None = None) -> EnrichedItem:
+def item_with(
+    path: Path | str | None = None, text: str = "", labels: list[str] | None = None
+) -> EnrichedItem:
     """Build an enriched item whose only media file is ``path`` (a MediaFile with just ``path``)."""
     media = [MediaFile(path=str(path))] if path is not None else []
     item = MediaItem(id="t1", source="test", native_id="1", text=text, media=media, labels=labels or [])

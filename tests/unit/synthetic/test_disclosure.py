@@ -31,8 +31,13 @@ def test_caption_disclosures_are_found(text: str, language: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["This photo is not AI-generated", "Gambar ini bukan dijana AI", "Thai food fair this Sunday",
-     "Rally at the main square, 8pm", "We said it again"],
+    [
+        "This photo is not AI-generated",
+        "Gambar ini bukan dijana AI",
+        "Thai food fair this Sunday",
+        "Rally at the main square, 8pm",
+        "We said it again",
+    ],
 )
 def test_denials_and_ordinary_captions_are_not_disclosures(text: str) -> None:
     assert text_disclosures(text) == []

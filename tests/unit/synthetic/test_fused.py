@@ -48,7 +48,11 @@ def test_plain_image_gets_a_forensic_score_with_its_evidence(image_detector: Syn
 
 @pytest.mark.parametrize(
     ("content", "error"),
-    [(b"", BadMedia), (b"GIF89a\x01\x00\x01\x00broken", BadMedia), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, BadMedia)],
+    [
+        (b"", BadMedia),
+        (b"GIF89a\x01\x00\x01\x00broken", BadMedia),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, BadMedia),
+    ],
     ids=["empty", "broken-gif", "truncated-png"],
 )
 def test_unreadable_images_raise_named_errors(

@@ -20,12 +20,25 @@ def test_without_a_model_the_plugin_refuses_to_load() -> None:
 @pytest.fixture(scope="module")
 def tiny_vit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised 2-layer ViT classifier with labels real/fake, saved like a hub model."""
-    torch = pytest.importorskip("torch", reason="torch not installed: pip install 'pantau[hf]' to run this test")
-    transformers = pytest.importorskip("transformers", reason="transformers not installed: pip install 'pantau[hf]'")
+    torch = pytest.importorskip(
+        "torch", reason="torch not installed: pip install 'pantau[hf]' to run this test"
+    )
+    transformers = pytest.importorskip(
+        "transformers", reason="transformers not installed: pip install 'pantau[hf]'"
+    )
     torch.manual_seed(0)
-    config = transformers.ViTConfig(image_size=32, patch_size=8, num_channels=3, hidden_size=32,
-                                    num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                                    num_labels=2, id2label={0: "real", 1: "fake"}, label2id={"real": 0, "fake": 1})
+    config = transformers.ViTConfig(
+        image_size=32,
+        patch_size=8,
+        num_channels=3,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=2,
+        id2label={0: "real", 1: "fake"},
+        label2id={"real": 0, "fake": 1},
+    )
     folder = tmp_path_factory.mktemp("tiny-vit")
     transformers.ViTForImageClassification(config).save_pretrained(folder)
     transformers.ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)

@@ -53,8 +53,11 @@ def test_detector_signal_carries_declared_ai_state_and_generator() -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage" + b"\x00" * 64, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
-     b"<x:xmpmeta>" * 1000],
+    [
+        b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage" + b"\x00" * 64,
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+        b"<x:xmpmeta>" * 1000,
+    ],
     ids=["broken-exif-jpeg", "truncated-png", "unterminated-xmp"],
 )
 def test_broken_metadata_is_reported_without_crashing(tmp_path: Path, content: bytes) -> None:
@@ -81,11 +84,18 @@ def test_c2pa_sdk_fixtures_match_their_labels(shared_data: Path) -> None:
     root = shared_data / "media" / "c2pa_fixtures"
     if not root.is_dir():
         pytest.skip(f"C2PA fixtures not found at {root}")
-    expected = {"manifest_ai": "ai-declared", "manifest_no_ai_assertion": "c2pa-no-ai",
-                "manifest_no_ai_assertion_INVALID": "tampered", "no_manifest": "no-provenance",
-                "unreadable_or_remote": "unreadable-manifest"}
+    expected = {
+        "manifest_ai": "ai-declared",
+        "manifest_no_ai_assertion": "c2pa-no-ai",
+        "manifest_no_ai_assertion_INVALID": "tampered",
+        "no_manifest": "no-provenance",
+        "unreadable_or_remote": "unreadable-manifest",
+    }
     rows = json.loads((root / "labels.json").read_text())
     got = {r["file"]: read_provenance(root / r["file"]).score_label()[1] for r in rows}
-    wrong = {f: g for f, g in got.items()
-             if g != expected[next(r["label"] for r in rows if r["file"] == f).split(":", 1)[0]]}
+    wrong = {
+        f: g
+        for f, g in got.items()
+        if g != expected[next(r["label"] for r in rows if r["file"] == f).split(":", 1)[0]]
+    }
     assert wrong == {}

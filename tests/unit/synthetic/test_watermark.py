@@ -64,7 +64,7 @@ def test_decoder_is_byte_exact_with_the_reference_on_real_sd_outputs(shared_data
         pytest.skip(f"SD watermark set not found at {root}")
     with (root / "labels.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    for row in rows[:: 4]:  # a quarter of the set keeps the test fast; bench/ checks all
+    for row in rows[::4]:  # a quarter of the set keeps the test fast; bench/ checks all
         rgb = np.asarray(Image.open(root / row["file"]).convert("RGB"))
         decoded = np.packbits(hard_bits(decode_dwtdct(rgb, 136))).tobytes()
         assert repr(decoded) == row["decoded_136bit"], row["file"]
