@@ -61,14 +61,25 @@ class AudioOptions(BaseModel):
 
 
 def decode_audio(path: str | Path, max_duration_s: float, timeout: float = 120.0) -> np.ndarray:
-    """Return 16 kHz mono float32 samples of an audio file, at most ``max_duration_s`` seconds."""
+    """Return 16 kHz mono float32 samples of an audio file, at most ``max_duration_s`` seconds.
+
+    WAV, FLAC, Ogg and MP3 are read by libsndfile and resampled by soxr (librosa's own backends,
+    without ``librosa.load``'s 5 s of first-call imports); other containers go through ffmpeg.
+    Only the first ``max_duration_s`` seconds are ever decoded.
+    """
     name = Path(path).name
     try:
-        import librosa
+        import soundfile
+        import soxr
 
-        audio, _ = librosa.load(str(path), sr=SAMPLE_RATE, mono=True, duration=max_duration_s)
-        return np.asarray(audio, dtype=np.float32)
-    except Exception:  # noqa: BLE001 - libsndfile cannot read it; ffmpeg decides below
+        info = soundfile.info(str(path))
+        frames = int(min(info.frames, max_duration_s * info.samplerate))
+        data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
+        mono = data.mean(axis=1)
+        if rate != SAMPLE_RATE:
+            mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
+        return np.ascontiguousarray(mono, dtype=np.float32)
+    except Exception:  # noqa: BLE001, S110 - libsndfile cannot read it; ffmpeg decides below
         pass
     ffmpeg = require_tool("ffmpeg")
     raw = run_tool(

@@ -82,6 +82,8 @@ def image_size(path: str | Path) -> tuple[int, int, str | None]:
     try:
         with Image.open(path) as image:
             return int(image.size[0]), int(image.size[1]), image.format
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge(f"{name}: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise BadMedia(f"{name}: not an image Pillow can decode") from exc
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -99,6 +101,8 @@ def open_image(path: str | Path, max_pixels: int) -> Image.Image:
     name = Path(path).name
     try:
         image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise MediaTooLarge(f"{name}: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise BadMedia(f"{name}: not an image Pillow can decode") from exc
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

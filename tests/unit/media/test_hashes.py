@@ -1,0 +1,136 @@
+"""media.hashes and media.known_match: PDQ robust to re-encoding, known-media lists, the signal."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from detectors.media.hashes import HashEnricher, KnownMediaIndex, hamming, pdq_hex
+from detectors.media.known_match import KnownMediaDetector
+from detectors.media.probe import MediaProbeEnricher
+from pantau.errors import ConfigError
+
+from .conftest import item_with
+
+
+def _picture(seed: int, size: int = 256) -> Image.Image:
+    """A textured picture (smoothed noise): distinct per seed, with structure that survives resizing."""
+    rng = np.random.default_rng(seed)
+    small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
+    return Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(2))
+
+
+def _jpeg(image: Image.Image, quality: int = 60) -> Image.Image:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
+
+
+def _hex(image: Image.Image) -> str:
+    return pdq_hex(np.asarray(image.convert("RGB")))[0]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda im: im.resize((180, 180)),
+        lambda im: _jpeg(im, 50),
+        lambda im: im.filter(ImageFilter.GaussianBlur(1)),
+        lambda im: Image.eval(im, lambda v: min(255, int(v * 1.1))),
+    ],
+    ids=["resized", "jpeg-q50", "blurred", "brighter"],
+)
+def test_when_picture_is_reencoded_then_pdq_stays_close(edit) -> None:
+    original = _picture(1)
+    assert hamming(_hex(original), _hex(edit(original))) <= 31
+
+
+def test_when_pictures_differ_then_pdq_far_apart() -> None:
+    assert hamming(_hex(_picture(1)), _hex(_picture(2))) > 64
+
+
+def _write_list(path: Path, rows: list[dict[str, str]]) -> Path:
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        lines = ["kind,hash,list,label"] + [f'{r["kind"]},{r["hash"]},{r["list"]},"{r["label"]}"' for r in rows]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_when_reposted_picture_is_on_a_list_then_matched_and_signalled(tmp_path: Path, media_settings, suffix: str) -> None:
+    known = _picture(7)
+    listed = _write_list(tmp_path / f"known{suffix}", [
+        {"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "doctored rally photo"},
+        {"kind": "pdq", "hash": _hex(_picture(8)), "list": "ncii", "label": "reported"},
+    ])
+    repost = tmp_path / "repost.jpg"
+    _jpeg(known.resize((200, 200)), 70).save(repost)
+    enriched = item_with(repost)
+    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
+        plugin.settings = media_settings
+        plugin.ensure_loaded()
+        plugin.enrich([enriched])
+    sha = enriched.item.media[0].sha256
+    assert len(enriched.enrichment.hashes[sha]) == 64
+    matches = enriched.enrichment.media_meta[sha]["known_matches"]
+    assert [m["list"] for m in matches] == ["known-fakes"]
+    [signal] = KnownMediaDetector().detect([enriched])[0]
+    assert signal.detector == "media.known_match" and signal.label == "known-fakes"
+    assert 0.8 <= signal.score <= 1.0 and signal.media_sha256 == sha
+
+
+def test_when_exact_file_is_listed_then_matched_by_sha256(tmp_path: Path, media_settings) -> None:
+    path = tmp_path / "a.png"
+    _picture(3).save(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    listed = _write_list(tmp_path / "l.csv", [{"kind": "sha256", "hash": sha, "list": "ncii", "label": "x"}])
+    enriched = item_with(path)
+    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
+        plugin.settings = media_settings
+        plugin.ensure_loaded()
+        plugin.enrich([enriched])
+    [signal] = KnownMediaDetector().detect([enriched])[0]
+    assert (signal.label, signal.score) == ("ncii", 1.0)
+
+
+def test_when_nothing_matches_then_no_match_signal(tmp_path: Path, media_settings) -> None:
+    path = tmp_path / "a.png"
+    _picture(4).save(path)
+    enriched = item_with(path)
+    for plugin in (MediaProbeEnricher(), HashEnricher()):
+        plugin.settings = media_settings
+        plugin.ensure_loaded()
+        plugin.enrich([enriched])
+    [signal] = KnownMediaDetector().detect([enriched])[0]
+    assert (signal.label, signal.score) == ("no-match", 0.0)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["kind,hash,list,label\npdq,abc,x,y\n", "kind,hash,list,label\nmd5,00,x,y\n", '{"kind": "pdq"}\n'],
+)
+def test_when_list_file_is_invalid_then_config_error_names_file(tmp_path: Path, content: str) -> None:
+    path = tmp_path / ("bad.jsonl" if content.startswith("{") else "bad.csv")
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad"):
+        KnownMediaIndex.from_files([path])
+
+
+def test_when_index_searched_then_nearest_first() -> None:
+    base = "0" * 64
+    near = "1" + "0" * 63   # 1 bit away
+    far = "f" * 8 + "0" * 56  # 32 bits away
+    index = KnownMediaIndex([
+        {"kind": "pdq", "hash": far, "list": "a", "label": ""},
+        {"kind": "pdq", "hash": near, "list": "b", "label": ""},
+    ])
+    assert [(m["list"], m["distance"]) for m in index.match_pdq(base, 31)] == [("b", 1)]
+    assert [m["list"] for m in index.match_pdq(base, 32)] == ["b", "a"]

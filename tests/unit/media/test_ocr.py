@@ -1,0 +1,76 @@
+"""media.ocr: text rendered in the languages in scope is read back, with its origin kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bench.media_samples import find_font, render_text_image
+from detectors.media.ocr import OcrEnricher, join_words
+from detectors.media.probe import MediaProbeEnricher
+
+from .conftest import item_with, needs_tesseract
+
+pytestmark = needs_tesseract
+
+CASES = [
+    ("eng", None, "Vote on Sunday at your polling station"),
+    ("msa", None, "Undi pada hari Ahad di pusat mengundi anda"),
+    ("vie", None, "Hãy đi bầu cử vào ngày Chủ nhật"),
+    ("tha", "th", "เลือกตั้งวันอาทิตย์นี้ที่หน่วยเลือกตั้ง"),
+    ("chi_sim", None, "请在星期日到投票站投票"),
+]
+
+
+@pytest.fixture(scope="module")
+def ocr() -> OcrEnricher:
+    enricher = OcrEnricher()
+    enricher.ensure_loaded()
+    return enricher
+
+
+def _enrich(ocr: OcrEnricher, settings, path: Path, language: str | None = None):
+    enriched = item_with(path, language=language)
+    probe = MediaProbeEnricher()
+    probe.settings = ocr.settings = settings
+    probe.enrich([enriched])
+    ocr.enrich([enriched])
+    return enriched
+
+
+@pytest.mark.parametrize("lang, declared, text", CASES, ids=[c[0] for c in CASES])
+def test_when_image_shows_text_then_ocr_part_reads_it(
+    ocr: OcrEnricher, media_settings, tmp_path: Path, lang: str, declared: str | None, text: str
+) -> None:
+    if find_font(lang) is None:
+        pytest.skip(f"no font for {lang} (infra/apt-packages.txt installs them)")
+    path = tmp_path / "poster.png"
+    render_text_image(text, lang).save(path)
+    enriched = _enrich(ocr, media_settings, path, declared)
+    [part] = enriched.enrichment.text_parts
+    assert (part.origin, part.text, part.media_sha256) == ("ocr", text, enriched.item.media[0].sha256)
+    assert text in enriched.text
+    assert "media.ocr" in enriched.enrichment.done
+
+
+def test_when_image_has_no_text_then_no_text_part(ocr: OcrEnricher, media_settings, tmp_path: Path) -> None:
+    path = tmp_path / "plain.png"
+    Image.new("RGB", (400, 300), (90, 140, 200)).save(path)
+    assert _enrich(ocr, media_settings, path).enrichment.text_parts == []
+
+
+def test_when_missing_language_model_then_unavailable_names_package() -> None:
+    from pantau.errors import DetectorUnavailable
+
+    with pytest.raises(DetectorUnavailable, match="tesseract-ocr-xyz"):
+        OcrEnricher({"languages": ["eng", "xyz"]}).load()
+
+
+@pytest.mark.parametrize(
+    "words, joined",
+    [(["请", "在", "星期", "日"], "请在星期日"), (["Undi", "pada"], "Undi pada"), (["ஞாயிறு\u200c"], "ஞாயிறு")],
+)
+def test_when_words_joined_then_no_spaces_inside_thai_or_chinese(words: list[str], joined: str) -> None:
+    assert join_words(words) == joined
