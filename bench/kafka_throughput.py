@@ -66,14 +66,21 @@ def main() -> None:
 
     from streams.runner import Pipeline
 
-    embedded = Settings.load(environ={**env, "PANTAU_DATA_DIR": str(work / "embedded"),
-                                      "PANTAU_STORE__URL": f"sqlite:///{work / 'embedded.db'}"})
+    embedded = Settings.load(
+        environ={
+            **env,
+            "PANTAU_DATA_DIR": str(work / "embedded"),
+            "PANTAU_STORE__URL": f"sqlite:///{work / 'embedded.db'}",
+        }
+    )
     pipeline = Pipeline.from_settings(embedded)
     start = time.perf_counter()
     report = pipeline.run_once()
     secs = time.perf_counter() - start
-    print(f"embedded+sqlite: {report.items} items, {report.incidents} incidents in {secs:.1f}s "
-          f"= {report.items / secs:.0f} items/s")
+    print(
+        f"embedded+sqlite: {report.items} items, {report.incidents} incidents in {secs:.1f}s "
+        f"= {report.items / secs:.0f} items/s"
+    )
 
     from pantau.stores import by_url
     from streams.faust_app import run_kafka
@@ -83,9 +90,12 @@ def main() -> None:
     start = time.perf_counter()
     kreport = run_kafka(kafka, once=True, timeout_s=900)
     secs = time.perf_counter() - start
-    print(f"kafka+faust+opensearch: {kreport.produced} items produced, {kreport.processed} processed, "
-          f"{kreport.incidents} incidents in {secs:.1f}s (incl. worker start) = {kreport.processed / secs:.0f} items/s; "
-          f"stage seconds {({k: round(v, 2) for k, v in kreport.stage_seconds.items()})}")
+    print(
+        f"kafka+faust+opensearch: {kreport.produced} items produced, {kreport.processed} processed, "
+        f"{kreport.incidents} incidents in {secs:.1f}s (incl. worker start) = "
+        f"{kreport.processed / secs:.0f} items/s; "
+        f"stage seconds { ({k: round(v, 2) for k, v in kreport.stage_seconds.items()}) }"
+    )
     store = by_url(url, kafka)
     store.drop()  # type: ignore[attr-defined]
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pantau.settings import KafkaSettings, Settings
 
 __all__ = [
-    "DeliveryFailed",
+    "KafkaDeliveryError",
     "KafkaItemProducer",
     "ProduceReport",
     "ensure_topics",
@@ -45,7 +45,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class DeliveryFailed(PantauError):
+class KafkaDeliveryError(PantauError):
     """Kafka did not acknowledge one or more messages."""
 
 
@@ -82,9 +82,11 @@ def ensure_topics(settings: KafkaSettings, timeout_s: float = 30.0) -> list[str]
 
     topics = Topics(settings.topic_prefix)
     try:
-        admin = kafka.KafkaAdminClient(request_timeout_ms=int(timeout_s * 1000), **kafka_client_options(settings))
+        admin = kafka.KafkaAdminClient(
+            request_timeout_ms=int(timeout_s * 1000), **kafka_client_options(settings)
+        )
     except KafkaError as exc:
-        raise DeliveryFailed(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from exc
+        raise KafkaDeliveryError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from exc
     try:
         missing = [t for t in topics.all() if t not in set(admin.list_topics())]
         if not missing:
@@ -92,7 +94,10 @@ def ensure_topics(settings: KafkaSettings, timeout_s: float = 30.0) -> list[str]
         # Replication 1 suits a single broker; on a cluster set the topics up with your own tooling
         # or raise replication afterwards (kafka-reassign-partitions).
         replication = 1 if len(admin.describe_cluster().get("brokers", [])) < 3 else 3
-        new = [NewTopic(name=t, num_partitions=settings.partitions, replication_factor=replication) for t in missing]
+        new = [
+            NewTopic(name=t, num_partitions=settings.partitions, replication_factor=replication)
+            for t in missing
+        ]
         try:
             admin.create_topics(new, timeout_ms=int(timeout_s * 1000))
         except TopicAlreadyExistsError:
@@ -145,7 +150,9 @@ class KafkaItemProducer:
                 **kafka_client_options(self.settings),
             )
         except KafkaError as exc:
-            raise DeliveryFailed(f"cannot reach Kafka at {self.settings.bootstrap_servers}: {exc}") from exc
+            raise KafkaDeliveryError(
+                f"cannot reach Kafka at {self.settings.bootstrap_servers}: {exc}"
+            ) from exc
 
     def close(self) -> None:
         """Flush and close the producer."""
@@ -191,18 +198,22 @@ class KafkaItemProducer:
             self.send(self.topics.dead_letters, key, letter.model_dump_json().encode("utf-8"))
 
     def flush(self, timeout_s: float = 60.0) -> None:
-        """Wait until every message sent so far is acknowledged; raise :class:`DeliveryFailed` if any was not."""
+        """Wait until every message sent so far is acknowledged.
+
+        :raises KafkaDeliveryError: a message was not acknowledged.
+        """
         if self._producer is None:
             return
         self._producer.flush(timeout=timeout_s)
         with self._lock:
             errors, self._errors = self._errors, []
         if errors:
-            raise DeliveryFailed(f"{len(errors)} messages were not delivered, first: {errors[0]}")
+            raise KafkaDeliveryError(f"{len(errors)} messages were not delivered, first: {errors[0]}")
 
 
-def produce_sources(settings: Settings, sources: Sequence[Source] | None = None,
-                    producer: KafkaItemProducer | None = None) -> ProduceReport:
+def produce_sources(
+    settings: Settings, sources: Sequence[Source] | None = None, producer: KafkaItemProducer | None = None
+) -> ProduceReport:
     """Read every source once onto Kafka; a broken source or record becomes a dead letter on Kafka.
 
     :param sources: default: the sources the settings configure.
@@ -244,8 +255,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     from pantau.settings import Settings
 
     parser = argparse.ArgumentParser(prog="python -m ingest.kafka_producer")
-    parser.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
-                        help="read the sources again every SECONDS (default: once)")
+    parser.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="read the sources again every SECONDS (default: once)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("kafka", "aiokafka", "opensearch", "elastic_transport"):
@@ -254,8 +270,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_topics(settings.kafka)
     while True:
         report = produce_sources(settings)
-        log.info("%d items and %d dead letters sent to %s", report.items, report.dead_letters,
-                 settings.kafka.bootstrap_servers)
+        log.info(
+            "%d items and %d dead letters sent to %s",
+            report.items,
+            report.dead_letters,
+            settings.kafka.bootstrap_servers,
+        )
         if args.every <= 0:
             return
         time.sleep(args.every)

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
-from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaItem, Signal
+from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal
 from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
 from streams.topics import Topics
 
@@ -81,8 +81,10 @@ class KafkaRunReport:
 
     def summary(self) -> str:
         """One line for the console."""
-        return (f"kafka: {self.produced} items produced, {self.processed} processed, {self.incidents} incidents, "
-                f"{self.alerts} alerts, {self.dead_letters} dead letters in {self.seconds:.1f}s")
+        return (
+            f"kafka: {self.produced} items produced, {self.processed} processed, {self.incidents} incidents, "
+            f"{self.alerts} alerts, {self.dead_letters} dead letters in {self.seconds:.1f}s"
+        )
 
 
 def _faust() -> Any:
@@ -103,8 +105,13 @@ class PantauStreams:
     :param retry_cap_s: longest pause between retries while the store is unavailable.
     """
 
-    def __init__(self, settings: Settings, pipeline: Pipeline | None = None, within_s: float = 1.0,
-                 retry_cap_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: Pipeline | None = None,
+        within_s: float = 1.0,
+        retry_cap_s: float = 30.0,
+    ) -> None:
         faust = _faust()
         self.settings = settings
         self.topics = Topics(settings.kafka.topic_prefix)
@@ -158,12 +165,22 @@ class PantauStreams:
             import ssl
 
             ssl_context = ssl.create_default_context(cafile=kafka.ssl_cafile)
-        return faust.SASLCredentials(username=kafka.sasl_username, password=password,
-                                     mechanism=kafka.sasl_mechanism, ssl_context=ssl_context)
+        return faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=password,
+            mechanism=kafka.sasl_mechanism,
+            ssl_context=ssl_context,
+        )
 
     def _topic(self, name: str) -> Any:
-        return self.app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
-                              value_serializer="raw", partitions=self.settings.kafka.partitions)
+        return self.app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=self.settings.kafka.partitions,
+        )
 
     @property
     def pipeline(self) -> Pipeline:
@@ -212,7 +229,9 @@ class PantauStreams:
         """Send messages and wait until Kafka acknowledged every one."""
         futures: list[Awaitable[Any]] = []
         for key, value in messages:
-            futures.append(await topic.send(key=key.encode("utf-8"), value=value.model_dump_json().encode("utf-8")))
+            futures.append(
+                await topic.send(key=key.encode("utf-8"), value=value.model_dump_json().encode("utf-8"))
+            )
         if futures:
             await asyncio.gather(*futures)
 
@@ -228,7 +247,9 @@ class PantauStreams:
         await self._send(self.dead, [(d.item_id or d.payload_digest or d.id, d) for d in letters])
         self.report.dead_letters += len(letters)
 
-    def _decode(self, values: Sequence[bytes], model: type[T], stage: str) -> tuple[list[T], list[DeadLetter]]:
+    def _decode(
+        self, values: Sequence[bytes], model: type[T], stage: str
+    ) -> tuple[list[T], list[DeadLetter]]:
         """Parse message values; a value that does not parse becomes a dead letter (poison message)."""
         ok: list[T] = []
         dead: list[DeadLetter] = []
@@ -284,11 +305,16 @@ class PantauStreams:
         pipeline = self.pipeline
         batch, dead = self._decode(values, EnrichedItem, "decode:enriched-items")
         timer = StageTimer()
-        ok, signals, failed = await self._in_thread(
-            lambda: detect(batch, pipeline.registry, timer, pipeline.cache)) if batch else ([], {}, [])
+        ok, signals, failed = (
+            await self._in_thread(lambda: detect(batch, pipeline.registry, timer, pipeline.cache))
+            if batch
+            else ([], {}, [])
+        )
         self._add_seconds(timer)
-        await self._send(self.signals, [(e.item.id, SignalsMessage(item=e, signals=signals.get(e.item.id, [])))
-                                        for e in ok])
+        await self._send(
+            self.signals,
+            [(e.item.id, SignalsMessage(item=e, signals=signals.get(e.item.id, []))) for e in ok],
+        )
         await self._dead_letter(dead + failed)
 
     async def _judge_agent(self, stream: Any) -> None:
@@ -301,8 +327,11 @@ class PantauStreams:
         batch = [m.item for m in messages]
         signals = {m.item.item.id: m.signals for m in messages}
         timer = StageTimer()
-        incidents, failed = await self._in_thread(lambda: timer.run(
-            "judge", lambda: judge(batch, signals, pipeline.engine, pipeline.people, pipeline.calendar)))
+        incidents, failed = await self._in_thread(
+            lambda: timer.run(
+                "judge", lambda: judge(batch, signals, pipeline.engine, pipeline.people, pipeline.calendar)
+            )
+        )
         store = pipeline.store
         if incidents:
             await self._retry("index incidents", lambda: store.upsert_incidents(incidents))
@@ -330,8 +359,12 @@ class PantauStreams:
         faust = _faust()
         return faust.Worker(self.app, loglevel=loglevel, quiet=True)
 
-    def run(self, until: Callable[[], bool] | None = None, poll_s: float = 1.0,
-            on_start: Callable[[], None] | None = None) -> None:
+    def run(
+        self,
+        until: Callable[[], bool] | None = None,
+        poll_s: float = 1.0,
+        on_start: Callable[[], None] | None = None,
+    ) -> None:
         """Run the worker in this (main) thread until SIGINT/SIGTERM, or until ``until()`` is true.
 
         :param until: checked every ``poll_s`` seconds (in a thread); when true, the worker stops.
@@ -359,8 +392,15 @@ class PantauStreams:
             self.report.seconds = time.perf_counter() - start
 
 
-def run_kafka(settings: Settings, once: bool = False, *, ingest: bool = True, work: bool = True,
-              interval_s: float = 30.0, timeout_s: float | None = None) -> KafkaRunReport:
+def run_kafka(
+    settings: Settings,
+    once: bool = False,
+    *,
+    ingest: bool = True,
+    work: bool = True,
+    interval_s: float = 30.0,
+    timeout_s: float | None = None,
+) -> KafkaRunReport:
     """Run Pantau on Kafka: produce the configured sources to raw-items and run the Faust workers.
 
     :param settings: Pantau settings (``kafka`` for the broker, ``store.url`` for the index).

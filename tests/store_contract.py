@@ -66,28 +66,62 @@ def make_incident(
         published_at=T0,
     )
     breach = Breach(
-        code_id="model", code_version="1", clause_id=clause_id, clause_title=f"Clause {clause_id}",
-        family=family, severity=severity, rule="true", signals=["test.detector"], attributed_party=party,
+        code_id="model",
+        code_version="1",
+        clause_id=clause_id,
+        clause_title=f"Clause {clause_id}",
+        family=family,
+        severity=severity,
+        rule="true",
+        signals=["test.detector"],
+        attributed_party=party,
     )
-    signal = Signal(item_id=item.id, detector="test.detector", version="1", family=family, score=0.9,
-                    label="hit", evidence="fixture")
+    signal = Signal(
+        item_id=item.id,
+        detector="test.detector",
+        version="1",
+        family=family,
+        score=0.9,
+        label="hit",
+        evidence="fixture",
+    )
     parts = [TextPart(origin="ocr", text=ocr)] if ocr else []
     created = created_at or T0 + timedelta(minutes=n)
-    return Incident(id=Incident.make_id(item.id, "model", clause_id), item=item, breach=breach, signals=[signal],
-                    text_parts=parts, created_at=created, updated_at=created)
+    return Incident(
+        id=Incident.make_id(item.id, "model", clause_id),
+        item=item,
+        breach=breach,
+        signals=[signal],
+        text_parts=parts,
+        created_at=created,
+        updated_at=created,
+    )
 
 
 def make_dead_letter(n: int, stage: str = "detect") -> DeadLetter:
     """Return a dead letter numbered ``n``."""
-    return DeadLetter(id=f"dead-{n}", stage=stage, reason=f"ValueError: bad {n}", error_type="ValueError",
-                      item_id=f"item-{n}", payload=f'{{"n": {n}}}', created_at=T0 + timedelta(seconds=n))
+    return DeadLetter(
+        id=f"dead-{n}",
+        stage=stage,
+        reason=f"ValueError: bad {n}",
+        error_type="ValueError",
+        item_id=f"item-{n}",
+        payload=f'{{"n": {n}}}',
+        created_at=T0 + timedelta(seconds=n),
+    )
 
 
 def make_alert(incident: Incident, recipient: str = "officer@party-a", n: int = 0) -> Alert:
     """Return the alert about ``incident`` to ``recipient``."""
-    return Alert(id=Alert.make_id(incident.id, recipient), incident_id=incident.id, recipient=recipient,
-                 party=incident.party, subject=f"Incident {incident.id}", body="Please review.",
-                 created_at=T0 + timedelta(minutes=n))
+    return Alert(
+        id=Alert.make_id(incident.id, recipient),
+        incident_id=incident.id,
+        recipient=recipient,
+        party=incident.party,
+        subject=f"Incident {incident.id}",
+        body="Please review.",
+        created_at=T0 + timedelta(minutes=n),
+    )
 
 
 def _ids(result: Any) -> list[str]:
@@ -120,7 +154,9 @@ class StoreContract:
     def test_reupsert_keeps_review_status(self, store: IncidentStore) -> None:
         inc = make_incident(1)
         store.upsert_incidents([inc])
-        store.record_action(ReviewAction(incident_id=inc.id, action="confirm", actor="ana", role="commission"))
+        store.record_action(
+            ReviewAction(incident_id=inc.id, action="confirm", actor="ana", role="commission")
+        )
         store.upsert_incidents([inc])
         store.flush()
         got = store.get_incident(inc.id, Scope.everything())
@@ -156,7 +192,9 @@ class StoreContract:
             ("nothingmatches", set()),
         ],
     )
-    def test_full_text_search_requires_every_word(self, store: IncidentStore, text: str, expected: set[int]) -> None:
+    def test_full_text_search_requires_every_word(
+        self, store: IncidentStore, text: str, expected: set[int]
+    ) -> None:
         incidents = [
             make_incident(0, text="A deepfake video of the candidate"),
             make_incident(1, text="Kempen pilihan raya yang kotor"),
@@ -189,7 +227,9 @@ class StoreContract:
             (IncidentQuery(statuses=["dismissed"]), set()),
         ],
     )
-    def test_filters_select_incidents(self, store: IncidentStore, query: IncidentQuery, expected: set[int]) -> None:
+    def test_filters_select_incidents(
+        self, store: IncidentStore, query: IncidentQuery, expected: set[int]
+    ) -> None:
         incidents = [
             make_incident(0),
             make_incident(1, family=Family.DISINFO, severity=Severity.HIGH),
@@ -210,10 +250,14 @@ class StoreContract:
             (Scope(parties=frozenset({"party-b"}), statuses=frozenset({IncidentStatus.CONFIRMED})), set()),
         ],
     )
-    def test_scope_limits_what_a_user_sees(self, store: IncidentStore, scope: Scope, expected: set[int]) -> None:
+    def test_scope_limits_what_a_user_sees(
+        self, store: IncidentStore, scope: Scope, expected: set[int]
+    ) -> None:
         incidents = [make_incident(0), make_incident(1), make_incident(2, party="party-b")]
         store.upsert_incidents(incidents)
-        store.record_action(ReviewAction(incident_id=incidents[1].id, action="confirm", actor="a", role="commission"))
+        store.record_action(
+            ReviewAction(incident_id=incidents[1].id, action="confirm", actor="a", role="commission")
+        )
         store.flush()
         result = store.search(IncidentQuery(), scope)
         assert set(_ids(result)) == {incidents[n].id for n in expected}
@@ -221,10 +265,14 @@ class StoreContract:
         assert sum(result.facets["party"].values()) == len(expected)
 
     def test_facets_count_the_whole_result(self, store: IncidentStore) -> None:
-        store.upsert_incidents([
-            make_incident(0), make_incident(1, party="party-b"), make_incident(2, party="party-b"),
-            make_incident(3, party=None, family=Family.DISINFO),
-        ])
+        store.upsert_incidents(
+            [
+                make_incident(0),
+                make_incident(1, party="party-b"),
+                make_incident(2, party="party-b"),
+                make_incident(3, party=None, family=Family.DISINFO),
+            ]
+        )
         store.flush()
         result = store.search(IncidentQuery(limit=1), Scope.everything())
         assert result.total == 4 and len(result.incidents) == 1
@@ -271,16 +319,23 @@ class StoreContract:
     def test_review_actions_set_the_status(self, store: IncidentStore, action: str, status: str) -> None:
         inc = make_incident(1)
         store.upsert_incidents([inc])
-        got = store.record_action(ReviewAction(incident_id=inc.id, action=action, actor="ana",  # type: ignore[arg-type]
-                                               role="commission"))
+        got = store.record_action(
+            ReviewAction(
+                incident_id=inc.id,
+                action=action,
+                actor="ana",  # type: ignore[arg-type]
+                role="commission",
+            )
+        )
         assert got is not None and got.status.value == status
 
     def test_actions_are_kept_oldest_first(self, store: IncidentStore) -> None:
         inc = make_incident(1)
         store.upsert_incidents([inc])
         first = ReviewAction(incident_id=inc.id, action="escalate", actor="ana", role="commission", at=T0)
-        second = ReviewAction(incident_id=inc.id, action="reopen", actor="ben", role="commission",
-                              at=T0 + timedelta(hours=1))
+        second = ReviewAction(
+            incident_id=inc.id, action="reopen", actor="ben", role="commission", at=T0 + timedelta(hours=1)
+        )
         store.record_action(second)
         store.record_action(first)
         assert [a.id for a in store.actions(inc.id)] == [first.id, second.id]
@@ -360,8 +415,10 @@ class StoreContract:
 
     # -- audit -----------------------------------------------------------------------------------
     def test_audit_log_is_appended_newest_first(self, store: IncidentStore) -> None:
-        events = [AuditEvent(actor="ana", role="commission", event=e, target=f"t{n}", at=T0 + timedelta(seconds=n))
-                  for n, e in enumerate(["sign_in", "view_incident", "decide"])]
+        events = [
+            AuditEvent(actor="ana", role="commission", event=e, target=f"t{n}", at=T0 + timedelta(seconds=n))
+            for n, e in enumerate(["sign_in", "view_incident", "decide"])
+        ]
         for event in events:
             store.audit(event)
         store.flush()

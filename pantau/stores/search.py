@@ -122,8 +122,15 @@ class EngineClient(ABC):
             self._client = None
 
     @abstractmethod
-    def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
-                ndjson: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        ndjson: bool = False,
+    ) -> Any:
         """Send one request and return the decoded JSON answer.
 
         :param ndjson: ``body`` is a list of JSON lines (``_bulk``).
@@ -136,8 +143,10 @@ class EngineClient(ABC):
 
     def _refused(self, status: int, method: str, path: str, info: Any) -> PantauError:
         if status in _BUSY_STATUSES:
-            return StoreUnavailable(f"{self.engine} at {self.url} busy ({status}) on {method} {path}",
-                                    retry_after=5.0 if status == 429 else 2.0)
+            return StoreUnavailable(
+                f"{self.engine} at {self.url} busy ({status}) on {method} {path}",
+                retry_after=5.0 if status == 429 else 2.0,
+            )
         reason = info
         if isinstance(info, dict):
             err = info.get("error", info)
@@ -163,8 +172,12 @@ class OpenSearchClient(EngineClient):
         except ImportError as exc:
             raise _import_error(self.extra, "opensearch-py") from exc
         # Several stage threads share the client: a pool of one would open and drop connections.
-        kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": 1, "retry_on_timeout": True,
-                                  "pool_maxsize": 16}
+        kwargs: dict[str, Any] = {
+            "timeout": self.timeout,
+            "max_retries": 1,
+            "retry_on_timeout": True,
+            "pool_maxsize": 16,
+        }
         s = self.settings
         if s is not None:
             if s.username and s.password:
@@ -177,8 +190,15 @@ class OpenSearchClient(EngineClient):
                     kwargs["ca_certs"] = s.ca_certs
         self._client = OpenSearch(hosts=[self.url], **kwargs)
 
-    def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
-                ndjson: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        ndjson: bool = False,
+    ) -> Any:
         """Send one request through the opensearch-py transport."""
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import TransportError
@@ -189,7 +209,9 @@ class OpenSearchClient(EngineClient):
             body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in body)
             headers = {"content-type": "application/x-ndjson"}
         try:
-            return self._client.transport.perform_request(method, path, params=params, body=body, headers=headers)
+            return self._client.transport.perform_request(
+                method, path, params=params, body=body, headers=headers
+            )
         except OSConnectionError as exc:
             raise self._unavailable(exc) from exc
         except TransportError as exc:
@@ -223,8 +245,15 @@ class ElasticsearchClient(EngineClient):
                     kwargs["ca_certs"] = s.ca_certs
         self._client = Elasticsearch(self.url, **kwargs)
 
-    def request(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
-                ndjson: bool = False) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        ndjson: bool = False,
+    ) -> Any:
         """Send one request through the Elasticsearch client (compatibility headers added by it)."""
         from elastic_transport import TransportError
         from elasticsearch import ApiError, UnsupportedProductError
@@ -236,13 +265,15 @@ class ElasticsearchClient(EngineClient):
         try:
             response = self._client.perform_request(method, path, params=params, headers=headers, body=body)
         except UnsupportedProductError as exc:
-            raise ConfigError(f"{self.url} is not Elasticsearch (for OpenSearch use an opensearch:// URL): {exc}") \
-                from exc
+            raise ConfigError(
+                f"{self.url} is not Elasticsearch (for OpenSearch use an opensearch:// URL): {exc}"
+            ) from exc
         except ApiError as exc:
             if exc.meta.status == 406 and "compatible-with" in str(exc):
                 # OpenSearch (and Elasticsearch 7) refuse the 8.x client's compatibility header.
-                raise ConfigError(f"{self.url} is not Elasticsearch 8 or 9 (for OpenSearch use an opensearch:// "
-                                  f"URL): {exc}") from exc
+                raise ConfigError(
+                    f"{self.url} is not Elasticsearch 8 or 9 (for OpenSearch use an opensearch:// URL): {exc}"
+                ) from exc
             raise self._refused(exc.meta.status, method, path, exc.body) from exc
         except TransportError as exc:
             raise self._unavailable(exc) from exc
@@ -311,8 +342,9 @@ class SearchStore(IncidentStore):
             return
         self.client.open()
         names = self.names
-        self.client.request("PUT", f"/_index_template/{names.incident_template}",
-                            body=incident_template(names, self.shards))
+        self.client.request(
+            "PUT", f"/_index_template/{names.incident_template}", body=incident_template(names, self.shards)
+        )
         existing = self._existing_indices()
         if names.incidents not in existing:
             self._create(names.first_incident_index, {"aliases": {names.incidents: {"is_write_index": True}}})
@@ -323,8 +355,11 @@ class SearchStore(IncidentStore):
 
     def _existing_indices(self) -> set[str]:
         """Return the names of this prefix's indices and aliases that exist (one request, no 404s)."""
-        answer = self.client.request("GET", f"/{self.names.prefix}-*/_alias",
-                                     params={"allow_no_indices": "true", "expand_wildcards": "open"})
+        answer = self.client.request(
+            "GET",
+            f"/{self.names.prefix}-*/_alias",
+            params={"allow_no_indices": "true", "expand_wildcards": "open"},
+        )
         found = set(answer)
         for entry in answer.values():
             found.update(entry.get("aliases", {}))
@@ -372,8 +407,11 @@ class SearchStore(IncidentStore):
             conditions["max_docs"] = max_docs
         if max_age is not None:
             conditions["max_age"] = max_age
-        answer = self.client.request("POST", f"/{self.names.incidents}/_rollover",
-                                     body={"conditions": conditions} if conditions else None)
+        answer = self.client.request(
+            "POST",
+            f"/{self.names.incidents}/_rollover",
+            body={"conditions": conditions} if conditions else None,
+        )
         return bool(answer.get("rolled_over"))
 
     def _use(self) -> None:
@@ -406,13 +444,15 @@ class SearchStore(IncidentStore):
         if answer.get("errors"):
             busy = [r for r in results if r.get("status") in _BUSY_STATUSES]
             if busy:
-                raise StoreUnavailable(f"{self.client.engine} rejected {len(busy)} bulk operations (busy)",
-                                       retry_after=5.0)
+                raise StoreUnavailable(
+                    f"{self.client.engine} rejected {len(busy)} bulk operations (busy)", retry_after=5.0
+                )
             failed = [r for r in results if r.get("status", 200) >= 300 and r.get("status") != 409]
             if failed:
                 first = failed[0]
                 raise SearchEngineError(
-                    f"{len(failed)} bulk operations failed, first on {first.get('_index')}/{first.get('_id')}: "
+                    f"{len(failed)} bulk operations failed, first on "
+                    f"{first.get('_index')}/{first.get('_id')}: "
                     f"{first.get('error')}",
                     int(first.get("status", 400)),
                 )
@@ -425,9 +465,14 @@ class SearchStore(IncidentStore):
         """Return ``{incident id: concrete index}`` for the incidents that exist."""
         if not incident_ids:
             return {}
-        answer = self._search(self.names.incidents, {
-            "query": {"ids": {"values": list(incident_ids)}}, "_source": False, "size": len(incident_ids),
-        })
+        answer = self._search(
+            self.names.incidents,
+            {
+                "query": {"ids": {"values": list(incident_ids)}},
+                "_source": False,
+                "size": len(incident_ids),
+            },
+        )
         return {hit["_id"]: hit["_index"] for hit in answer["hits"]["hits"]}
 
     # -- incidents -------------------------------------------------------------------------------
@@ -447,11 +492,26 @@ class SearchStore(IncidentStore):
         for inc_id, inc in unique.items():
             doc = incident_document(inc)
             doc["updated_at"] = _iso(utcnow())
-            operations.append({"update": {"_index": where.get(inc_id, self.names.incidents), "_id": inc_id,
-                                          "retry_on_conflict": 3}})
-            operations.append({"scripted_upsert": True, "upsert": {},
-                               "script": {"lang": "painless", "source": KEEP_REVIEW_STATE_SCRIPT,
-                                          "params": {"doc": doc}}})
+            operations.append(
+                {
+                    "update": {
+                        "_index": where.get(inc_id, self.names.incidents),
+                        "_id": inc_id,
+                        "retry_on_conflict": 3,
+                    }
+                }
+            )
+            operations.append(
+                {
+                    "scripted_upsert": True,
+                    "upsert": {},
+                    "script": {
+                        "lang": "painless",
+                        "source": KEEP_REVIEW_STATE_SCRIPT,
+                        "params": {"doc": doc},
+                    },
+                }
+            )
         results = self._bulk(operations)
         self._written(self.names.incidents, *where.values())
         return sum(1 for r in results if r.get("result") == "created")
@@ -468,9 +528,14 @@ class SearchStore(IncidentStore):
     def get_incident(self, incident_id: str, scope: Scope) -> Incident | None:
         """Return one incident if it exists and the scope allows it."""
         self._fresh(self.names.incidents)
-        answer = self._search(self.names.incidents, {
-            "query": {"ids": {"values": [incident_id]}}, "size": 1, "_source": ["doc", "status", "created_at"],
-        })
+        answer = self._search(
+            self.names.incidents,
+            {
+                "query": {"ids": {"values": [incident_id]}},
+                "size": 1,
+                "_source": ["doc", "status", "created_at"],
+            },
+        )
         hits = answer["hits"]["hits"]
         if not hits:
             return None
@@ -494,8 +559,12 @@ class SearchStore(IncidentStore):
                 if found.get(field):
                     highlights[hit["_id"]] = found[field][0]
                     break
-        return SearchResult(total=int(answer["hits"]["total"]["value"]), incidents=incidents, facets=facets,
-                            highlights=highlights)
+        return SearchResult(
+            total=int(answer["hits"]["total"]["value"]),
+            incidents=incidents,
+            facets=facets,
+            highlights=highlights,
+        )
 
     def record_action(self, action: ReviewAction) -> Incident | None:
         """Record a review action; confirm, dismiss, escalate and reopen change the status."""
@@ -504,16 +573,24 @@ class SearchStore(IncidentStore):
         if action.incident_id not in where:
             return None
         actions_index = self.names.index("actions")
-        self._bulk([
-            {"create": {"_index": actions_index, "_id": action.id}},
-            {"incident_id": action.incident_id, "action": action.action, "actor": action.actor,
-             "at": _iso(action.at), "doc": action.model_dump(mode="json")},
-        ])
+        self._bulk(
+            [
+                {"create": {"_index": actions_index, "_id": action.id}},
+                {
+                    "incident_id": action.incident_id,
+                    "action": action.action,
+                    "actor": action.actor,
+                    "at": _iso(action.at),
+                    "doc": action.model_dump(mode="json"),
+                },
+            ]
+        )
         self._written(actions_index)
         status = _STATUS_BY_ACTION.get(action.action)
         if status is not None:
             self.client.request(
-                "POST", f"/{where[action.incident_id]}/_update/{action.incident_id}",
+                "POST",
+                f"/{where[action.incident_id]}/_update/{action.incident_id}",
                 body={"doc": {"status": status.value, "updated_at": _iso(utcnow())}},
                 params={"refresh": "true", "retry_on_conflict": 3},
             )
@@ -523,9 +600,14 @@ class SearchStore(IncidentStore):
         """Return the history of an incident, oldest first."""
         index = self.names.index("actions")
         self._fresh(index)
-        answer = self._search(index, {
-            "query": {"term": {"incident_id": incident_id}}, "size": 10_000, "sort": [{"at": "asc"}],
-        })
+        answer = self._search(
+            index,
+            {
+                "query": {"term": {"incident_id": incident_id}},
+                "size": 10_000,
+                "sort": [{"at": "asc"}],
+            },
+        )
         return [ReviewAction.model_validate(h["_source"]["doc"]) for h in answer["hits"]["hits"]]
 
     # -- processed items -------------------------------------------------------------------------
@@ -548,8 +630,12 @@ class SearchStore(IncidentStore):
         found: set[str] = set()
         index = self.names.index("processed")
         for start in range(0, len(ids), 1000):
-            answer = self.client.request("POST", f"/{index}/_mget", body={"ids": ids[start:start + 1000]},
-                                         params={"_source": "false"})
+            answer = self.client.request(
+                "POST",
+                f"/{index}/_mget",
+                body={"ids": ids[start : start + 1000]},
+                params={"_source": "false"},
+            )
             found.update(d["_id"] for d in answer.get("docs", []) if d.get("found"))
         return found
 
@@ -567,9 +653,15 @@ class SearchStore(IncidentStore):
         def since(delta: timedelta) -> dict[str, Any]:
             return {"range": {"at": {"gte": _iso(now - delta)}}}
 
-        latest = self._search(processed_index, {
-            "size": 1000, "sort": [{"at": "desc"}], "_source": ["timings"], "query": {"match_all": {}},
-        })
+        latest = self._search(
+            processed_index,
+            {
+                "size": 1000,
+                "sort": [{"at": "desc"}],
+                "_source": ["timings"],
+                "query": {"match_all": {}},
+            },
+        )
         sums: dict[str, float] = {}
         counts: dict[str, int] = {}
         for hit in latest["hits"]["hits"]:
@@ -594,8 +686,15 @@ class SearchStore(IncidentStore):
         operations: list[dict[str, Any]] = []
         for letter in letters:
             operations.append({"create": {"_index": index, "_id": letter.id}})
-            operations.append({"stage": letter.stage, "error_type": letter.error_type, "item_id": letter.item_id,
-                               "created_at": _iso(letter.created_at), "doc": letter.model_dump(mode="json")})
+            operations.append(
+                {
+                    "stage": letter.stage,
+                    "error_type": letter.error_type,
+                    "item_id": letter.item_id,
+                    "created_at": _iso(letter.created_at),
+                    "doc": letter.model_dump(mode="json"),
+                }
+            )
         self._bulk(operations)
         self._written(index)
 
@@ -621,22 +720,42 @@ class SearchStore(IncidentStore):
         operations: list[dict[str, Any]] = []
         for alert in unique:
             operations.append({"create": {"_index": index, "_id": alert.id}})
-            operations.append({"incident_id": alert.incident_id, "party": alert.party, "recipient": alert.recipient,
-                               "created_at": _iso(alert.created_at), "doc": alert.model_dump(mode="json")})
+            operations.append(
+                {
+                    "incident_id": alert.incident_id,
+                    "party": alert.party,
+                    "recipient": alert.recipient,
+                    "created_at": _iso(alert.created_at),
+                    "doc": alert.model_dump(mode="json"),
+                }
+            )
         results = self._bulk(operations)
         self._written(index)
         return [alert for alert, r in zip(unique, results, strict=True) if r.get("status") == 201]
 
-    def mark_alert(self, alert_id: str, *, delivered: bool | None = None, error: str | None = None,
-                   acknowledged: bool = False, responded: bool = False) -> None:
+    def mark_alert(
+        self,
+        alert_id: str,
+        *,
+        delivered: bool | None = None,
+        error: str | None = None,
+        acknowledged: bool = False,
+        responded: bool = False,
+    ) -> None:
         """Update an alert's delivery or answer state (first acknowledgement and answer win)."""
         self._use()
         index = self.names.index("alerts")
-        params = {"delivered": delivered, "error": error or "failed", "acknowledged": acknowledged,
-                  "responded": responded, "now": _iso(utcnow())}
+        params = {
+            "delivered": delivered,
+            "error": error or "failed",
+            "acknowledged": acknowledged,
+            "responded": responded,
+            "now": _iso(utcnow()),
+        }
         try:
             self.client.request(
-                "POST", f"/{index}/_update/{alert_id}",
+                "POST",
+                f"/{index}/_update/{alert_id}",
                 body={"script": {"lang": "painless", "source": MARK_ALERT_SCRIPT, "params": params}},
                 params={"retry_on_conflict": 3},
             )
@@ -673,11 +792,19 @@ class SearchStore(IncidentStore):
         """Append an audit event (``create`` only: an existing event is never overwritten)."""
         self._use()
         index = self.names.index("audit")
-        self._bulk([
-            {"create": {"_index": index, "_id": event.id}},
-            {"actor": event.actor, "event": event.event, "target": event.target, "at": _iso(event.at),
-             "seq": time.time_ns(), "doc": event.model_dump(mode="json")},
-        ])
+        self._bulk(
+            [
+                {"create": {"_index": index, "_id": event.id}},
+                {
+                    "actor": event.actor,
+                    "event": event.event,
+                    "target": event.target,
+                    "at": _iso(event.at),
+                    "seq": time.time_ns(),
+                    "doc": event.model_dump(mode="json"),
+                },
+            ]
+        )
         self._written(index)
 
     def audit_log(self, limit: int = 500) -> list[AuditEvent]:

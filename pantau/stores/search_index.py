@@ -51,9 +51,39 @@ INCIDENT_TEXT_FIELDS = ("text", "text.en", "text.ms", "text.id")
 """Fields a free-text query reads: the generic analysis and the three language stemmers."""
 
 _MALAY_STOP = [
-    "dan", "yang", "di", "ke", "dari", "ini", "itu", "untuk", "dengan", "pada", "adalah", "akan",
-    "tidak", "ada", "atau", "juga", "oleh", "dalam", "kepada", "telah", "sudah", "lagi", "saya",
-    "kami", "kita", "mereka", "dia", "ia", "anda", "bagi", "sebagai", "tetapi", "kerana",
+    "dan",
+    "yang",
+    "di",
+    "ke",
+    "dari",
+    "ini",
+    "itu",
+    "untuk",
+    "dengan",
+    "pada",
+    "adalah",
+    "akan",
+    "tidak",
+    "ada",
+    "atau",
+    "juga",
+    "oleh",
+    "dalam",
+    "kepada",
+    "telah",
+    "sudah",
+    "lagi",
+    "saya",
+    "kami",
+    "kita",
+    "mereka",
+    "dia",
+    "ia",
+    "anda",
+    "bagi",
+    "sebagai",
+    "tetapi",
+    "kerana",
 ]
 
 ANALYSIS: dict[str, Any] = {
@@ -74,7 +104,13 @@ ANALYSIS: dict[str, Any] = {
         "pantau_en": {
             "type": "custom",
             "tokenizer": "standard",
-            "filter": ["pantau_en_possessive", "lowercase", "pantau_en_stop", "pantau_en_stem", "asciifolding"],
+            "filter": [
+                "pantau_en_possessive",
+                "lowercase",
+                "pantau_en_stop",
+                "pantau_en_stem",
+                "asciifolding",
+            ],
         },
         "pantau_id": {
             "type": "custom",
@@ -129,16 +165,39 @@ INCIDENT_MAPPINGS: dict[str, Any] = {
 }
 
 _SIMPLE_MAPPINGS: dict[str, dict[str, Any]] = {
-    "actions": {"incident_id": _KEYWORD, "action": _KEYWORD, "actor": _KEYWORD, "at": _DATE, "doc": _STORED_ONLY},
-    "alerts": {
-        "incident_id": _KEYWORD, "party": _KEYWORD, "recipient": _KEYWORD, "created_at": _DATE,
-        "delivered_at": _DATE, "delivery_error": {"type": "keyword", "index": False},
-        "acknowledged_at": _DATE, "responded_at": _DATE, "doc": _STORED_ONLY,
+    "actions": {
+        "incident_id": _KEYWORD,
+        "action": _KEYWORD,
+        "actor": _KEYWORD,
+        "at": _DATE,
+        "doc": _STORED_ONLY,
     },
-    "dead-letters": {"stage": _KEYWORD, "error_type": _KEYWORD, "item_id": _KEYWORD, "created_at": _DATE,
-                     "doc": _STORED_ONLY},
-    "audit": {"actor": _KEYWORD, "event": _KEYWORD, "target": _KEYWORD, "at": _DATE, "seq": {"type": "long"},
-              "doc": _STORED_ONLY},
+    "alerts": {
+        "incident_id": _KEYWORD,
+        "party": _KEYWORD,
+        "recipient": _KEYWORD,
+        "created_at": _DATE,
+        "delivered_at": _DATE,
+        "delivery_error": {"type": "keyword", "index": False},
+        "acknowledged_at": _DATE,
+        "responded_at": _DATE,
+        "doc": _STORED_ONLY,
+    },
+    "dead-letters": {
+        "stage": _KEYWORD,
+        "error_type": _KEYWORD,
+        "item_id": _KEYWORD,
+        "created_at": _DATE,
+        "doc": _STORED_ONLY,
+    },
+    "audit": {
+        "actor": _KEYWORD,
+        "event": _KEYWORD,
+        "target": _KEYWORD,
+        "at": _DATE,
+        "seq": {"type": "long"},
+        "doc": _STORED_ONLY,
+    },
     "processed": {"item_id": _KEYWORD, "at": _DATE, "timings": _STORED_ONLY},
 }
 
@@ -151,10 +210,13 @@ KEEP_REVIEW_STATE_SCRIPT = (
 """Painless script of the incident upsert: both engines ship Painless."""
 
 MARK_ALERT_SCRIPT = (
-    "if (params.delivered == true) { ctx._source.delivered_at = params.now; ctx._source.delivery_error = null; }"
+    "if (params.delivered == true) {"
+    " ctx._source.delivered_at = params.now; ctx._source.delivery_error = null; }"
     " else if (params.delivered == false) { ctx._source.delivery_error = params.error; }"
-    " if (params.acknowledged && ctx._source.acknowledged_at == null) { ctx._source.acknowledged_at = params.now; }"
-    " if (params.responded && ctx._source.responded_at == null) { ctx._source.responded_at = params.now; }"
+    " if (params.acknowledged && ctx._source.acknowledged_at == null) {"
+    " ctx._source.acknowledged_at = params.now; }"
+    " if (params.responded && ctx._source.responded_at == null) {"
+    " ctx._source.responded_at = params.now; }"
 )
 """Painless script of :meth:`IncidentStore.mark_alert`: first acknowledgement and answer win."""
 
@@ -274,8 +336,12 @@ def incident_filters(query: IncidentQuery, scope: Scope) -> list[dict[str, Any]]
         statuses = {IncidentStatus(s).value for s in scope.statuses}
         filters.append(_terms("status", statuses) if statuses else _MATCH_NOTHING)
     for field, values in (
-        ("family", query.families), ("party", query.parties), ("platform", query.platforms),
-        ("severity", query.severities), ("status", query.statuses), ("clause_id", query.clause_ids),
+        ("family", query.families),
+        ("party", query.parties),
+        ("platform", query.platforms),
+        ("severity", query.severities),
+        ("status", query.statuses),
+        ("clause_id", query.clause_ids),
     ):
         if values:
             filters.append(_terms(field, values))
@@ -305,14 +371,16 @@ def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
     must: list[dict[str, Any]] = []
     text = query.text.strip()
     if text:
-        must.append({
-            "multi_match": {
-                "query": text,
-                "fields": list(INCIDENT_TEXT_FIELDS),
-                "type": "most_fields",
-                "operator": "and",
+        must.append(
+            {
+                "multi_match": {
+                    "query": text,
+                    "fields": list(INCIDENT_TEXT_FIELDS),
+                    "type": "most_fields",
+                    "operator": "and",
+                }
             }
-        })
+        )
     body: dict[str, Any] = {
         "query": {"bool": {"filter": incident_filters(query, scope), "must": must or [{"match_all": {}}]}},
         "from": query.offset,
@@ -320,9 +388,7 @@ def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
         "sort": _SORTS[query.sort],
         "track_total_hits": True,
         "_source": ["doc", "status", "created_at"],
-        "aggs": {
-            field: {"terms": {"field": field, "size": 50, "missing": ""}} for field in FACET_FIELDS
-        },
+        "aggs": {field: {"terms": {"field": field, "size": 50, "missing": ""}} for field in FACET_FIELDS},
     }
     if text:
         body["highlight"] = {

@@ -45,7 +45,9 @@ def servers() -> Iterator[Servers]:
     started = False
     if not ("PANTAU_TEST_KAFKA" in env and "PANTAU_TEST_OPENSEARCH_URL" in env):
         # `up` is idempotent and quick when both servers run; it restarts them after a reboot.
-        done = subprocess.run([str(INFRA / "up")], capture_output=True, text=True, timeout=600, check=False)
+        done = subprocess.run(  # noqa: S603 - our own script
+            [str(INFRA / "up")], capture_output=True, text=True, timeout=600, check=False
+        )
         if done.returncode != 0:
             pytest.fail(f"infra/local/up failed:\n{done.stderr[-4000:]}")
         started = done.stderr.count("already running") < 2  # stop at the end only what this run started
@@ -58,7 +60,7 @@ def servers() -> Iterator[Servers]:
         )
     finally:
         if started:
-            subprocess.run([str(INFRA / "down")], capture_output=True, timeout=120, check=False)
+            subprocess.run([str(INFRA / "down")], capture_output=True, timeout=120, check=False)  # noqa: S603
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ __all__ = ["TcpProxy"]
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:``port`` to ``upstream`` until :meth:`cut`; :meth:`restore` reopens the same port."""
+    """Forwards 127.0.0.1:``port`` to ``upstream`` until :meth:`cut`; :meth:`restore` reopens it."""
 
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)

@@ -49,7 +49,9 @@ def _light_detectors_file(path: Path) -> Path:
     return path
 
 
-def _wait_for(what: str, condition: Callable[[], bool], timeout_s: float, worker: subprocess.Popen[str]) -> None:
+def _wait_for(
+    what: str, condition: Callable[[], bool], timeout_s: float, worker: subprocess.Popen[str]
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if condition():
@@ -119,8 +121,9 @@ def settings_of(env: dict[str, str]) -> Callable[..., Settings]:
 @pytest.fixture
 def expected_incidents(settings_of: Callable[..., Settings], tmp_path: Path) -> set[str]:
     """Incident ids the in-process runner finds in the sample feed."""
-    baseline = settings_of(PANTAU_STORE__URL=f"sqlite:///{tmp_path / 'baseline.db'}",
-                           PANTAU_DATA_DIR=str(tmp_path / "baseline"))
+    baseline = settings_of(
+        PANTAU_STORE__URL=f"sqlite:///{tmp_path / 'baseline.db'}", PANTAU_DATA_DIR=str(tmp_path / "baseline")
+    )
     pipeline = Pipeline.from_settings(baseline)
     pipeline.run_once()
     found = pipeline.store.search(IncidentQuery(limit=1000), Scope.everything())
@@ -146,7 +149,11 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed with the process
     worker = subprocess.Popen(
         [sys.executable, "-m", "streams.faust_app", "worker"],
-        cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     worker.log = log  # type: ignore[attr-defined]
     return worker
@@ -164,7 +171,9 @@ def _stop_worker(worker: subprocess.Popen[str]) -> int:
 
 
 def test_feed_in_incidents_searchable_alerts_out_poison_dead_lettered(
-    env: dict[str, str], settings_of: Callable[..., Settings], expected_incidents: set[str],
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    expected_incidents: set[str],
     search_store: SearchStore,
 ) -> None:
     settings = settings_of()
@@ -179,8 +188,12 @@ def test_feed_in_incidents_searchable_alerts_out_poison_dead_lettered(
         report = produce_sources(settings)
         assert report.items == sum(1 for line in SAMPLE_FEED.read_text().splitlines() if line.strip())
         search_store.open()
-        _wait_for("every item to be processed",
-                  lambda: search_store.processed(report.item_ids) == set(report.item_ids), 180, worker)
+        _wait_for(
+            "every item to be processed",
+            lambda: search_store.processed(report.item_ids) == set(report.item_ids),
+            180,
+            worker,
+        )
 
         found = search_store.search(IncidentQuery(limit=1000), Scope.everything())
         assert {i.id for i in found.incidents} == expected_incidents
@@ -206,8 +219,11 @@ def test_feed_in_incidents_searchable_alerts_out_poison_dead_lettered(
 
 
 def test_store_outage_commits_nothing_and_loses_nothing(
-    env: dict[str, str], settings_of: Callable[..., Settings], expected_incidents: set[str],
-    search_store: SearchStore, servers: Servers,
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    expected_incidents: set[str],
+    search_store: SearchStore,
+    servers: Servers,
 ) -> None:
     host, port = servers.opensearch_url.split("://", 1)[1].split(":")
     proxy = TcpProxy(host, int(port))
@@ -220,10 +236,17 @@ def test_store_outage_commits_nothing_and_loses_nothing(
         # Warm up: one item through the whole pipeline proves the worker joined its group.
         warm_feed = Path(env["PANTAU_DATA_DIR"]).parent / "warm.jsonl"
         warm_feed.write_text(json.dumps({"id": "warm-1", "text": "Selamat pagi semua"}) + "\n")
-        warm = produce_sources(settings_of(PANTAU_SOURCES=json.dumps(
-            [{"kind": "jsonl", "name": "warm", "path": str(warm_feed)}])))
-        _wait_for("the warm-up item", lambda: search_store.processed(warm.item_ids) == set(warm.item_ids),
-                  120, worker)
+        warm = produce_sources(
+            settings_of(
+                PANTAU_SOURCES=json.dumps([{"kind": "jsonl", "name": "warm", "path": str(warm_feed)}])
+            )
+        )
+        _wait_for(
+            "the warm-up item",
+            lambda: search_store.processed(warm.item_ids) == set(warm.item_ids),
+            120,
+            worker,
+        )
 
         proxy.cut()
         report = produce_sources(settings)
@@ -236,8 +259,12 @@ def test_store_outage_commits_nothing_and_loses_nothing(
 
         proxy.restore()
         worker = _start_worker(proxied)
-        _wait_for("every item after the outage",
-                  lambda: search_store.processed(report.item_ids) == set(report.item_ids), 180, worker)
+        _wait_for(
+            "every item after the outage",
+            lambda: search_store.processed(report.item_ids) == set(report.item_ids),
+            180,
+            worker,
+        )
         found = search_store.search(IncidentQuery(limit=1000), Scope.everything())
         assert {i.id for i in found.incidents} == expected_incidents
     finally:

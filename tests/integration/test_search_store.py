@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -36,10 +37,23 @@ def _open_store(servers: Servers, engine: str, prefix: str) -> SearchStore:
     return store
 
 
-@pytest.fixture(params=["opensearch", "elasticsearch"])
+ENGINES = ["opensearch"] + (["elasticsearch"] if os.environ.get("PANTAU_TEST_ELASTICSEARCH_URL") else [])
+"""OpenSearch always (infra/local/up starts it); Elasticsearch when a URL for one is given."""
+
+
+@pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine under test."""
     return str(request.param)
+
+
+def test_elasticsearch_runs_the_suite_when_configured() -> None:
+    if "elasticsearch" not in ENGINES:
+        pytest.skip(
+            "PANTAU_TEST_ELASTICSEARCH_URL is not set: the store suite ran on OpenSearch only "
+            "(infra/docker-compose.yml starts an Elasticsearch)"
+        )
+    assert ENGINES == ["opensearch", "elasticsearch"]
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +80,12 @@ class TestSearchStore(StoreContract):
         store = _stores[engine]
         # Refresh first: delete-by-query only sees documents that a refresh made searchable.
         store.client.request("POST", f"/{store.names.prefix}-*/_refresh", params={"expand_wildcards": "open"})
-        store.client.request("POST", f"/{store.names.prefix}-*/_delete_by_query",
-                             body={"query": {"match_all": {}}},
-                             params={"refresh": "true", "conflicts": "proceed", "expand_wildcards": "open"})
+        store.client.request(
+            "POST",
+            f"/{store.names.prefix}-*/_delete_by_query",
+            body={"query": {"match_all": {}}},
+            params={"refresh": "true", "conflicts": "proceed", "expand_wildcards": "open"},
+        )
         return store
 
 

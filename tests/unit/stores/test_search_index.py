@@ -39,7 +39,9 @@ def test_store_urls_pick_the_engine_client(url: str, client: type, base: str) ->
     assert engine.url == base
 
 
-@pytest.mark.parametrize("url", ["opensearch+ftp://x:1", "solr://x:8983", "opensearch://", "elasticsearch:///x"])
+@pytest.mark.parametrize(
+    "url", ["opensearch+ftp://x:1", "solr://x:8983", "opensearch://", "elasticsearch:///x"]
+)
 def test_bad_store_urls_are_refused_with_a_reason(url: str) -> None:
     with pytest.raises(ConfigError):
         engine_client_from_url(url)
@@ -66,10 +68,17 @@ def test_template_defines_language_analysers_on_the_text() -> None:
     template = incident_template(IndexNames("p"))["template"]
     text = template["mappings"]["properties"]["text"]
     assert text["analyzer"] == "pantau_generic"
-    assert {f: v["analyzer"] for f, v in text["fields"].items()} == {"en": "pantau_en", "ms": "pantau_ms",
-                                                                     "id": "pantau_id"}
-    assert set(template["settings"]["analysis"]["analyzer"]) == {"pantau_generic", "pantau_en", "pantau_ms",
-                                                                 "pantau_id"}
+    assert {f: v["analyzer"] for f, v in text["fields"].items()} == {
+        "en": "pantau_en",
+        "ms": "pantau_ms",
+        "id": "pantau_id",
+    }
+    assert set(template["settings"]["analysis"]["analyzer"]) == {
+        "pantau_generic",
+        "pantau_en",
+        "pantau_ms",
+        "pantau_id",
+    }
 
 
 def test_incident_document_carries_filters_text_and_the_record() -> None:
@@ -108,7 +117,9 @@ def test_text_query_requires_every_word_and_asks_for_highlights() -> None:
 
 def test_query_without_text_matches_all_and_counts_facets() -> None:
     since = datetime(2026, 1, 1, tzinfo=UTC)
-    body = incident_search_body(IncidentQuery(since=since, limit=5, offset=10, sort="severity"), Scope.everything())
+    body = incident_search_body(
+        IncidentQuery(since=since, limit=5, offset=10, sort="severity"), Scope.everything()
+    )
     assert body["query"]["bool"]["must"] == [{"match_all": {}}]
     assert "highlight" not in body
     assert _filters(body) == [{"range": {"created_at": {"gte": since.isoformat()}}}]

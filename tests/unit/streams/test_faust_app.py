@@ -24,7 +24,11 @@ def test_agents_read_the_three_stage_topics(streams: PantauStreams) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "error_type"),
-    [(b"not json {", "ValidationError"), (b'{"id": 42}', "ValidationError"), (b"\xff\xfe", "ValidationError")],
+    [
+        (b"not json {", "ValidationError"),
+        (b'{"id": 42}', "ValidationError"),
+        (b"\xff\xfe", "ValidationError"),
+    ],
 )
 def test_poison_messages_become_dead_letters_with_their_payload(
     streams: PantauStreams, raw: bytes, error_type: str

@@ -8,8 +8,12 @@ from streams.topics import Stage, Topics
 def test_every_stage_has_a_prefixed_topic() -> None:
     topics = Topics("campaign1")
     assert topics.all() == [
-        "campaign1.raw-items", "campaign1.enriched-items", "campaign1.signals",
-        "campaign1.incidents", "campaign1.alerts", "campaign1.dead-letters",
+        "campaign1.raw-items",
+        "campaign1.enriched-items",
+        "campaign1.signals",
+        "campaign1.incidents",
+        "campaign1.alerts",
+        "campaign1.dead-letters",
     ]
     assert topics.name(Stage.DEAD_LETTERS) == topics.dead_letters
 
