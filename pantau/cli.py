@@ -305,6 +305,8 @@ def codes_test(
     out.print(table)
     failed = sum(1 for r in rows if not r[2])
     out.print(f"{len(rows) - failed} passed, {failed} failed")
+    for warning in engine.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

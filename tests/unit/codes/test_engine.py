@@ -214,3 +214,16 @@ def test_a_code_not_yet_in_force_raises_nothing(tmp_path: Path) -> None:
                     + _clause('signals["gbv.text"].score > 0.5'))
     engine = CodeEngine.from_files([path], signal_names=SIGNALS)
     assert engine.judge(_enriched("x"), [_signal("gbv.text", 0.9)], load_registry(None), Calendar()) == []
+
+
+def test_two_codes_judge_side_by_side_each_citing_itself(tmp_path: Path) -> None:
+    national = tmp_path / "national.yaml"
+    national.write_text('id: national\ntitle: N\nversion: "3"\nclauses:\n' + _clause('signals["gbv.text"].score > 0.5'))
+    platform = tmp_path / "platform.yaml"
+    platform.write_text('id: platform\ntitle: P\nversion: "1"\nclauses:\n' + _clause('signals["gbv.text"].score > 0.8'))
+    engine = CodeEngine.from_files([national, platform], signal_names=SIGNALS)
+    cited = {(b.code_id, b.code_version, b.clause_id) for b in engine.judge(
+        _enriched("x"), [_signal("gbv.text", 0.9)], load_registry(None), Calendar())}
+    assert cited == {("national", "3", "C1"), ("platform", "1", "C1")}
+    with pytest.raises(RuleError, match="code id 'national' also defined in"):
+        CodeEngine.from_files([national, national], signal_names=SIGNALS)

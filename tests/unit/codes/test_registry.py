@@ -123,3 +123,12 @@ def test_cli_check_fails_on_a_bad_registry(tmp_path: Path) -> None:
     bad.write_text("people:\n  - id: a\n    name: A\n    party: nope\n")
     result = CliRunner().invoke(registry_app, ["check", str(bad)])
     assert result.exit_code == 2 and "registry.yaml:4" in result.output
+
+
+def test_cli_imports_ftm_into_a_registry_the_pipeline_loads(tmp_path: Path) -> None:
+    out = tmp_path / "registry.yaml"
+    result = CliRunner().invoke(registry_app, ["import", "--ftm", str(SAMPLES / "peps.ftm.json"), "--country", "nu",
+                                               "--signatory", "pep-org-1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    registry = load_registry(out)
+    assert registry.signatories() == ["pbn"] and registry.person("aminah-yusof") is not None
