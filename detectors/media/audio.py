@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Enricher
 from detectors.media.decode import item_media, require_tool, run_tool, settings_of
-from detectors.media.models import SETUP_HINT, ensure_whisper_base
+from detectors.media.models import SETUP_HINT, ensure_whisper_base, whisper_base_dir, whisper_packages_installed
 from pantau.errors import BadMedia, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality, TextPart
 
@@ -122,30 +122,34 @@ class AudioEnricher(Enricher):
     Options = AudioOptions
 
     def load(self) -> None:
-        """Check faster-whisper and put the model in place; the model itself loads on first use."""
+        """Check that faster-whisper and the model (or the packages it is assembled from) are there.
+
+        Cheap on purpose: the model is assembled and loaded on first use, so a feed without
+        audio never pays for it.
+        """
         try:
             import faster_whisper  # noqa: F401
         except ImportError as exc:
             raise DetectorUnavailable(f"faster-whisper is not installed: {SETUP_HINT}") from exc
         options: AudioOptions = self.options  # type: ignore[assignment]
-        folder = Path(options.model_dir) if options.model_dir else ensure_whisper_base(settings_of(self))
-        if not (folder / "model.bin").is_file():
-            raise DetectorUnavailable(f"no Whisper model in {folder}: {SETUP_HINT}")
-        self._model_dir = folder
-        self._model: Any = None
+        if options.model_dir:
+            if not (Path(options.model_dir) / "model.bin").is_file():
+                raise DetectorUnavailable(f"no Whisper model in {options.model_dir}: {SETUP_HINT}")
+        elif not (whisper_base_dir(settings_of(self)) / "model.bin").is_file() and not whisper_packages_installed():
+            raise DetectorUnavailable(f"Whisper base model not found and its packages are missing: {SETUP_HINT}")
+        self._model: Any = getattr(self, "_model", None)
 
     @property
     def model(self) -> Any:
-        """The Whisper model, loaded on first use (about 5 s and 350 MB), so feeds without audio never pay."""
+        """The Whisper model, assembled and loaded on first use (about 5 s and 350 MB)."""
         if getattr(self, "_model", None) is None:
             from faster_whisper import WhisperModel
 
-            if not hasattr(self, "_model_dir"):
-                self.ensure_loaded()
             options: AudioOptions = self.options  # type: ignore[assignment]
+            settings = settings_of(self)
+            folder = Path(options.model_dir) if options.model_dir else ensure_whisper_base(settings)
             self._model = WhisperModel(
-                str(self._model_dir), device="cpu", compute_type=options.compute_type,
-                cpu_threads=settings_of(self).threads,
+                str(folder), device="cpu", compute_type=options.compute_type, cpu_threads=settings.threads
             )
         return self._model
 

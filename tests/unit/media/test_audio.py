@@ -23,9 +23,9 @@ def test_when_whisper_packages_missing_then_error_names_setup_command(
 ) -> None:
     monkeypatch.setattr(models, "package_dir", lambda name: None)
     settings = Settings.load(overrides={"data_dir": tmp_path / "data"})
-    with pytest.raises(DetectorUnavailable, match="pantau setup-models"):
+    with pytest.raises(DetectorUnavailable, match="pantau models setup"):
         models.ensure_whisper_base(settings)
-    with pytest.raises(DetectorUnavailable, match="pantau setup-models"):
+    with pytest.raises(DetectorUnavailable, match="pantau models setup"):
         AudioEnricher().load.__func__(_with_settings(AudioEnricher(), settings))  # type: ignore[attr-defined]
 
 
@@ -41,6 +41,8 @@ def whisper(tmp_path_factory: pytest.TempPathFactory) -> AudioEnricher:
     settings = Settings.load(overrides={"data_dir": tmp_path_factory.mktemp("whisper")})
     enricher = _with_settings(AudioEnricher({"languages": ["en", "ms", "id"]}), settings)
     enricher.ensure_loaded()
+    assert not (models.whisper_base_dir(settings) / "model.bin").exists()  # load() stays cheap
+    enricher.model  # noqa: B018 - assembles and loads on first use
     return enricher
 
 
