@@ -35,22 +35,39 @@ def main(argv: list[str] | None = None) -> None:
     rows = engine.run_examples()
     registry, calendar = load_registry(DEFAULT_REGISTRY), load_calendar(DEFAULT_CALENDAR)
     items = [
-        EnrichedItem(item=MediaItem(id=f"i{n}", source="bench", native_id=str(n), platform="x",
-                                    account="@pbn_official" if n % 2 else "@someone",
-                                    text=f"post {n}: Aminah Yusof tak layak, perempuan bodoh"))
+        EnrichedItem(
+            item=MediaItem(
+                id=f"i{n}",
+                source="bench",
+                native_id=str(n),
+                platform="x",
+                account="@pbn_official" if n % 2 else "@someone",
+                text=f"post {n}: Aminah Yusof tak layak, perempuan bodoh",
+            )
+        )
         for n in range(args.items)
     ]
-    signals = [Signal(item_id="i", detector="gbv.text", version="1", family=Family.GBV, score=0.9, label="sexist"),
-               Signal(item_id="i", detector="synthetic.image", version="1", family=Family.SYNTHETIC, score=0.8,
-                      label="synthetic")]
+    signals = [
+        Signal(item_id="i", detector="gbv.text", version="1", family=Family.GBV, score=0.9, label="sexist"),
+        Signal(
+            item_id="i",
+            detector="synthetic.image",
+            version="1",
+            family=Family.SYNTHETIC,
+            score=0.8,
+            label="synthetic",
+        ),
+    ]
     start = time.perf_counter()
     breaches = sum(len(engine.judge(e, signals, registry, calendar)) for e in items)
     judge_ms = (time.perf_counter() - start) / len(items) * 1000
-    print(f"| what | figure |\n|---|---|\n"
-          f"| machine | {platform.machine()}, {platform.python_version()} |\n"
-          f"| load {args.code.name} with all checks ({len(engine.clauses)} clauses) | {load_s:.2f} s |\n"
-          f"| judge per item | {judge_ms:.2f} ms ({breaches} breaches on {len(items)} items) |\n"
-          f"| examples | {sum(r[2] for r in rows)} of {len(rows)} pass |")
+    print(
+        f"| what | figure |\n|---|---|\n"
+        f"| machine | {platform.machine()}, {platform.python_version()} |\n"
+        f"| load {args.code.name} with all checks ({len(engine.clauses)} clauses) | {load_s:.2f} s |\n"
+        f"| judge per item | {judge_ms:.2f} ms ({breaches} breaches on {len(items)} items) |\n"
+        f"| examples | {sum(r[2] for r in rows)} of {len(rows)} pass |"
+    )
 
 
 if __name__ == "__main__":

@@ -57,12 +57,17 @@ class Election(BaseModel):
     id: str = Field(description="Unique id of the election, e.g. ge-2026.")
     name: str
     jurisdiction: str = Field(
-        "", description="Jurisdiction it covers, matched with a party's or a code's `jurisdiction`; empty: "
-        "applies everywhere."
+        "",
+        description="Jurisdiction it covers, matched with a party's or a code's `jurisdiction`; empty: "
+        "applies everywhere.",
     )
-    timezone: str = Field("UTC", description="IANA time zone, e.g. Asia/Yangon (UTC+6:30), Asia/Jayapura (UTC+9).")
+    timezone: str = Field(
+        "UTC", description="IANA time zone, e.g. Asia/Yangon (UTC+6:30), Asia/Jayapura (UTC+9)."
+    )
     nomination_day: date | None = Field(None, description="Nomination day, YYYY-MM-DD.")
-    campaign_start: datetime | None = Field(None, description="Start of the campaign, local time YYYY-MM-DDTHH:MM.")
+    campaign_start: datetime | None = Field(
+        None, description="Start of the campaign, local time YYYY-MM-DDTHH:MM."
+    )
     campaign_end: datetime | None = Field(
         None, description="Last minute of the campaign, inclusive, local time YYYY-MM-DDTHH:MM."
     )
@@ -87,17 +92,21 @@ class Election(BaseModel):
 
     @model_validator(mode="after")
     def _in_order(self) -> Election:
-        steps = [("nomination_day", self._local(self.nomination_day)),
-                 ("campaign_start", self._local(self.campaign_start)),
-                 ("campaign_end", self._local(self.campaign_end)),
-                 ("silence_start", self._local(self.silence_start)),
-                 ("polls_open", self._local(self.polling_day, self.polls_open)),
-                 ("polls_close", self._local(self.polling_day, self.polls_close))]
+        steps = [
+            ("nomination_day", self._local(self.nomination_day)),
+            ("campaign_start", self._local(self.campaign_start)),
+            ("campaign_end", self._local(self.campaign_end)),
+            ("silence_start", self._local(self.silence_start)),
+            ("polls_open", self._local(self.polling_day, self.polls_open)),
+            ("polls_close", self._local(self.polling_day, self.polls_close)),
+        ]
         present = [(name, at) for name, at in steps if at is not None]
         for (first, a), (second, b) in zip(present, present[1:], strict=False):
             if b < a:
-                raise ValueError(f"election {self.id}: {second} ({b:%Y-%m-%d %H:%M}) comes before "
-                                 f"{first} ({a:%Y-%m-%d %H:%M})")
+                raise ValueError(
+                    f"election {self.id}: {second} ({b:%Y-%m-%d %H:%M}) comes before "
+                    f"{first} ({a:%Y-%m-%d %H:%M})"
+                )
         return self
 
     @property
@@ -157,7 +166,9 @@ class Election(BaseModel):
             "polls_close": self.polls_close.strftime("%H:%M"),
             "nomination_day": self.nomination_day.isoformat() if self.nomination_day else "",
             "voting_methods": list(self.voting_methods),
-            "local_time": (at if at.tzinfo else at.replace(tzinfo=self.zone)).astimezone(self.zone).isoformat(),
+            "local_time": (at if at.tzinfo else at.replace(tzinfo=self.zone))
+            .astimezone(self.zone)
+            .isoformat(),
         }
 
 

@@ -82,10 +82,13 @@ class OnBreach(BaseModel):
 
     notify: list[Literal["commission", "party_officer"]] = Field(
         default_factory=lambda: ["commission"],
-        description="Who is alerted: commission, party_officer (the officer of the signatory party that posted "
+        description="Who is alerted: commission, party_officer (the officer of the signatory party that "
+        "posted "
         "it; content by others goes to the commission only).",
     )
-    deadline_hours: float | None = Field(None, description="Hours the party has to answer or take the content down.")
+    deadline_hours: float | None = Field(
+        None, description="Hours the party has to answer or take the content down."
+    )
 
 
 class Clause(BaseModel):
@@ -93,7 +96,9 @@ class Clause(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="Clause id cited in breaches, e.g. GBV-1. Never reuse an id for another meaning.")
+    id: str = Field(
+        description="Clause id cited in breaches, e.g. GBV-1. Never reuse an id for another meaning."
+    )
     title: str = Field(description="One line saying what the clause forbids.")
     text: str = Field(description="The clause as signed.")
     family: Family = Field(description="The harm: synthetic, disinfo, gbv, campaign or meta.")
@@ -104,12 +109,13 @@ class Clause(BaseModel):
         "anyone: any content is an incident for the commission (e.g. abuse aimed at a candidate).",
     )
     rule: str = Field(
-        description='CEL expression over item, signals and calendar that is true on a breach, e.g. '
+        description="CEL expression over item, signals and calendar that is true on a breach, e.g. "
         'signals["gbv.threat"].score >= 0.7. See docs/codes.md for the facts it can read.'
     )
     on_breach: OnBreach = Field(default_factory=OnBreach)
     examples: list[Example] = Field(
-        default_factory=list, description="Positive (breach: true) and negative examples; `pantau codes test` runs them."
+        default_factory=list,
+        description="Positive (breach: true) and negative examples; `pantau codes test` runs them.",
     )
 
 
@@ -126,14 +132,17 @@ class Code(BaseModel):
     jurisdiction: str = Field("", description="Jurisdiction whose election calendar applies by default.")
     effective_from: date | None = Field(None, description="First day the code is in force, YYYY-MM-DD.")
     effective_until: date | None = Field(None, description="Last day the code is in force, YYYY-MM-DD.")
-    signatories: list[str] = Field(default_factory=list, description="Party ids; empty = the registry's signatories.")
+    signatories: list[str] = Field(
+        default_factory=list, description="Party ids; empty = the registry's signatories."
+    )
     clauses: list[Clause] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Code:
         if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
-            raise ValueError(f"effective_until ({self.effective_until}) is before effective_from "
-                             f"({self.effective_from})")
+            raise ValueError(
+                f"effective_until ({self.effective_until}) is before effective_from ({self.effective_from})"
+            )
         return self
 
 
@@ -212,8 +221,10 @@ def _jurisdiction(
     registered under a region still sees the national election's silence period.
     """
     found = registry.party(party) if party else None
-    if found is not None and found.jurisdiction and (
-        not calendar.elections or calendar.current(at, found.jurisdiction) is not None
+    if (
+        found is not None
+        and found.jurisdiction
+        and (not calendar.elections or calendar.current(at, found.jurisdiction) is not None)
     ):
         return found.jurisdiction
     return default or None
@@ -238,7 +249,10 @@ def build_facts(
         current = sig.get(s.detector)
         if current is None or current["label"] == "absent" or s.score > current["score"]:
             sig[s.detector] = {
-                "score": float(s.score), "label": s.label, "evidence": s.evidence, "details": _plain(s.details),
+                "score": float(s.score),
+                "label": s.label,
+                "evidence": s.evidence,
+                "details": _plain(s.details),
             }
     if enriched is None:
         item_facts = empty_item()
@@ -250,7 +264,9 @@ def build_facts(
         person = registry.person(face.person_id)
         if person is not None:
             depicted[person.id] = person
-    targets = registry.people_mentioned(enriched.text, [*item.mentions, *([item.reply_to] if item.reply_to else [])])
+    targets = registry.people_mentioned(
+        enriched.text, [*item.mentions, *([item.reply_to] if item.reply_to else [])]
+    )
     party = item.party
     account = registry.account(item.platform, item.account) if item.account else None
     if party is None and account is not None:
@@ -270,7 +286,8 @@ def build_facts(
         "labels": [label.lower() for label in item.labels],
         "paid": item.paid,
         "sponsor": item.sponsor or "",
-        "language": item.language or (enriched.enrichment.languages[0] if enriched.enrichment.languages else ""),
+        "language": item.language
+        or (enriched.enrichment.languages[0] if enriched.enrichment.languages else ""),
         "is_tip": item.is_tip,
         "has_media": bool(item.media),
         "media_kinds": sorted({m.modality.value for m in item.media if m.modality}),
@@ -334,31 +351,68 @@ def _probe_facts(signal_names: Iterable[str]) -> list[tuple[str, dict[str, Any]]
     short-circuit on the empty item) and rules that can never fire.
     """
     names = list(signal_names)
-    woman = {**empty_person(), "id": "probe-f", "name": "Probe F", "gender": "female", "role": "candidate",
-             "party": "probe", "constituency": "probe"}
+    woman = {
+        **empty_person(),
+        "id": "probe-f",
+        "name": "Probe F",
+        "gender": "female",
+        "role": "candidate",
+        "party": "probe",
+        "constituency": "probe",
+    }
     man = {**woman, "id": "probe-m", "name": "Probe M", "gender": "male", "consented": True}
     full_item = {
-        **empty_item(), "id": "probe", "platform": "x", "account": "@probe", "account_kind": "official",
-        "party": "probe", "by_signatory": True, "jurisdiction": "probe", "text": "probe", "caption": "probe",
-        "labels": ["ai-generated"], "paid": True, "language": "en", "is_tip": True, "has_media": True,
-        "media_kinds": ["image", "video", "audio"], "mentions": ["@probe"], "depicted": [woman, man],
-        "targets": [woman, man], "published_at": "2026-01-01T00:00:00+00:00",
+        **empty_item(),
+        "id": "probe",
+        "platform": "x",
+        "account": "@probe",
+        "account_kind": "official",
+        "party": "probe",
+        "by_signatory": True,
+        "jurisdiction": "probe",
+        "text": "probe",
+        "caption": "probe",
+        "labels": ["ai-generated"],
+        "paid": True,
+        "language": "en",
+        "is_tip": True,
+        "has_media": True,
+        "media_kinds": ["image", "video", "audio"],
+        "mentions": ["@probe"],
+        "depicted": [woman, man],
+        "targets": [woman, man],
+        "published_at": "2026-01-01T00:00:00+00:00",
     }
     sponsored = {**full_item, "sponsor": "probe"}
     calendars = []
     for phase in ("campaign", "silence", "polling"):
-        cal = {**empty_calendar(), "election": "probe", "name": "probe", "jurisdiction": "probe", "phase": phase,
-               "in_campaign": phase == "campaign", "in_silence": phase != "campaign", "polling_day": "2026-01-02",
-               "polls_open": "08:00", "polls_close": "17:00", "nomination_day": "2025-12-01",
-               "voting_methods": ["in person"], "local_time": "2026-01-01T08:00:00+08:00"}
+        cal = {
+            **empty_calendar(),
+            "election": "probe",
+            "name": "probe",
+            "jurisdiction": "probe",
+            "phase": phase,
+            "in_campaign": phase == "campaign",
+            "in_silence": phase != "campaign",
+            "polling_day": "2026-01-02",
+            "polls_open": "08:00",
+            "polls_close": "17:00",
+            "nomination_day": "2025-12-01",
+            "voting_methods": ["in person"],
+            "local_time": "2026-01-01T08:00:00+08:00",
+        }
         calendars.append(cal)
     probes = []
     for label in ("probe", "absent"):
         sig = {n: {"score": 1.0, "label": label, "evidence": "probe", "details": {}} for n in names}
         for item in (full_item, sponsored, empty_item()):
             for cal in calendars:
-                probes.append((f"signals at 1.0 ({label}), {cal['phase']}", {"item": item, "signals": sig,
-                                                                              "calendar": cal}))
+                probes.append(
+                    (
+                        f"signals at 1.0 ({label}), {cal['phase']}",
+                        {"item": item, "signals": sig, "calendar": cal},
+                    )
+                )
     return probes
 
 
@@ -408,14 +462,27 @@ class CodeEngine:
             for n, clause in enumerate(code.clauses):
                 line = line_of(node, ["clauses", n])
                 if clause.id in seen:
-                    problems.append(f"{path}:{line}: clause {clause.id}: clause id {clause.id!r} is defined twice "
-                                    f"(first at line {seen[clause.id]})")
+                    problems.append(
+                        f"{path}:{line}: clause {clause.id}: clause id {clause.id!r} is defined twice "
+                        f"(first at line {seen[clause.id]})"
+                    )
                     continue
                 seen[clause.id] = line
-                example_lines = [line_of(node, ["clauses", n, "examples", m]) for m in range(len(clause.examples))]
+                example_lines = [
+                    line_of(node, ["clauses", n, "examples", m]) for m in range(len(clause.examples))
+                ]
                 try:
-                    compiled.append(cls._compile(Path(path), code, clause, line, known,
-                                                 line_of(node, ["clauses", n, "rule"]), example_lines))
+                    compiled.append(
+                        cls._compile(
+                            Path(path),
+                            code,
+                            clause,
+                            line,
+                            known,
+                            line_of(node, ["clauses", n, "rule"]),
+                            example_lines,
+                        )
+                    )
                 except RuleError as exc:
                     problems.append(str(exc))
             if problems:
@@ -458,22 +525,32 @@ class CodeEngine:
         allowed = {"item", "signals", "calendar", *loop_variables(clause.rule)}
         stray = sorted(v.split(".")[0] for v in variables if v.split(".")[0] not in allowed)
         if stray:
-            raise RuleError(f"{where}: rule reads unknown variable(s) {', '.join(stray)}; use item, signals, calendar")
+            raise RuleError(
+                f"{where}: rule reads unknown variable(s) {', '.join(stray)}; use item, signals, calendar"
+            )
         if known is not None:
-            for example, ex_line in zip(clause.examples, example_lines or [None] * len(clause.examples), strict=False):
+            for example, ex_line in zip(
+                clause.examples, example_lines or [None] * len(clause.examples), strict=False
+            ):
                 unknown = sorted(set(example.signals) - known)
                 if unknown:
-                    raise RuleError(f"{path}:{ex_line or line or '?'}: clause {clause.id}: example {example.name!r} "
-                                    f"gives unknown signal(s) {', '.join(unknown)}")
-        return CompiledClause(code, clause, program, signals_read(clause.rule), line, rule_line, example_lines)
+                    raise RuleError(
+                        f"{path}:{ex_line or line or '?'}: clause {clause.id}: example {example.name!r} "
+                        f"gives unknown signal(s) {', '.join(unknown)}"
+                    )
+        return CompiledClause(
+            code, clause, program, signals_read(clause.rule), line, rule_line, example_lines
+        )
 
     def _evaluate(self, compiled: CompiledClause, facts: dict[str, Any], ctx: Any = None) -> bool:
         if ctx is None:
             ctx = _context(facts, compiled.functions)
         result = compiled.program.execute(ctx)
         if not isinstance(result, bool):
-            raise RuleError(f"rule of clause {compiled.clause.id} returned {type(result).__name__}, not a boolean "
-                            "(true/false); compare it, e.g. score >= 0.7")
+            raise RuleError(
+                f"rule of clause {compiled.clause.id} returned {type(result).__name__}, not a boolean "
+                "(true/false); compare it, e.g. score >= 0.7"
+            )
         return result
 
     def _check_clause(self, compiled: CompiledClause, check_examples: bool) -> None:
@@ -485,8 +562,10 @@ class CodeEngine:
         except Exception as exc:  # noqa: BLE001 - any evaluation failure is a load-time rule error
             raise RuleError(f"{where}: rule fails on an empty item: {_why(exc)}") from exc
         if fired:
-            raise RuleError(f"{where}: rule fires on an empty item with no signals (it would always fire); "
-                            "check for a negation (!) or an || that is true on its own")
+            raise RuleError(
+                f"{where}: rule fires on an empty item with no signals (it would always fire); "
+                "check for a negation (!) or an || that is true on its own"
+            )
         fired_on_probe = False
         for name, facts, ctx in self._probes():
             try:
@@ -497,14 +576,21 @@ class CodeEngine:
         negatives = [e for e in compiled.clause.examples if not e.breach]
         if not positives or not negatives:
             missing = "positive (breach: true)" if not positives else "negative (breach: false)"
-            self.warnings.append(f"{compiled.where(path)}: no {missing} example; add one so `pantau codes test` "
-                                 "shows the rule does what the clause says")
+            self.warnings.append(
+                f"{compiled.where(path)}: no {missing} example; add one so `pantau codes test` "
+                "shows the rule does what the clause says"
+            )
         if not fired_on_probe and not any(self._safe_fires(compiled, e) for e in positives):
-            self.warnings.append(f"{where}: rule never fired on test items with every signal at 1.0 and every "
-                                 "flag set; check thresholds (scores are 0 to 1) and labels it compares")
+            self.warnings.append(
+                f"{where}: rule never fired on test items with every signal at 1.0 and every "
+                "flag set; check thresholds (scores are 0 to 1) and labels it compares"
+            )
         if check_examples:
-            for example, line in zip(compiled.clause.examples, _pad(compiled.example_lines,
-                                                                   len(compiled.clause.examples)), strict=True):
+            for example, line in zip(
+                compiled.clause.examples,
+                _pad(compiled.example_lines, len(compiled.clause.examples)),
+                strict=True,
+            ):
                 facts = _example_facts(example, self.signal_names | set(example.signals))
                 ex_where = compiled.where(path, line)
                 try:
@@ -513,14 +599,18 @@ class CodeEngine:
                     raise RuleError(f"{ex_where}: example {example.name!r}: {_why(exc)}") from exc
                 if fired != example.breach:
                     expected = "a breach" if example.breach else "no breach"
-                    raise RuleError(f"{ex_where}: example {example.name!r} expected {expected}, rule gave {fired}")
+                    raise RuleError(
+                        f"{ex_where}: example {example.name!r} expected {expected}, rule gave {fired}"
+                    )
 
     def _probes(self) -> list[tuple[str, dict[str, Any], Any]]:
         """The probe items with their CEL contexts, built once per engine (contexts are the costly part)."""
         if self._probe_cache is None:
             names = self.signal_names | {s for c in self.clauses for s in c.signals}
             functions = {f for c in self.clauses for f in c.functions}
-            self._probe_cache = [(name, facts, _context(facts, functions)) for name, facts in _probe_facts(names)]
+            self._probe_cache = [
+                (name, facts, _context(facts, functions)) for name, facts in _probe_facts(names)
+            ]
         return self._probe_cache
 
     def _example_breach(self, compiled: CompiledClause, facts: dict[str, Any]) -> bool:
@@ -543,14 +633,23 @@ class CodeEngine:
         rows = []
         for compiled in self.clauses:
             path = self.paths.get(compiled.code.id, "?")
-            for example, line in zip(compiled.clause.examples, _pad(compiled.example_lines,
-                                                                   len(compiled.clause.examples)), strict=True):
+            for example, line in zip(
+                compiled.clause.examples,
+                _pad(compiled.example_lines, len(compiled.clause.examples)),
+                strict=True,
+            ):
                 facts = _example_facts(example, self.signal_names | set(example.signals))
                 try:
                     fired = self._example_breach(compiled, facts)
                     ok = fired == example.breach
-                    msg = "" if ok else (f"{path}:{line or '?'}: expected {'breach' if example.breach else 'no breach'}"
-                                         f", got {'breach' if fired else 'no breach'}")
+                    msg = (
+                        ""
+                        if ok
+                        else (
+                            f"{path}:{line or '?'}: expected {'breach' if example.breach else 'no breach'}"
+                            f", got {'breach' if fired else 'no breach'}"
+                        )
+                    )
                 except Exception as exc:  # noqa: BLE001
                     ok, msg = False, f"{path}:{line or '?'}: {_why(exc)}"
                 rows.append((compiled.clause.id, example.name, ok, msg))
@@ -561,7 +660,7 @@ class CodeEngine:
         return list(code.signatories) or registry.signatories()
 
     def in_force(self, code: Code, at: datetime, timezone: str | None = None) -> bool:
-        """Whether a code is in force at ``at``, on the calendar day of ``timezone`` (an IANA name; UTC if none).
+        """Whether a code is in force at ``at``, on the calendar day of ``timezone`` (IANA name; UTC if none).
 
         Effective dates are days in the jurisdiction: a code effective from 1 January is in force
         from local midnight, which is the evening before in UTC for ASEAN time zones.
@@ -576,10 +675,22 @@ class CodeEngine:
         return not (code.effective_until and day > code.effective_until)
 
     def _facts(
-        self, code: Code, enriched: EnrichedItem, signals: Sequence[Signal], registry: Registry, calendar: Calendar
+        self,
+        code: Code,
+        enriched: EnrichedItem,
+        signals: Sequence[Signal],
+        registry: Registry,
+        calendar: Calendar,
     ) -> dict[str, Any]:
-        return build_facts(enriched, signals, self.signal_names, registry, calendar, self.signatories(code, registry),
-                           jurisdiction=code.jurisdiction or None)
+        return build_facts(
+            enriched,
+            signals,
+            self.signal_names,
+            registry,
+            calendar,
+            self.signatories(code, registry),
+            jurisdiction=code.jurisdiction or None,
+        )
 
     def explain(
         self, enriched: EnrichedItem, signals: Sequence[Signal], registry: Registry, calendar: Calendar
@@ -612,21 +723,25 @@ class CodeEngine:
             for path in compiled.fields:
                 scope, field = path.split(".", 1)
                 reads[path] = _shown(facts[scope].get(field))
-            rows.append({
-                "code": code.id,
-                "version": code.version,
-                "clause": compiled.clause.id,
-                "title": compiled.clause.title,
-                "rule": compiled.clause.rule.strip(),
-                "fired": bool(fired and attributable and in_force),
-                "rule_true": bool(fired),
-                "applies_to": compiled.clause.applies_to,
-                "by_signatory": facts["item"]["by_signatory"],
-                "in_force": in_force,
-                "signals": {s: facts["signals"].get(s, empty_signal())["score"] for s in compiled.signals},
-                "reads": reads,
-                "error": error,
-            })
+            rows.append(
+                {
+                    "code": code.id,
+                    "version": code.version,
+                    "clause": compiled.clause.id,
+                    "title": compiled.clause.title,
+                    "rule": compiled.clause.rule.strip(),
+                    "fired": bool(fired and attributable and in_force),
+                    "rule_true": bool(fired),
+                    "applies_to": compiled.clause.applies_to,
+                    "by_signatory": facts["item"]["by_signatory"],
+                    "in_force": in_force,
+                    "signals": {
+                        s: facts["signals"].get(s, empty_signal())["score"] for s in compiled.signals
+                    },
+                    "reads": reads,
+                    "error": error,
+                }
+            )
         return rows
 
     def judge(
@@ -668,35 +783,41 @@ class CodeEngine:
             try:
                 fired = self._evaluate(compiled, facts, ctx_by_code[code.id])
             except Exception as exc:  # noqa: BLE001
-                raise RuleError(f"clause {compiled.clause.id} failed on item {enriched.item.id}: {exc}") from exc
+                raise RuleError(
+                    f"clause {compiled.clause.id} failed on item {enriched.item.id}: {exc}"
+                ) from exc
             if not fired:
                 continue
             party = facts["item"]["party"] or None
             notify = list(compiled.clause.on_breach.notify)
             if not by_signatory:
                 notify = [n for n in notify if n != "party_officer"] or ["commission"]
-            breaches.append(Breach(
-                code_id=code.id,
-                code_version=code.version,
-                clause_id=compiled.clause.id,
-                clause_title=compiled.clause.title,
-                clause_text=compiled.clause.text.strip(),
-                family=compiled.clause.family,
-                severity=compiled.clause.severity,
-                rule=compiled.clause.rule.strip(),
-                signals=compiled.signals,
-                attributed_party=party if by_signatory else None,
-                notify=notify,
-                deadline_hours=compiled.clause.on_breach.deadline_hours,
-            ))
+            breaches.append(
+                Breach(
+                    code_id=code.id,
+                    code_version=code.version,
+                    clause_id=compiled.clause.id,
+                    clause_title=compiled.clause.title,
+                    clause_text=compiled.clause.text.strip(),
+                    family=compiled.clause.family,
+                    severity=compiled.clause.severity,
+                    rule=compiled.clause.rule.strip(),
+                    signals=compiled.signals,
+                    attributed_party=party if by_signatory else None,
+                    notify=notify,
+                    deadline_hours=compiled.clause.on_breach.deadline_hours,
+                )
+            )
         return breaches
 
 
 def _shown(value: Any) -> Any:
     """A fact as ``explain`` shows it: people as ``id (gender, consented)``, long text cut."""
     if isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
-        return [f"{v['id']} ({v.get('gender', '?')}, {'consented' if v.get('consented') else 'no consent'})"
-                for v in value]
+        return [
+            f"{v['id']} ({v.get('gender', '?')}, {'consented' if v.get('consented') else 'no consent'})"
+            for v in value
+        ]
     if isinstance(value, str) and len(value) > 120:
         return value[:117] + "..."
     return value
@@ -725,10 +846,14 @@ def _why(exc: Exception) -> str:
     """An evaluation error in words: which key was missing, which types do not mix."""
     if isinstance(exc, KeyError):
         key = exc.args[0] if exc.args else "?"
-        return (f"reads {key!r}, which this item does not have; if it is a detector's detail, test it first "
-                f"with has(...), e.g. has(signals[\"name\"].details.{key}) && ...")
+        return (
+            f"reads {key!r}, which this item does not have; if it is a detector's detail, test it first "
+            f'with has(...), e.g. has(signals["name"].details.{key}) && ...'
+        )
     text = str(exc)
     if "No such overload" in text:
-        return ("the rule mixes types that cannot be compared or combined (e.g. a score with text, or true/false "
-                "with a number)")
+        return (
+            "the rule mixes types that cannot be compared or combined (e.g. a score with text, or true/false "
+            "with a number)"
+        )
     return f"{type(exc).__name__}: {text}"

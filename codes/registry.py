@@ -41,7 +41,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pantau.errors import ConfigError
 
 __all__ = [
-    "Account", "Officer", "Party", "Person", "Registry", "load_registry", "normalise_handle", "registry_problems",
+    "Account",
+    "Officer",
+    "Party",
+    "Person",
+    "Registry",
+    "load_registry",
+    "normalise_handle",
+    "registry_problems",
 ]
 
 
@@ -62,13 +69,16 @@ class _Model(BaseModel):
 class Account(_Model):
     """An account on a platform, with whose it is."""
 
-    platform: str = Field(description="Platform name, lower case: x, facebook, instagram, tiktok, youtube, telegram...")
+    platform: str = Field(
+        description="Platform name, lower case: x, facebook, instagram, tiktok, youtube, telegram..."
+    )
     handle: str = Field(description="Handle or page name; a leading '@' and case are ignored.")
     party: str | None = Field(None, description="Registry id of the party the account speaks for.")
     person: str | None = Field(None, description="Registry id of the person who owns it.")
     kind: Literal["official", "affiliated", "personal"] = Field(
-        "official", description="official: the party's own; affiliated: a wing or support page; personal: a "
-        "candidate's own account (attributed to the candidate's party)."
+        "official",
+        description="official: the party's own; affiliated: a wing or support page; personal: a "
+        "candidate's own account (attributed to the candidate's party).",
     )
 
 
@@ -78,7 +88,9 @@ class Officer(_Model):
     id: str = Field(description="Unique id of the officer.")
     name: str
     email: str | None = None
-    phone: str | None = Field(None, description="Telephone number in international form, e.g. +60 3 1234 5678.")
+    phone: str | None = Field(
+        None, description="Telephone number in international form, e.g. +60 3 1234 5678."
+    )
     channels: list[str] = Field(default_factory=list, description="Apprise URLs to alert the officer on.")
 
 
@@ -90,10 +102,13 @@ class Party(_Model):
     short_name: str | None = None
     signatory: bool = Field(True, description="The party signed the code of conduct.")
     jurisdiction: str | None = Field(
-        None, description="Jurisdiction whose election calendar applies to the party's content (calendar's "
-        "`jurisdiction`); none: the code's jurisdiction."
+        None,
+        description="Jurisdiction whose election calendar applies to the party's content (calendar's "
+        "`jurisdiction`); none: the code's jurisdiction.",
     )
-    officers: list[Officer] = Field(default_factory=list, description="Compliance officers alerted on breaches.")
+    officers: list[Officer] = Field(
+        default_factory=list, description="Compliance officers alerted on breaches."
+    )
     source_id: str | None = Field(None, description="Id in the source this entry was imported from.")
 
 
@@ -128,7 +143,9 @@ class Registry(_Model):
 
     parties: list[Party] = Field(default_factory=list, description="Political parties.")
     people: list[Person] = Field(default_factory=list, description="Candidates, officials and other figures.")
-    accounts: list[Account] = Field(default_factory=list, description="Official and affiliated party accounts.")
+    accounts: list[Account] = Field(
+        default_factory=list, description="Official and affiliated party accounts."
+    )
     base_dir: str | None = Field(None, description="Folder the photo paths are relative to.")
 
     @cached_property
@@ -199,7 +216,7 @@ class Registry(_Model):
 
 
 def registry_problems(registry: Registry) -> list[tuple[list[str | int], str]]:
-    """Return consistency problems (path, message): duplicate ids, unknown parties or people, shared handles."""
+    """Return consistency problems as (path, message): duplicate ids, unknown references, shared handles."""
     problems: list[tuple[list[str | int], str]] = []
     party_ids = {p.id for p in registry.parties}
     person_ids = {p.id for p in registry.people}
@@ -213,18 +230,26 @@ def registry_problems(registry: Registry) -> list[tuple[list[str | int], str]]:
 
     def check_account(path: list[str | int], acc: Account, owner: str) -> None:
         if acc.party and acc.party not in party_ids:
-            problems.append(([*path, "party"], f"unknown party {acc.party!r}; known: {', '.join(sorted(party_ids))}"))
+            problems.append(
+                ([*path, "party"], f"unknown party {acc.party!r}; known: {', '.join(sorted(party_ids))}")
+            )
         if acc.person and acc.person not in person_ids:
             problems.append(([*path, "person"], f"unknown person {acc.person!r}"))
         key = (acc.platform.lower(), normalise_handle(acc.handle))
         if key in handles and handles[key] != owner:
-            problems.append((path, f"{acc.platform} account {acc.handle!r} is also listed for {handles[key]}"))
+            problems.append(
+                (path, f"{acc.platform} account {acc.handle!r} is also listed for {handles[key]}")
+            )
         handles[key] = owner
 
     for n, person in enumerate(registry.people):
         if person.party and person.party not in party_ids:
-            problems.append((["people", n, "party"],
-                             f"unknown party {person.party!r}; known: {', '.join(sorted(party_ids))}"))
+            problems.append(
+                (
+                    ["people", n, "party"],
+                    f"unknown party {person.party!r}; known: {', '.join(sorted(party_ids))}",
+                )
+            )
         for m, acc in enumerate(person.accounts):
             check_account(["people", n, "accounts", m], acc, person.id)
     for n, acc in enumerate(registry.accounts):
@@ -248,6 +273,9 @@ def load_registry(path: Path | None) -> Registry:
     problems = registry_problems(registry)
     if problems:
         data = registry.model_dump()
-        found = [DocumentProblem(line=line_of(node, p), where=describe_path(data, p), message=m) for p, m in problems]
+        found = [
+            DocumentProblem(line=line_of(node, p), where=describe_path(data, p), message=m)
+            for p, m in problems
+        ]
         raise ConfigError(format_problems(path, found))
     return registry
