@@ -16,6 +16,9 @@ from pantau.schemas import utcnow
 
 __all__ = ["TiplineSource"]
 
+_SAVE_EVERY = 100
+"""Tips read between two checkpoint writes: a crash re-reads at most this many (same ids)."""
+
 
 class TiplineSource(Source):
     """Tips from the spool that the tipline's front ends append to; each becomes an item.
@@ -74,6 +77,7 @@ class TiplineSource(Source):
             offset = 0  # the spool was rotated: start from its beginning
         self.status["state"] = "running"
         source = f"tipline:{self.name}"
+        unsaved = 0
         with self.spool.open("rb") as fh:
             fh.seek(offset)
             while True:
@@ -93,7 +97,10 @@ class TiplineSource(Source):
                 if line.strip():
                     yield self._record(line, source)
                 state["offset"] = offset
-                self.checkpoint.save()
+                unsaved += 1
+                if unsaved >= _SAVE_EVERY:
+                    self.checkpoint.save()
+                    unsaved = 0
         self._done()
 
     def _done(self) -> None:
