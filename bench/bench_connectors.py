@@ -138,18 +138,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pantau-bench-") as tmp:
         items, x_seconds = bench_x(args.pages, Path(tmp) / "x")
         submit, read = bench_tipline(args.tips, Path(tmp) / "tips")
-    print(f"Connectors on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})\n")  # noqa: T201
-    print("| measurement | volume | seconds | rate |")  # noqa: T201
-    print("|---|---|---|---|")  # noqa: T201
-    print(
-        f"| X timeline over loopback HTTP | {items} posts, {args.pages} pages | {x_seconds:.2f} | {items / x_seconds:,.0f} posts/s |"
-    )  # noqa: T201,E501
-    print(
-        f"| tipline POST /tips (in-process) | {args.tips} tips | {submit:.2f} | {args.tips / submit:,.0f} tips/s |"
-    )  # noqa: T201,E501
-    print(
-        f"| TiplineSource reading the spool | {args.tips} tips | {read:.2f} | {args.tips / read:,.0f} tips/s |"
-    )  # noqa: T201,E501
+    rows = [
+        (
+            "X timeline over loopback HTTP",
+            f"{items} posts, {args.pages} pages",
+            x_seconds,
+            f"{items / x_seconds:,.0f} posts/s",
+        ),
+        ("tipline POST /tips (in-process)", f"{args.tips} tips", submit, f"{args.tips / submit:,.0f} tips/s"),
+        ("TiplineSource reading the spool", f"{args.tips} tips", read, f"{args.tips / read:,.0f} tips/s"),
+    ]
+    lines = [
+        f"Connectors on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})",
+        "",
+        "| measurement | volume | seconds | rate |",
+        "|---|---|---|---|",
+        *(f"| {name} | {volume} | {seconds:.2f} | {rate} |" for name, volume, seconds, rate in rows),
+    ]
+    print("\n".join(lines))  # noqa: T201
 
 
 if __name__ == "__main__":
