@@ -655,6 +655,56 @@ class CodeEngine:
                 rows.append((compiled.clause.id, example.name, ok, msg))
         return rows
 
+    def cross_check(self, registry: Registry, calendar: Calendar) -> list[str]:
+        """Return what does not fit between the codes, the registry and the calendar (warnings).
+
+        Signatories the registry does not know (their posts can never be attributed), codes with
+        no signatory at all, and jurisdictions (of a code or a party) with no election in the
+        calendar (rules on the silence period then never fire there).
+        """
+        found: list[str] = []
+        known_parties = {p.id for p in registry.parties}
+        jurisdictions = {e.jurisdiction for e in calendar.elections}
+        everywhere = "" in jurisdictions
+        for code in self.codes:
+            path = self.paths.get(code.id, code.id)
+            unknown = [s for s in code.signatories if s not in known_parties]
+            if unknown:
+                found.append(
+                    f"{path}: signatories {', '.join(unknown)} are not parties in the registry; "
+                    "their posts cannot be attributed"
+                )
+            if not self.signatories(code, registry):
+                found.append(
+                    f"{path}: code {code.id} has no signatory party (none listed and none marked "
+                    "`signatory: true` in the registry): clauses for signatories never fire"
+                )
+            reads_calendar = any("calendar." in c.clause.rule for c in self.clauses if c.code.id == code.id)
+            if (
+                reads_calendar
+                and calendar.elections
+                and not everywhere
+                and code.jurisdiction not in jurisdictions
+            ):
+                found.append(
+                    f"{path}: jurisdiction {code.jurisdiction!r} of code {code.id} has no election in the "
+                    f"calendar (jurisdictions there: {', '.join(sorted(jurisdictions))}); rules reading "
+                    "the calendar see phase 'none' (no silence period) unless the posting party's own "
+                    "jurisdiction has an election"
+                )
+        for party in registry.parties:
+            if (
+                party.jurisdiction
+                and calendar.elections
+                and not everywhere
+                and party.jurisdiction not in jurisdictions
+            ):
+                found.append(
+                    f"registry: party {party.id} has jurisdiction {party.jurisdiction!r}, which has no "
+                    "election in the calendar; the code's jurisdiction is used for its posts"
+                )
+        return found
+
     def signatories(self, code: Code, registry: Registry) -> list[str]:
         """The code's signatory parties (the registry's signatories when the code lists none)."""
         return list(code.signatories) or registry.signatories()

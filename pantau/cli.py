@@ -281,8 +281,19 @@ def codes_check(
         _fail(exc)
     for code in engine.codes:
         out.print(f"[green]ok[/green] {code.id} v{code.version}: {len(code.clauses)} clauses")
-    for warning in engine.warnings:
+    for warning in engine.warnings + _cross_check(engine, settings):
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+def _cross_check(engine: Any, settings: Settings) -> list[str]:
+    """Warnings on how the codes fit the configured registry and calendar (``CodeEngine.cross_check``)."""
+    from codes.calendar import load_calendar
+    from codes.registry import load_registry
+
+    try:
+        return engine.cross_check(load_registry(settings.registry_file), load_calendar(settings.calendar_file))
+    except PantauError as exc:
+        return [f"cannot check the codes against the registry and calendar: {exc}"]
 
 
 @codes_app.command("test")

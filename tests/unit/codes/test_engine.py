@@ -227,3 +227,21 @@ def test_two_codes_judge_side_by_side_each_citing_itself(tmp_path: Path) -> None
     assert cited == {("national", "3", "C1"), ("platform", "1", "C1")}
     with pytest.raises(RuleError, match="code id 'national' also defined in"):
         CodeEngine.from_files([national, national], signal_names=SIGNALS)
+
+
+def test_cross_check_names_what_does_not_fit_registry_and_calendar(tmp_path: Path) -> None:
+    from codes.calendar import Election
+    from codes.registry import Party, Registry
+
+    path = tmp_path / "code.yaml"
+    path.write_text('id: t\ntitle: T\nversion: "1"\njurisdiction: Narnia\nsignatories: [pbn, xyz]\nclauses:\n'
+                    + _clause('calendar.in_silence && signals["gbv.text"].score > 0.5'))
+    engine = CodeEngine.from_files([path], signal_names=SIGNALS)
+    registry = Registry(parties=[Party(id="pbn", name="P", jurisdiction="Oz")])
+    calendar = Calendar(elections=[Election(id="e", name="E", jurisdiction="Nusantara", polling_day="2026-11-29")])
+    found = "\n".join(engine.cross_check(registry, calendar))
+    assert "signatories xyz are not parties" in found
+    assert "jurisdiction 'Narnia' of code t has no election" in found
+    assert "party pbn has jurisdiction 'Oz'" in found
+    model = CodeEngine.from_files([DEFAULT_CODE])
+    assert model.cross_check(load_registry(DEFAULT_REGISTRY), load_calendar(DEFAULT_CALENDAR)) == []
