@@ -270,3 +270,24 @@ def test_store_outage_commits_nothing_and_loses_nothing(
     finally:
         _stop_worker(worker)
         proxy.cut()
+
+
+def test_run_once_produces_the_sources_and_returns_when_all_are_processed(
+    env: dict[str, str], expected_incidents: set[str], search_store: SearchStore
+) -> None:
+    # What `pantau run --backend kafka --once` calls: streams.faust_app.run_kafka(settings, once=True).
+    done = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "streams.faust_app", "run", "--once"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    items = sum(1 for line in SAMPLE_FEED.read_text().splitlines() if line.strip())
+    assert f"{items} items produced, {items} processed" in done.stdout
+    search_store.open()
+    found = search_store.search(IncidentQuery(limit=1000), Scope.everything())
+    assert {i.id for i in found.incidents} == expected_incidents
