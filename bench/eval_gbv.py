@@ -14,7 +14,8 @@ Reports, at the shipped threshold 0.5 (no tuning on dev):
 - throughput in texts per second (fresh texts, no cache), with and without the encoder.
 
 Encoder vectors come from the cache ``bench/train_gbv.py embed`` fills (computed here when
-missing), so repeated evaluations cost little; ``--limit`` subsamples each split (seeded).
+missing), so repeated evaluations cost little; ``--limit`` subsamples each split (seeded);
+``--cached-only`` keeps the rows already embedded (a seeded random sample of each split).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gbv_data import CATEGORIES, EmbeddingCache, load_splits  # noqa: E402
+from gbv_data import CATEGORIES, EmbeddingCache, Split, load_splits  # noqa: E402
 
 from detectors.gbv.encoder import encoder_input, load_encoder  # noqa: E402
 from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel  # noqa: E402
@@ -64,14 +65,24 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
-def evaluate(model: GbvTextModel, limit: int | None) -> dict[str, Any]:
-    """Return the quality figures of ``model`` on every dev split."""
+def evaluate(model: GbvTextModel, limit: int | None, cached_only: EmbeddingCache | None = None) -> dict[str, Any]:
+    """Return the quality figures of ``model`` on every dev split.
+
+    :param limit: rows per split (the seeded sample ``train_gbv.py embed`` embeds first).
+    :param cached_only: evaluate only the rows whose encoder vectors this cache holds.
+    """
     from sklearn.metrics import f1_score
 
     splits = load_splits()
     out: dict[str, Any] = {}
     for name in ("edos_dev", "fil_valid", "vi_dev", "reddit_test"):
-        split = splits[name].sample(limit, seed=1)
+        split = splits[name].sample(limit, seed=0)
+        if cached_only is not None:
+            keep = cached_only.has(split.texts)
+            if not keep.any():
+                continue
+            split = Split(split.name, [t for t, k in zip(split.texts, keep, strict=True) if k],
+                          split.labels[keep], split.categories[keep])
         t0 = time.monotonic()
         scores = model.predict(split.texts)
         y = split.labels
@@ -106,13 +117,20 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--no-encoder", action="store_true", help="character n-grams only")
     parser.add_argument("--limit", type=int, default=None, help="rows per split (seeded sample)")
+    parser.add_argument("--cached-only", action="store_true", help="only rows with cached encoder vectors")
     parser.add_argument("--speed", type=int, default=0, help="texts for the throughput measurement (0: skip)")
     args = parser.parse_args()
     use_encoder = not args.no_encoder
     model = GbvTextModel.load(args.weights, use_encoder=False)
+    cache = EmbeddingCache()
     if use_encoder:
-        model.encoder = CachedEncoder(EmbeddingCache())
-    result: dict[str, Any] = {"encoder": use_encoder, "limit": args.limit, **evaluate(model, args.limit)}
+        model.encoder = CachedEncoder(cache)
+    result: dict[str, Any] = {
+        "encoder": use_encoder,
+        "limit": args.limit,
+        "cached_only": args.cached_only,
+        **evaluate(model, args.limit, cache if args.cached_only else None),
+    }
     if args.speed:
         result["texts_per_second"] = speed(args.weights, use_encoder, args.speed)
         result["texts_per_second_char_only"] = speed(args.weights, False, max(args.speed, 500))

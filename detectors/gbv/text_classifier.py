@@ -88,6 +88,8 @@ class GbvTextDetector(Detector):
         encoder = self.model.encoder is not None
         for i, s in zip(idx, scores, strict=True):
             label = text_label(s)
-            evidence = f"sexism {s.sexism:.2f}, abuse {s.abuse:.2f}, category {s.category}"
+            evidence = f"sexism {s.sexism:.2f}, abuse {s.abuse:.2f}"
+            if s.sexism >= 0.5:
+                evidence += f", EDOS category {s.category} ({s.categories[s.category]:.2f})"
             results[i] = [self.signal(batch[i], s.score, label, evidence, text_details(s, encoder))]
         return results

@@ -1,0 +1,37 @@
+"""The shipped ``gbv.text`` weights still separate the dev sets (a regression guard, not a benchmark)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel
+
+REPO = Path(__file__).resolve().parents[3]
+DATA = REPO / ".." / "shared" / "data" / "gbv"
+
+pytestmark = [
+    pytest.mark.skipif(not DATA.exists(), reason=f"GBV data not found at {DATA} (../shared/data/gbv)"),
+    pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="gbv.text weights not built"),
+]
+
+
+@pytest.fixture(scope="module")
+def splits() -> dict:
+    sys.path.insert(0, str(REPO / "bench"))
+    from gbv_data import load_splits
+
+    return load_splits(DATA)
+
+
+@pytest.mark.parametrize(("split", "head", "floor"), [("edos_dev", "sexism", 0.65), ("vi_dev", "abuse", 0.65)])
+def test_macro_f1_above_floor(splits: dict, split: str, head: str, floor: float) -> None:
+    from sklearn.metrics import f1_score
+
+    sample = splits[split].sample(300, seed=3)
+    scores = GbvTextModel.load(use_encoder=False).predict(sample.texts)
+    predicted = np.array([getattr(s, head) >= 0.5 for s in scores])
+    assert f1_score(sample.labels, predicted, average="macro") >= floor
