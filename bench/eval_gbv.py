@@ -65,7 +65,9 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     }
 
 
-def evaluate(model: GbvTextModel, limit: int | None, cached_only: EmbeddingCache | None = None) -> dict[str, Any]:
+def evaluate(
+    model: GbvTextModel, limit: int | None, cached_only: EmbeddingCache | None = None
+) -> dict[str, Any]:
     """Return the quality figures of ``model`` on every dev split.
 
     :param limit: rows per split (the seeded sample ``train_gbv.py embed`` embeds first).
@@ -81,8 +83,12 @@ def evaluate(model: GbvTextModel, limit: int | None, cached_only: EmbeddingCache
             keep = cached_only.has(split.texts)
             if not keep.any():
                 continue
-            split = Split(split.name, [t for t, k in zip(split.texts, keep, strict=True) if k],
-                          split.labels[keep], split.categories[keep])
+            split = Split(
+                split.name,
+                [t for t, k in zip(split.texts, keep, strict=True) if k],
+                split.labels[keep],
+                split.categories[keep],
+            )
         t0 = time.monotonic()
         scores = model.predict(split.texts)
         y = split.labels
@@ -94,7 +100,9 @@ def evaluate(model: GbvTextModel, limit: int | None, cached_only: EmbeddingCache
         if name == "edos_dev":
             gold = split.categories >= 0
             pred = np.array([CATEGORIES.index(s.category) for s in scores])
-            row["task_b_macro_f1"] = round(float(f1_score(split.categories[gold], pred[gold], average="macro")), 4)
+            row["task_b_macro_f1"] = round(
+                float(f1_score(split.categories[gold], pred[gold], average="macro")), 4
+            )
         out[name] = row
         print(name, json.dumps(row), flush=True)
     return out
@@ -113,7 +121,9 @@ def speed(weights: Path, use_encoder: bool, n: int) -> float:
 
 def main() -> None:
     """Command line."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--no-encoder", action="store_true", help="character n-grams only")
     parser.add_argument("--limit", type=int, default=None, help="rows per split (seeded sample)")

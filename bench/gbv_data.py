@@ -22,7 +22,7 @@ from detectors.gbv.encoder import ENCODER_DIM, encode, encoder_input, load_encod
 __all__ = ["DATA_DIR", "CATEGORIES", "Split", "EmbeddingCache", "load_splits"]
 
 DATA_DIR = Path(os.environ.get("PANTAU_GBV_DATA", Path(__file__).resolve().parents[1] / "../shared/data/gbv"))
-CACHE_DIR = Path(os.environ.get("PANTAU_GBV_CACHE", "/tmp/pantau-gbv-e5"))
+CACHE_DIR = Path(os.environ.get("PANTAU_GBV_CACHE", "/tmp/pantau-gbv-e5"))  # noqa: S108 - a rebuildable cache
 CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
 """EDOS Task B categories, in EDOS order (1. threats ... 4. prejudiced discussions)."""
 
@@ -44,7 +44,9 @@ class Split:
         return Split(self.name, [self.texts[i] for i in idx], self.labels[idx], self.categories[idx])
 
 
-def _split(name: str, texts: Iterable[object], labels: Iterable[int], cats: Iterable[int] | None = None) -> Split:
+def _split(
+    name: str, texts: Iterable[object], labels: Iterable[int], cats: Iterable[int] | None = None
+) -> Split:
     t = ["" if not isinstance(x, str) else x for x in texts]
     y = np.asarray(list(labels), dtype=np.int64)
     c = np.asarray(list(cats), dtype=np.int64) if cats is not None else np.full(len(t), -1)
@@ -52,7 +54,7 @@ def _split(name: str, texts: Iterable[object], labels: Iterable[int], cats: Iter
 
 
 def load_splits(data_dir: Path = DATA_DIR) -> dict[str, Split]:
-    """Load every split: ``edos_train``, ``edos_dev``, ``reddit_train``, ``reddit_test``, ``fil_*``, ``vi_*``."""
+    """Load every split: ``edos_train|dev``, ``reddit_train|test``, ``fil_train|valid``, ``vi_train|dev``."""
     if not data_dir.exists():
         raise FileNotFoundError(f"{data_dir}: GBV data folder not found (set PANTAU_GBV_DATA)")
     out: dict[str, Split] = {}
@@ -69,7 +71,9 @@ def load_splits(data_dir: Path = DATA_DIR) -> dict[str, Split]:
     reddit = pd.read_csv(data_dir / "reddit_misogyny_eacl21.csv")
     for split in ("train", "test"):
         part = reddit[reddit.split == split]
-        out[f"reddit_{split}"] = _split(f"reddit_{split}", part.body, (part.level_1 == "Misogynistic").astype(int))
+        out[f"reddit_{split}"] = _split(
+            f"reddit_{split}", part.body, (part.level_1 == "Misogynistic").astype(int)
+        )
     for split in ("train", "valid"):
         part = pd.read_csv(data_dir / "filipino_election_2016" / f"{split}.csv").dropna(subset=["label"])
         out[f"fil_{split}"] = _split(f"fil_{split}", part.text, part.label.astype(int))
@@ -81,7 +85,9 @@ def load_splits(data_dir: Path = DATA_DIR) -> dict[str, Split]:
 
 
 def _key(text: str) -> str:
-    return hashlib.sha1(encoder_input(text).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha1(
+        encoder_input(text).encode("utf-8", "surrogatepass"), usedforsecurity=False
+    ).hexdigest()
 
 
 class EmbeddingCache:

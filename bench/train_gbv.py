@@ -3,7 +3,7 @@
 Usage (from the repository root; reads ``../shared/data/gbv``)::
 
     nice .venv/bin/python bench/train_gbv.py embed --budget 550   # fill the encoder cache (repeatable)
-    nice .venv/bin/python bench/train_gbv.py fit                   # fit heads on what is cached, write weights
+    nice .venv/bin/python bench/train_gbv.py fit                   # fit the heads, write the weights
 
 What is fitted (see ``detectors/gbv/MODEL_CARD.md``):
 
@@ -40,14 +40,42 @@ MIN_ENCODER_ROWS = 150
 """Below this many cached vectors a head is fitted on character n-grams alone."""
 WEIGHTS = Path(__file__).resolve().parents[1] / "detectors" / "gbv" / "weights" / "gbv_text.npz"
 EMBED_ORDER = [  # rounds of (split, rows): each round adds a slice of every split, most useful first
-    {"edos_dev": 700, "edos_train": 1000, "fil_train": 400, "vi_train": 400, "reddit_train": 200, "fil_valid": 300,
-     "vi_dev": 300},
-    {"edos_dev": 2000, "edos_train": 2500, "fil_valid": 700, "vi_dev": 700, "fil_train": 1000, "vi_train": 1000,
-     "reddit_train": 500},
-    {"edos_dev": 2000, "edos_train": 5000, "fil_valid": 1000, "vi_dev": 1000, "fil_train": 2000, "vi_train": 2000,
-     "reddit_train": 1000},
-    {"edos_dev": 2000, "edos_train": 14000, "fil_valid": 4300, "vi_dev": 2700, "fil_train": 10100, "vi_train": 24100,
-     "reddit_train": 5300},
+    {
+        "edos_dev": 700,
+        "edos_train": 1000,
+        "fil_train": 400,
+        "vi_train": 400,
+        "reddit_train": 200,
+        "fil_valid": 300,
+        "vi_dev": 300,
+    },
+    {
+        "edos_dev": 2000,
+        "edos_train": 2500,
+        "fil_valid": 700,
+        "vi_dev": 700,
+        "fil_train": 1000,
+        "vi_train": 1000,
+        "reddit_train": 500,
+    },
+    {
+        "edos_dev": 2000,
+        "edos_train": 5000,
+        "fil_valid": 1000,
+        "vi_dev": 1000,
+        "fil_train": 2000,
+        "vi_train": 2000,
+        "reddit_train": 1000,
+    },
+    {
+        "edos_dev": 2000,
+        "edos_train": 14000,
+        "fil_valid": 4300,
+        "vi_dev": 2700,
+        "fil_train": 10100,
+        "vi_train": 24100,
+        "reddit_train": 5300,
+    },
 ]
 
 
@@ -82,7 +110,9 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def fit_binary(name: str, train: Split, idf: np.ndarray, cache: EmbeddingCache, c_char: float, c_e5: float) -> dict:
+def fit_binary(
+    name: str, train: Split, idf: np.ndarray, cache: EmbeddingCache, c_char: float, c_e5: float
+) -> dict:
     """Fit one binary head (char model, encoder model, blend, threshold); return its arrays."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -117,7 +147,9 @@ def fit_binary(name: str, train: Split, idf: np.ndarray, cache: EmbeddingCache, 
         blend_row = np.array(
             [blend.coef_[0][0], blend.coef_[0][1], blend.intercept_[0] - _logit(t_blend)], dtype=np.float32
         )
-        print(f"[{name}] encoder on {len(y_e5)} cached rows; blend {blend.coef_[0].round(3)} thr {t_blend:.2f}")
+        print(
+            f"[{name}] encoder on {len(y_e5)} cached rows; blend {blend.coef_[0].round(3)} thr {t_blend:.2f}"
+        )
     print(f"[{name}] char-only thr {t_solo:.2f}", flush=True)
     return {
         f"{name}_char_w": char_lr.coef_[0].astype(np.float16),
@@ -138,7 +170,9 @@ def fit_category(train: Split, idf: np.ndarray, cache: EmbeddingCache) -> dict:
     keep = train.categories >= 0
     texts = [t for t, k in zip(train.texts, keep, strict=True) if k]
     y = train.categories[keep]
-    char_lr = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(char_features(texts, idf), y)
+    char_lr = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(
+        char_features(texts, idf), y
+    )
     has = cache.has(texts)
     e5_w = np.zeros((len(CATEGORIES), ENCODER_DIM), dtype=np.float32)
     e5_b = np.zeros(len(CATEGORIES), dtype=np.float32)
@@ -183,7 +217,9 @@ def fit(out: Path = WEIGHTS) -> None:
 
 def main() -> None:
     """Command line: ``embed`` or ``fit``."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     emb = sub.add_parser("embed", help="embed training/dev texts into the cache, most useful first")
     emb.add_argument("--budget", type=float, default=550.0, help="seconds to spend")

@@ -78,12 +78,56 @@ _FAMILY = re.compile(
     re.IGNORECASE,
 )
 # Malaysian MyKad birthplace codes: states 01-16, 21-59, abroad 60-68, 71-72, 74-79, 82-93, 98-99.
-_MYKAD_PLACES = set(range(1, 17)) | set(range(21, 60)) | set(range(60, 69)) | {71, 72} | set(range(74, 80)) | set(
-    range(82, 94)
-) | {98, 99}
+_MYKAD_PLACES = (
+    set(range(1, 17))
+    | set(range(21, 60))
+    | set(range(60, 69))
+    | {71, 72}
+    | set(range(74, 80))
+    | set(range(82, 94))
+    | {98, 99}
+)
 # Indonesian NIK province codes (first two digits).
-_NIK_PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53, 61, 62, 63, 64, 65,
-                  71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96}
+_NIK_PROVINCES = {
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    17,
+    18,
+    19,
+    21,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    51,
+    52,
+    53,
+    61,
+    62,
+    63,
+    64,
+    65,
+    71,
+    72,
+    73,
+    74,
+    75,
+    76,
+    81,
+    82,
+    91,
+    92,
+    93,
+    94,
+    95,
+    96,
+}
 
 
 class PersonalData:
@@ -200,7 +244,13 @@ class GbvDoxxingDetector(Detector):
             for kind in kinds:
                 miss *= 1.0 - KIND_WEIGHTS[kind]
             targets = [p.id for p in self.registry.people_mentioned(text, enriched.item.mentions)]
-            details: dict[str, Any] = {"kinds": kinds, "found": [f.as_dict() for f in found[:20]], "targets": targets}
+            details: dict[str, Any] = {
+                "kinds": kinds,
+                "found": [f.as_dict() for f in found[:20]],
+                "targets": targets,
+            }
             evidence = "; ".join(f"{f.kind} {f.masked}" for f in found[:5]) or "no personal data"
-            results.append([self.signal(enriched, 1.0 - miss, kinds[0] if kinds else "none", evidence, details)])
+            results.append(
+                [self.signal(enriched, 1.0 - miss, kinds[0] if kinds else "none", evidence, details)]
+            )
         return results

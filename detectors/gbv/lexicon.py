@@ -36,7 +36,9 @@ __all__ = ["LEXICON_DIR", "GbvLexiconDetector", "LexiconEntry", "LexiconMatch", 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 LANGUAGES = ("en", "ms", "id", "tl", "vi", "th")
 CATEGORIES = ("slur", "sexualised", "sexual_violence", "sexist_phrase", "profanity")
-_NO_SPACE_SCRIPTS = re.compile(r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]")  # Thai, Lao, Burmese, Khmer
+_NO_SPACE_SCRIPTS = re.compile(
+    r"[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)  # Thai, Lao, Burmese, Khmer
 
 
 @dataclass(frozen=True)
@@ -190,10 +192,17 @@ class GbvLexiconDetector(Detector):
         evidence = "; ".join(f"{m.masked} ({m.entry.lang}, {m.entry.category})" for m in matches[:5])
         details = {
             "matches": [
-                {"term": m.entry.term, "lang": m.entry.lang, "category": m.entry.category,
-                 "weight": m.entry.weight, "gloss": m.entry.gloss}
+                {
+                    "term": m.entry.term,
+                    "lang": m.entry.lang,
+                    "category": m.entry.category,
+                    "weight": m.entry.weight,
+                    "gloss": m.entry.gloss,
+                }
                 for m in matches
             ],
             "categories": sorted({m.entry.category for m in matches}),
         }
-        return self.signal(enriched, min(0.99, 1.0 - miss), top.entry.category, f"lexicon: {evidence}", details)
+        return self.signal(
+            enriched, min(0.99, 1.0 - miss), top.entry.category, f"lexicon: {evidence}", details
+        )

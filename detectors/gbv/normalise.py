@@ -38,10 +38,15 @@ __all__ = [
 MAX_CLEAN_CHARS = 2_000
 """Longest text the classifiers read: head and tail of longer texts (abuse sits at either end)."""
 
-ZERO_WIDTH = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff\uffa0"
+ZERO_WIDTH = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d"
+    "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff\uffa0"
+)
 """Invisible characters used to split words past filters (soft hyphen, joiners, bidi marks, fillers)."""
 
-_INVISIBLE = re.compile(f"[{re.escape(ZERO_WIDTH)}]|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]|[\\ufe00-\\ufe0f]")
+_INVISIBLE = re.compile(
+    f"[{re.escape(ZERO_WIDTH)}]|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]|[\\ufe00-\\ufe0f]"
+)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,}")
@@ -50,17 +55,69 @@ _SPACES = re.compile(r"\s+")
 # Look-alike letters from Cyrillic, Greek and others that evaders swap in for Latin ones.
 _HOMOGLYPHS = str.maketrans(
     {
-        "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-        "ѕ": "s", "ԁ": "d", "ɡ": "g", "һ": "h", "ӏ": "l", "ո": "n", "ս": "u", "ν": "v", "ο": "o",
-        "α": "a", "ε": "e", "ι": "i", "κ": "k", "τ": "t", "υ": "u", "ρ": "p", "χ": "x", "в": "b",
-        "к": "k", "м": "m", "н": "h", "т": "t", "ℓ": "l", "ı": "i", "ł": "l", "đ": "d", "ø": "o",
-        "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th",
+        "а": "a",
+        "е": "e",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ɡ": "g",
+        "һ": "h",
+        "ӏ": "l",
+        "ո": "n",
+        "ս": "u",
+        "ν": "v",
+        "ο": "o",
+        "α": "a",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "τ": "t",
+        "υ": "u",
+        "ρ": "p",
+        "χ": "x",
+        "в": "b",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "т": "t",
+        "ℓ": "l",
+        "ı": "i",
+        "ł": "l",
+        "đ": "d",
+        "ø": "o",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
     }
 )
 _HOMOGLYPHS_KEEP_ACCENTS = {k: v for k, v in _HOMOGLYPHS.items() if k != ord("đ")}
 # Leetspeak: digits and symbols standing for letters (only applied inside words, see below).
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l"})
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "+": "t",
+        "€": "e",
+        "£": "l",
+    }
+)
 _LEET_WORD = re.compile(r"[\w@$!|+€£]+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # Three or more single letters separated by one space, dot, dash, star or underscore: "s l u t".
@@ -113,7 +170,7 @@ def _decode_leet(match: re.Match[str]) -> str:
 
 
 def fold_for_matching(text: str, limit: int = MAX_CLEAN_CHARS * 5, keep_accents: bool = False) -> str:
-    """Return the matching form of ``text``: cleaned, lower case, no accents, homoglyphs and leetspeak decoded.
+    """Return the matching form of ``text``: cleaned, lower case, no accents, homoglyphs and leetspeak undone.
 
     Thai and other scripts without case or combining accents pass through unchanged except
     for invisible characters, so Thai lexicon entries still match.

@@ -141,7 +141,11 @@ class GbvTargetingDetector(Detector):
             label = "targets-woman" if women else ("targets-person" if targets else "no-target")
             evidence = (
                 "; ".join(f"{t.person.name} ({t.how})" for t in women)
-                or ("registered people addressed: " + ", ".join(t.person.name for t in targets) if targets else "")
+                or (
+                    "registered people addressed: " + ", ".join(t.person.name for t in targets)
+                    if targets
+                    else ""
+                )
                 or "no registered person addressed"
             )
             details = {"targets": [t.person.id for t in women], "people": [t.as_dict() for t in targets]}

@@ -82,6 +82,10 @@ def _detect(text: str) -> str | None:
     return detect_language(text)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
@@ -152,9 +156,11 @@ class GbvTextModel:
             encoder = load_encoder()
         return cls(arrays, encoder)
 
-    def predict(self, texts: Sequence[str], languages: Sequence[Sequence[str]] | None = None) -> list[TextScores]:
+    def predict(
+        self, texts: Sequence[str], languages: Sequence[Sequence[str]] | None = None
+    ) -> list[TextScores]:
         """Score ``texts`` (raw); ``languages`` gives each text's detected languages, if known."""
-        keys = [hashlib.sha1(clean_text(t).encode("utf-8", "surrogatepass")).hexdigest() for t in texts]
+        keys = [_digest(clean_text(t)) for t in texts]
         english = [is_english(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
         with self._lock:
             cached = {k: self._cache[k] for k in keys if k in self._cache}
@@ -212,5 +218,5 @@ class GbvTextModel:
 
 @lru_cache(maxsize=4)
 def shared_model(path: Path = DEFAULT_WEIGHTS, use_encoder: bool = True) -> GbvTextModel:
-    """Return one model per (weights, encoder) for the whole process, shared by ``gbv.text`` and ``gbv.threat``."""
+    """Return one model per (weights, encoder) for the process, shared by ``gbv.text`` and ``gbv.threat``."""
     return GbvTextModel.load(path, use_encoder)

@@ -47,27 +47,83 @@ class ThreatPattern:
 
 THREAT_PATTERNS: tuple[ThreatPattern, ...] = (
     # English
-    ThreatPattern("en.first-person", rf"\b(?:i|we|i'?ll|we'?ll|imma|ima|gonna|going to|will|gon)\b[\w\s']{{0,20}}?\b{_KILL_EN}(?:ed|ing)?\s+{_YOU_EN}\b", 0.85),
-    ThreatPattern("en.sexual", r"\b(?:i|we|i'?m|im|imma|ima|gonna|someone|somebody|they)\b[\w\s']{0,20}?\b(?:rape|gang ?bang)\s+(?:you|u|her)\b", 0.9, True),
-    ThreatPattern("en.should-die", rf"\b(?:she|you|u|bitch|woman)\b[\w\s']{{0,12}}?\b(?:should|deserves? to|needs? to|ought to|must)\s+(?:be\s+)?(?:die|killed|shot|hanged|hung|raped|burned|stabbed|lynched|beaten)\b", 0.8),
-    ThreatPattern("en.wish", r"\b(?:hope|wish)\s+(?:she|you|u)\s+(?:gets?|get)\s+(?:raped|killed|shot|stabbed|murdered|hurt)\b", 0.75),
-    ThreatPattern("en.someone-should", rf"\b(?:someone|somebody|people)\s+(?:should|needs? to|ought to)\s+{_KILL_EN}\s+{_YOU_EN}\b", 0.8),
-    ThreatPattern("en.know-where", r"\bi know where (?:you|u|she) (?:live|lives|sleep|sleeps|work|works)\b", 0.8),
-    ThreatPattern("en.dead", r"\b(?:you'?re|you are|ur|she'?s|she is) (?:dead|gonna die|going to die)\b|\bwatch your back\b", 0.6),
+    ThreatPattern(
+        "en.first-person",
+        rf"\b(?:i|we|i'?ll|we'?ll|imma|ima|gonna|going to|will|gon)\b[\w\s']{{0,20}}?\b"
+        rf"{_KILL_EN}(?:ed|ing)?\s+{_YOU_EN}\b",
+        0.85,
+    ),
+    ThreatPattern(
+        "en.sexual",
+        r"\b(?:i|we|i'?m|im|imma|ima|gonna|someone|somebody|they)\b[\w\s']{0,20}?\b"
+        r"(?:rape|gang ?bang)\s+(?:you|u|her)\b",
+        0.9,
+        True,
+    ),
+    ThreatPattern(
+        "en.should-die",
+        r"\b(?:she|you|u|bitch|woman)\b[\w\s']{0,12}?\b(?:should|deserves? to|needs? to|ought to|must)\s+"
+        r"(?:be\s+)?(?:die|killed|shot|hanged|hung|raped|burned|stabbed|lynched|beaten)\b",
+        0.8,
+    ),
+    ThreatPattern(
+        "en.wish",
+        r"\b(?:hope|wish)\s+(?:she|you|u)\s+(?:gets?|get)\s+(?:raped|killed|shot|stabbed|murdered|hurt)\b",
+        0.75,
+    ),
+    ThreatPattern(
+        "en.someone-should",
+        rf"\b(?:someone|somebody|people)\s+(?:should|needs? to|ought to)\s+{_KILL_EN}\s+{_YOU_EN}\b",
+        0.8,
+    ),
+    ThreatPattern(
+        "en.know-where", r"\bi know where (?:you|u|she) (?:live|lives|sleep|sleeps|work|works)\b", 0.8
+    ),
+    ThreatPattern(
+        "en.dead",
+        r"\b(?:you'?re|you are|ur|she'?s|she is) (?:dead|gonna die|going to die)\b|\bwatch your back\b",
+        0.6,
+    ),
     # Malay and Indonesian
-    ThreatPattern("ms-id.kill", r"\b(?:aku|gue|gua|gw|saya|kami|kita|ku)\s+(?:akan\s+|nak\s+|mau\s+|pasti\s+)?(?:bunuh|tembak|bacok|tikam|sembelih|bakar|pukul|hajar|perkosa|rogol|cekik)\s+(?:kau|kamu|engkau|lu|lo|elu|dia|awak|mu|kalian)\b", 0.85),
-    ThreatPattern("ms-id.kill-her", r"\b(?:bunuh|tembak|bacok|sembelih|rogol|perkosa|bakar)\s+(?:saja|aja|je|sahaja|dia|perempuan ini|betina ini)\b", 0.75),
+    ThreatPattern(
+        "ms-id.kill",
+        r"\b(?:aku|gue|gua|gw|saya|kami|kita|ku)\s+(?:akan\s+|nak\s+|mau\s+|pasti\s+)?(?:bunuh|tembak|bacok|tikam|sembelih|bakar|pukul|hajar|perkosa|rogol|cekik)\s+(?:kau|kamu|engkau|lu|lo|elu|dia|awak|mu|kalian)\b",
+        0.85,
+    ),
+    ThreatPattern(
+        "ms-id.kill-her",
+        r"\b(?:bunuh|tembak|bacok|sembelih|rogol|perkosa|bakar)\s+"
+        r"(?:saja|aja|je|sahaja|dia|perempuan ini|betina ini)\b",
+        0.75,
+    ),
     ThreatPattern("ms-id.sexual", r"\b(?:rogol|perkosa|rudapaksa)\s+(?:kau|kamu|dia|lo|lu)\b", 0.9, True),
-    ThreatPattern("ms-id.know-where", r"\b(?:aku|gue|gw|saya|kami)\s+(?:tahu|tau)\s+(?:rumah|alamat)\s+(?:kau|kamu|lo|lu|dia|awak)\b", 0.8),
+    ThreatPattern(
+        "ms-id.know-where",
+        r"\b(?:aku|gue|gw|saya|kami)\s+(?:tahu|tau)\s+(?:rumah|alamat)\s+(?:kau|kamu|lo|lu|dia|awak)\b",
+        0.8,
+    ),
     ThreatPattern("ms-id.die", r"\b(?:mampus|mati)\s+(?:kau|kamu|lo|lu|aja|saja|je)\b", 0.6),
     # Tagalog
-    ThreatPattern("tl.kill", r"\b(?:papatayin|patayin|babarilin|barilin|sasaksakin|saksakin|susunugin|bubugbugin)\s+(?:kita|ka|kayo|siya|sya|mo|ko|namin|natin)\b", 0.85),
-    ThreatPattern("tl.sexual", r"\b(?:gagahasain|rape(?:hin|in))\s+(?:kita|ka|siya|sya|ko|namin)\b", 0.9, True),
+    ThreatPattern(
+        "tl.kill",
+        r"\b(?:papatayin|patayin|babarilin|barilin|sasaksakin|saksakin|susunugin|bubugbugin)\s+(?:kita|ka|kayo|siya|sya|mo|ko|namin|natin)\b",
+        0.85,
+    ),
+    ThreatPattern(
+        "tl.sexual", r"\b(?:gagahasain|rape(?:hin|in))\s+(?:kita|ka|siya|sya|ko|namin)\b", 0.9, True
+    ),
     ThreatPattern("tl.know-where", r"\balam (?:ko|namin) (?:kung saan|ang bahay)\b", 0.8),
     ThreatPattern("tl.die", r"\b(?:mamatay ka|sana mamatay|patay ka sa akin|patay ka sakin)\b", 0.7),
     # Vietnamese (accents stripped: "giết" -> "giet")
-    ThreatPattern("vi.kill", r"\b(?:tao|tui|toi|bon tao|chung tao)\s+(?:se\s+)?(?:giet|dam|chem|ban|dot|hiep)\s+(?:may|no|chet|ba|con)\b", 0.85),
-    ThreatPattern("vi.die", r"\b(?:giet chet|dam chet|chem chet|ban chet|dot nha|cho may chet|chet di)\b", 0.7),
+    ThreatPattern(
+        "vi.kill",
+        r"\b(?:tao|tui|toi|bon tao|chung tao)\s+(?:se\s+)?(?:giet|dam|chem|ban|dot|hiep)\s+"
+        r"(?:may|no|chet|ba|con)\b",
+        0.85,
+    ),
+    ThreatPattern(
+        "vi.die", r"\b(?:giet chet|dam chet|chem chet|ban chet|dot nha|cho may chet|chet di)\b", 0.7
+    ),
     ThreatPattern("vi.sexual", r"\bhiep (?:dam )?(?:may|no|con|ba)\b", 0.9, True),
     ThreatPattern("vi.know-where", r"\b(?:tao|tui) biet nha (?:may|no|ba)\b", 0.8),
     # Thai (no word spaces: substrings)

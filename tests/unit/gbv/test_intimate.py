@@ -51,8 +51,10 @@ class _FakeNsfw:
 
 class _FakeNudeNet:
     def detect(self, path: str) -> list[dict[str, Any]]:
-        return [{"class": "FACE_MALE", "score": 0.9, "box": [0, 0, 1, 1]},
-                {"class": "FEMALE_BREAST_EXPOSED", "score": 0.8, "box": [0, 0, 1, 1]}]
+        return [
+            {"class": "FACE_MALE", "score": 0.9, "box": [0, 0, 1, 1]},
+            {"class": "FEMALE_BREAST_EXPOSED", "score": 0.8, "box": [0, 0, 1, 1]},
+        ]
 
 
 def _detector(nsfw: float) -> GbvIntimateDetector:
@@ -84,7 +86,9 @@ def _image_item(tmp_path: Path, text: str, person: str | None, labels: list[str]
         (0.05, "ratna-wulandari", ["ai-generated"], "not-intimate"),
     ],
 )
-def test_labels_by_severity(tmp_path: Path, nsfw: float, person: str | None, labels: list[str], label: str) -> None:
+def test_labels_by_severity(
+    tmp_path: Path, nsfw: float, person: str | None, labels: list[str], label: str
+) -> None:
     [[signal]] = _detector(nsfw).detect([_image_item(tmp_path, "look", person, labels)])
     assert signal.label == label
     assert signal.details["intimate"] == (label != "not-intimate")

@@ -27,7 +27,9 @@ def splits() -> dict:
     return load_splits(DATA)
 
 
-@pytest.mark.parametrize(("split", "head", "floor"), [("edos_dev", "sexism", 0.65), ("vi_dev", "abuse", 0.65)])
+@pytest.mark.parametrize(
+    ("split", "head", "floor"), [("edos_dev", "sexism", 0.65), ("vi_dev", "abuse", 0.65)]
+)
 def test_macro_f1_above_floor(splits: dict, split: str, head: str, floor: float) -> None:
     from sklearn.metrics import f1_score
 

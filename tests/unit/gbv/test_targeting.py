@@ -15,7 +15,11 @@ from tests.unit.gbv.conftest import SAMPLE_REGISTRY, make_item
     [
         ("so corrupt", {"reply_to": "@aminahyusof", "platform": "x"}, {"aminah-yusof": "reply"}),
         ("@aminahyusof go home", {}, {"aminah-yusof": "handle"}),
-        ("so corrupt", {"mentions": ["ratna.wulandari"], "platform": "facebook"}, {"ratna-wulandari": "handle"}),
+        (
+            "so corrupt",
+            {"mentions": ["ratna.wulandari"], "platform": "facebook"},
+            {"ratna-wulandari": "handle"},
+        ),
         ("Ratna Sari Wulandari is a liar", {}, {"ratna-wulandari": "name"}),
         ("bu ratna pembohong", {}, {"ratna-wulandari": "variant"}),
         ("Commissioner Santos is biased", {}, {"maria-santos": "variant"}),
@@ -25,7 +29,9 @@ from tests.unit.gbv.conftest import SAMPLE_REGISTRY, make_item
     ],
 )
 def test_find_targets(registry: Registry, text: str, fields: dict, expected: dict) -> None:
-    targets = find_targets(registry, text, fields.get("mentions", ()), fields.get("reply_to"), fields.get("platform"))
+    targets = find_targets(
+        registry, text, fields.get("mentions", ()), fields.get("reply_to"), fields.get("platform")
+    )
     assert {t.person.id: t.how for t in targets} == expected
 
 

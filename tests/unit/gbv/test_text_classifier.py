@@ -76,7 +76,10 @@ def test_routing(text: str, english: bool) -> None:
 @pytest.mark.parametrize(
     ("scores", "label"),
     [
-        (TextScores(0.9, 0.1, {"threats": 0.7, "derogation": 0.1, "animosity": 0.1, "prejudiced": 0.1}), "sexist/threats"),
+        (
+            TextScores(0.9, 0.1, {"threats": 0.7, "derogation": 0.1, "animosity": 0.1, "prejudiced": 0.1}),
+            "sexist/threats",
+        ),
         (TextScores(0.2, 0.9, {}, english=False), "abusive"),
         (TextScores(0.2, 0.9, {}, english=True), "not-sexist"),
     ],
