@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,7 +12,7 @@ from dashboard.charts import SEVERITY_COLOURS, STATUS_COLOURS
 from pantau.access import intimate_media
 from pantau.schemas import Family, Incident, MediaFile, Modality
 
-__all__ = ["CSS", "badge", "highlight", "incident_label", "open_incident", "show_media", "snippet"]
+__all__ = ["CSS", "badge", "escape", "highlight", "incident_label", "open_incident", "show_media", "snippet"]
 
 CSS = """
 <style>
@@ -30,10 +29,28 @@ CSS = """
 """
 
 
+# Untrusted text goes into st.markdown(..., unsafe_allow_html=True): escape HTML *and* every
+# character Markdown or Streamlit's extensions would act on (links, images, emphasis, LaTeX `$`,
+# `:emoji:` and `:red[...]` directives), and turn newlines into <br/> so that a blank line cannot
+# end the surrounding HTML block and let the rest be parsed as Markdown.
+_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-.!|~$:^=@"}
+_ESCAPES[ord("\n")] = "<br/>"
+_ESCAPES[ord("\r")] = ""
+
+
+def escape(text: str) -> str:
+    """Return text safe to embed in HTML-enabled Markdown: shown literally, never interpreted.
+
+    >>> escape("![x](http://a) <b>")
+    '&#33;&#91;x&#93;&#40;http&#58;//a&#41; &#60;b&#62;'
+    """
+    return text.translate(_ESCAPES)
+
+
 def badge(text: str, colour: str | None = None) -> str:
     """Return HTML of a coloured pill (text escaped)."""
     colour = colour or SEVERITY_COLOURS.get(text) or STATUS_COLOURS.get(text) or "#607d8b"
-    return f'<span class="pantau-badge" style="background:{colour}">{html.escape(text)}</span>'
+    return f'<span class="pantau-badge" style="background:{colour}">{escape(text)}</span>'
 
 
 def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -47,14 +64,14 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     """Return ``text`` HTML-escaped with each term wrapped in ``<mark>`` (safe for unsafe_allow_html)."""
     pattern = _terms_pattern(terms)
     if pattern is None:
-        return html.escape(text)
+        return escape(text)
     out: list[str] = []
     last = 0
     for match in pattern.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        out.append(escape(text[last : match.start()]))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
         last = match.end()
-    out.append(html.escape(text[last:]))
+    out.append(escape(text[last:]))
     return "".join(out)
 
 

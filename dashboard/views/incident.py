@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
-from dashboard.render import badge, highlight, show_media
+from dashboard.render import badge, escape, highlight, show_media
 from dashboard.views.decisions import decision_form, officer_answer_form
 from pantau.access import redact_incident
 from pantau.schemas import Incident
@@ -50,7 +50,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     breach, item = incident.breach, incident.item
 
     st.markdown(
-        f"### {html_escape(breach.clause_id)} · {html_escape(breach.clause_title)}<br/>"
+        f"### {escape(breach.clause_id)} · {escape(breach.clause_title)}<br/>"
         + badge(breach.severity.value)
         + badge(incident.status.value)
         + badge(incident.family.value, "#455a64"),
@@ -61,11 +61,9 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     cols[1].metric("Platform", item.platform or "unknown", border=True)
     cols[2].metric("Party", ctx.party_name(incident.party), border=True)
     cols[3].metric("Top score", f"{max((s.score for s in incident.signals), default=0):.2f}", border=True)
-    link = (
-        item.url
-        if item.url and item.url.startswith(("https://", "http://")) and " " not in item.url
-        else None
-    )
+    link = None
+    if item.url and item.url.startswith(("https://", "http://")) and not any(c.isspace() for c in item.url):
+        link = item.url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
     st.caption(
         f"Incident {incident.id} · published {item.published_at or '?'} · "
         f"detected {incident.created_at:%Y-%m-%d %H:%M} UTC"
@@ -77,7 +75,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     with left:
         st.markdown("#### Item")
         if item.title:
-            st.markdown(f"**{html_escape(item.title)}**", unsafe_allow_html=True)
+            st.markdown(f"**{escape(item.title)}**", unsafe_allow_html=True)
         st.markdown(f'<div class="pantau-text">{highlight(item.text, terms)}</div>', unsafe_allow_html=True)
         for part in incident.text_parts:
             if part.origin in ("caption", "title"):
@@ -87,7 +85,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
                 if part.start is not None and part.end is not None
                 else ""
             )
-            st.markdown(f"**{html_escape(part.origin.upper())}{when}**", unsafe_allow_html=True)
+            st.markdown(f"**{escape(part.origin.upper())}{when}**", unsafe_allow_html=True)
             st.markdown(
                 f'<div class="pantau-text">{highlight(part.text, terms)}</div>', unsafe_allow_html=True
             )
@@ -95,11 +93,10 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     with right:
         st.markdown("#### Clause breached")
         st.markdown(
-            f"**{html_escape(breach.code_id)} {html_escape(breach.code_version)} · "
-            f"clause {html_escape(breach.clause_id)}**",
+            f"**{escape(breach.code_id)} {escape(breach.code_version)} · clause {escape(breach.clause_id)}**",
             unsafe_allow_html=True,
         )
-        st.markdown(f"> {html_escape(breach.clause_text or breach.clause_title)}", unsafe_allow_html=True)
+        st.markdown(f"> {escape(breach.clause_text or breach.clause_title)}", unsafe_allow_html=True)
         st.code(breach.rule, language="python")
         if breach.deadline_hours:
             st.caption(f"Party answer due within {breach.deadline_hours:g} h of notification.")
@@ -159,10 +156,3 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         ),
     )
     st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: ?incident={incident.id}")
-
-
-def html_escape(text: str) -> str:
-    """Escape text for the HTML-enabled markdown calls above."""
-    import html
-
-    return html.escape(text)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.context import Context
-from dashboard.render import incident_label, open_incident
+from dashboard.render import escape, incident_label, open_incident
 from dashboard.views.decisions import decision_form
 from pantau.stores.base import IncidentQuery
 
@@ -51,7 +51,10 @@ def review_page(ctx: Context) -> None:
         "Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick"
     )
     incident = by_id[picked]
-    st.markdown(f"**{incident.breach.clause_title}** — {incident.item.text[:400]}")
+    st.markdown(
+        f"**{escape(incident.breach.clause_title)}** — {escape(incident.item.text[:400])}",
+        unsafe_allow_html=True,
+    )
     st.caption(" · ".join(f"{s.detector} {s.score:.2f} ({s.label})" for s in incident.signals))
     open_incident(incident.id, key="review-open", label="Open full incident")
     decision_form(ctx, incident, key="queue")

@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, time, timedelta
-from html import escape as esc
 
 import streamlit as st
 
 from dashboard.context import Context
-from dashboard.render import badge, open_incident, snippet
+from dashboard.render import badge, escape, open_incident, snippet
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.stores.base import IncidentQuery
@@ -158,8 +157,8 @@ def _result_row(incident: Incident, text: str, n: int) -> None:
         head, action = st.columns([5, 1])
         head.markdown(
             f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
-            f"<b>{esc(incident.breach.clause_id)}</b> · {esc(incident.item.account or '?')} on "
-            f"{esc(incident.item.platform or '?')}"
+            f"<b>{escape(incident.breach.clause_id)}</b> · {escape(incident.item.account or '?')} on "
+            f"{escape(incident.item.platform or '?')}"
             f" · {incident.created_at:%d %b %Y %H:%M}",
             unsafe_allow_html=True,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,7 +24,7 @@ def _text(at: object) -> str:
     for kind in ("markdown", "caption", "text", "error", "success", "info", "warning", "title", "header"):
         parts += [str(getattr(e, "value", "")) for e in at.get(kind)]
     parts += [f"{m.label}={m.value}" for m in at.get("metric")]
-    return "\n".join(parts)
+    return html.unescape("\n".join(parts))  # as the browser shows it (pages escape untrusted text)
 
 
 def _events(seeded: Seeded) -> list[tuple[str, str, str]]:
@@ -292,3 +293,30 @@ def test_intimate_images_are_never_shown_and_others_are_blurred(app: AppFactory,
     images = at.get("image")
     assert len(images) == 1  # only the non-intimate file, and it is blurred (GBV incident)
     assert "blurred" in str(images[0].proto)
+
+
+HOSTILE = (
+    "Lihat ![x](http://tracker.example/p.png) [klik](javascript:alert(1))\n\n"
+    + "<script>alert(1)</script> :red[x] $x$"
+)
+
+
+@pytest.mark.parametrize("page", ["incident", "review", "search"])
+def test_hostile_item_text_is_shown_literally_never_interpreted(
+    app: AppFactory, seeded: Seeded, page: str
+) -> None:
+    from tests.mocks.incidents import make_incident
+
+    incident = make_incident("hostile", text=HOSTILE, account="<b>pbn</b>")
+    seeded.store.upsert_incidents([incident])
+    at = app("ana", incident=incident.id if page == "incident" else None)
+    if page == "review":
+        next(r for r in at.radio if r.key == "nav").set_value("Review queue").run()
+        at.selectbox(key="review-pick").set_value(incident.id).run()
+    if page == "search":
+        next(r for r in at.radio if r.key == "nav").set_value("Search").run()
+        at.text_input(key="search-text").input("Lihat").run()
+    sources = "\n".join(m.value for m in at.markdown)
+    assert "&#33;&#91;x&#93;" in sources  # the text is there, escaped
+    for raw in ("![x](", "](javascript", "<script>", ":red[", "$x$", "<b>pbn"):
+        assert raw not in sources, raw
