@@ -1,8 +1,9 @@
 """``media.video``: keyframes at scene changes (OpenCV), the audio track (ffmpeg), the duration.
 
 Frames are sampled at most every ``sample_every_s`` seconds (fewer for long videos, so at most
-``max_samples`` are compared); a sampled frame is a scene change when its colour histogram
-differs from the last kept frame by at least ``scene_threshold`` (Bhattacharyya distance). The
+``max_samples`` are compared); a sampled frame is a scene change when it differs from the last
+kept frame by at least ``scene_threshold``: colour histogram distance (Bhattacharyya) or
+layout difference (grey thumbnails), whichever is larger. The
 first frame is always kept; of the rest, the ``max_keyframes - 1`` largest changes are kept,
 so memory holds at most ``max_keyframes`` frames whatever the video's length. Keyframes are
 saved as JPEG beside the media (``media/derived/ab/<sha256>/``) and listed in
@@ -41,19 +42,34 @@ class VideoOptions(BaseModel):
     max_keyframes: int = Field(8, ge=1, le=64, description="Most keyframes kept per video.")
     sample_every_s: float = Field(0.5, gt=0, description="Shortest interval between sampled frames.")
     max_samples: int = Field(600, ge=1, description="Most frames compared per video.")
-    scene_threshold: float = Field(0.3, ge=0, le=1, description="Histogram distance that counts as a new scene.")
+    scene_threshold: float = Field(0.3, ge=0, le=1, description="Frame difference (0-1) that counts as a new scene.")
     keyframe_long_side: int = Field(1280, ge=64, description="Keyframes are downscaled to this long side.")
     decode_timeout_s: float = Field(120.0, gt=0, description="Stop scanning a video after this long.")
     extract_audio: bool = True
 
 
-def _histogram(frame: Any) -> Any:
+def _signature(frame: Any) -> tuple[Any, Any]:
+    """A frame's colour histogram and a tiny greyscale thumbnail, compared to find scene changes."""
     import cv2
 
     small = cv2.resize(frame, (96, 54), interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256])
-    return cv2.normalize(hist, hist).flatten()
+    thumb = cv2.resize(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (32, 18), interpolation=cv2.INTER_AREA)
+    return cv2.normalize(hist, hist).flatten(), thumb.astype("float32")
+
+
+def _change(a: tuple[Any, Any], b: tuple[Any, Any]) -> float:
+    """How different two frames are, 0 to 1: colour histogram distance or layout difference, whichever is larger.
+
+    Histograms alone miss a cut between two shots of the same palette; the thumbnail
+    difference (mean absolute grey difference, scaled so that ~40/255 counts as 0.4) catches it.
+    """
+    import cv2
+
+    hist = float(cv2.compareHist(a[0], b[0], cv2.HISTCMP_BHATTACHARYYA))
+    layout = float(abs(a[1] - b[1]).mean()) / 100.0
+    return min(1.0, max(hist, layout))
 
 
 def _downscale(frame: Any, long_side: int) -> Any:
@@ -84,7 +100,7 @@ def extract_keyframes(
         deadline = time.monotonic() + options.decode_timeout_s
         first: tuple[float, float, Any] | None = None
         heap: list[tuple[float, float, int, Any]] = []  # (change, time, tie-breaker, frame): a min-heap
-        last_hist = None
+        last_sig: tuple[Any, Any] | None = None
         index = 0
         truncated = False
         while index <= last_frame:
@@ -96,15 +112,15 @@ def extract_keyframes(
             if index % step == 0:
                 ok, frame = cap.retrieve()
                 if ok and frame is not None:
-                    hist = _histogram(frame)
+                    sig = _signature(frame)
                     at = index / fps
-                    if last_hist is None:
+                    if last_sig is None:
                         first = (1.0, at, _downscale(frame, options.keyframe_long_side))
-                        last_hist = hist
+                        last_sig = sig
                     else:
-                        change = float(cv2.compareHist(last_hist, hist, cv2.HISTCMP_BHATTACHARYYA))
+                        change = _change(last_sig, sig)
                         if change >= options.scene_threshold:
-                            last_hist = hist
+                            last_sig = sig
                             entry = (change, at, index, _downscale(frame, options.keyframe_long_side))
                             if len(heap) < options.max_keyframes - 1:
                                 heapq.heappush(heap, entry)
@@ -129,7 +145,7 @@ class VideoEnricher(Enricher):
     """Extracts keyframes and the audio track of every video of an item."""
 
     name = "media.video"
-    version = "1.0.0"
+    version = "1.1.0"
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.VIDEO})
     needs = ("media.probe",)
     Options = VideoOptions

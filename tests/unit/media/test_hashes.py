@@ -134,3 +134,40 @@ def test_when_index_searched_then_nearest_first() -> None:
     ])
     assert [(m["list"], m["distance"]) for m in index.match_pdq(base, 31)] == [("b", 1)]
     assert [m["list"] for m in index.match_pdq(base, 32)] == ["b", "a"]
+
+
+def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_path: Path, media_settings) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    from detectors.media.video import VideoEnricher
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for k in range(3):
+        _picture(20 + k, 320).resize((320, 240)).save(frames / f"f{k}.png")
+    original = tmp_path / "original.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-framerate", "1", "-i", str(frames / "f%d.png"),
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "10", str(original)], check=True, timeout=60)
+    reencoded = tmp_path / "repost.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(original), "-vf", "scale=240:180",
+                    "-crf", "35", str(reencoded)], check=True, timeout=60)
+
+    def hashes_of(path: Path, lists: list[str]):
+        enriched = item_with(path)
+        for plugin in (MediaProbeEnricher(), VideoEnricher(), HashEnricher({"lists": lists})):
+            plugin.settings = media_settings
+            plugin.ensure_loaded()
+            plugin.enrich([enriched])
+        return enriched
+
+    first = hashes_of(original, [])
+    video_hash = first.enrichment.hashes[first.item.media[0].sha256].split()
+    assert len(video_hash) == 3
+    listed = _write_list(tmp_path / "fakes.csv", [{"kind": "pdq", "hash": video_hash[1], "list": "known-fakes", "label": "v"}])
+    repost = hashes_of(reencoded, [str(listed)])
+    [signal] = KnownMediaDetector().detect([repost])[0]
+    assert signal.label == "known-fakes"
+    assert signal.details["matches"][0]["frame_time"] == pytest.approx(1.0, abs=0.2)
