@@ -13,47 +13,58 @@ from pantau.stores import by_url
 from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import SearchStore
 from tests.integration.conftest import Servers
+from tests.integration.es_shim import ElasticsearchShim
 from tests.store_contract import StoreContract, make_incident
 
 pytestmark = pytest.mark.integration
 
 
-def _store_url(servers: Servers, engine: str) -> str:
+ENGINES = ["opensearch", "elasticsearch-client"] + (
+    ["elasticsearch"] if os.environ.get("PANTAU_TEST_ELASTICSEARCH_URL") else []
+)
+"""What the suite runs on: OpenSearch (started by infra/local/up); the Elasticsearch 8 client against
+that OpenSearch node through :class:`ElasticsearchShim` (the adapter's whole client path); and real
+Elasticsearch when ``PANTAU_TEST_ELASTICSEARCH_URL`` gives one."""
+
+
+@pytest.fixture(scope="module")
+def shim_url(servers: Servers) -> Iterator[str]:
+    """URL of the Elasticsearch-client shim in front of the OpenSearch node."""
+    host, port = servers.opensearch_url.split("://", 1)[1].split(":")
+    shim = ElasticsearchShim(host, int(port))
+    yield shim.start()
+    shim.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_url(request: pytest.FixtureRequest, servers: Servers) -> str:
+    """Store URL of the engine under test."""
+    engine = str(request.param)
     if engine == "opensearch":
-        base = servers.opensearch_url
+        base, scheme = servers.opensearch_url, "opensearch"
+    elif engine == "elasticsearch-client":
+        base, scheme = request.getfixturevalue("shim_url"), "elasticsearch"
     else:
-        if not servers.elasticsearch_url:
-            pytest.skip("PANTAU_TEST_ELASTICSEARCH_URL is not set (infra/docker-compose.yml starts one)")
-        base = servers.elasticsearch_url
-    scheme, rest = base.split("://", 1)
-    return f"{engine}{'+https' if scheme == 'https' else ''}://{rest}"
+        base, scheme = str(servers.elasticsearch_url), "elasticsearch"
+    transport, rest = base.split("://", 1)
+    return f"{scheme}{'+https' if transport == 'https' else ''}://{rest}"
 
 
-def _open_store(servers: Servers, engine: str, prefix: str) -> SearchStore:
-    store = by_url(_store_url(servers, engine))
+def _open_store(url: str, prefix: str) -> SearchStore:
+    store = by_url(url)
     assert isinstance(store, SearchStore)
     store.names.prefix = prefix  # one set of indices per test
     store.open()
     return store
 
 
-ENGINES = ["opensearch"] + (["elasticsearch"] if os.environ.get("PANTAU_TEST_ELASTICSEARCH_URL") else [])
-"""OpenSearch always (infra/local/up starts it); Elasticsearch when a URL for one is given."""
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    """The engine under test."""
-    return str(request.param)
-
-
 def test_elasticsearch_runs_the_suite_when_configured() -> None:
     if "elasticsearch" not in ENGINES:
         pytest.skip(
-            "PANTAU_TEST_ELASTICSEARCH_URL is not set: the store suite ran on OpenSearch only "
-            "(infra/docker-compose.yml starts an Elasticsearch)"
+            "PANTAU_TEST_ELASTICSEARCH_URL is not set: the store suite ran on OpenSearch, directly and "
+            "through the Elasticsearch client (infra/docker-compose.yml starts a real Elasticsearch)"
         )
-    assert ENGINES == ["opensearch", "elasticsearch"]
+    assert ENGINES[-1] == "elasticsearch"
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +85,10 @@ class TestSearchStore(StoreContract):
     """
 
     @pytest.fixture
-    def store(self, servers: Servers, engine: str, _stores: dict[str, SearchStore]) -> SearchStore:
-        if engine not in _stores:
-            _stores[engine] = _open_store(servers, engine, f"t{uuid.uuid4().hex[:10]}")
-        store = _stores[engine]
+    def store(self, engine_url: str, _stores: dict[str, SearchStore]) -> SearchStore:
+        if engine_url not in _stores:
+            _stores[engine_url] = _open_store(engine_url, f"t{uuid.uuid4().hex[:10]}")
+        store = _stores[engine_url]
         # Refresh first: delete-by-query only sees documents that a refresh made searchable.
         store.client.request("POST", f"/{store.names.prefix}-*/_refresh", params={"expand_wildcards": "open"})
         store.client.request(
@@ -89,8 +100,8 @@ class TestSearchStore(StoreContract):
         return store
 
 
-def test_upsert_after_rollover_updates_in_place(servers: Servers, engine: str, unique_name: str) -> None:
-    store = _open_store(servers, engine, unique_name)
+def test_upsert_after_rollover_updates_in_place(engine_url: str, unique_name: str) -> None:
+    store = _open_store(engine_url, unique_name)
     try:
         incidents = [make_incident(n) for n in range(3)]
         store.upsert_incidents(incidents)
@@ -104,9 +115,10 @@ def test_upsert_after_rollover_updates_in_place(servers: Servers, engine: str, u
         store.close()
 
 
-def test_unreachable_engine_raises_store_unavailable(engine: str) -> None:
+@pytest.mark.parametrize("scheme", ["opensearch", "elasticsearch"])
+def test_unreachable_engine_raises_store_unavailable(scheme: str) -> None:
     # Port 9 (discard) is closed on loopback: the client cannot connect.
-    store = by_url(f"{engine}://127.0.0.1:9")
+    store = by_url(f"{scheme}://127.0.0.1:9")
     with pytest.raises(StoreUnavailable) as caught:
         store.open()
     assert caught.value.retry_after > 0
