@@ -25,6 +25,7 @@ from pydantic import Field
 from ingest.base import SourceRecord
 from ingest.connectors.base import (
     ApiClient,
+    ApiError,
     ConnectorError,
     ConnectorOptions,
     ConnectorSource,
@@ -121,21 +122,28 @@ class YouTubeSource(ConnectorSource):
         newest = parse_time(state.get("pending_newest"))
 
         def fetch(cursor: Any) -> Any:
-            page = self.client.get_json(
-                f"{self.api_base}/playlistItems",
-                {
-                    "part": "snippet,contentDetails,status",
-                    "playlistId": playlist,
-                    "maxResults": self.options.page_size,
-                    "pageToken": cursor,
-                },
-            )
+            try:
+                page = self.client.get_json(
+                    f"{self.api_base}/playlistItems",
+                    {
+                        "part": "snippet,contentDetails,status",
+                        "playlistId": playlist,
+                        "maxResults": self.options.page_size,
+                        "pageToken": cursor,
+                    },
+                )
+            except ApiError as exc:
+                if exc.status in (400, 404):
+                    # Channel deleted or page token stale: resolve both afresh on the next pass.
+                    for key in ("uploads", "cursor"):
+                        state.pop(key, None)
+                raise
             if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
                 raise FormatChanged("playlistItems.list: no 'items' list")
             return page
 
         def next_cursor(page: JsonDict) -> Any:
-            return None if reached_since else page.get("nextPageToken")
+            return page.get("nextPageToken")
 
         reached_since = False
         for page in self.paginate(fetch, next_cursor, state):
@@ -166,6 +174,9 @@ class YouTubeSource(ConnectorSource):
                 state["pending_newest"] = newest.isoformat()
             if reached_since:
                 break
+        if reached_since:
+            # Older pages were read by earlier passes: this pass is complete.
+            state.pop("cursor", None)
         # The stream was read to its end (or to the high-water mark): move the mark.
         if "cursor" not in state and state.get("pending_newest"):
             state["since"] = state.pop("pending_newest")

@@ -189,3 +189,49 @@ def test_a_pass_sooner_than_the_poll_interval_reads_nothing(server, tmp_path, sl
     assert list(restarted.read()) == [] and len(server.requests) == calls
     assert list(_source(server, tmp_path, sleeps, registry, poll_interval_s=0).read()) == []
     assert len(server.requests) > calls
+
+
+def test_high_water_mark_on_a_later_page_completes_the_pass(server, tmp_path, sleeps, registry):
+    server.add("GET", "/channels", Reply(CHANNEL))
+    server.add("GET", "/videos", Reply({"items": [_video("v1", "2024-05-01T00:00:00Z")]}), id="v1")
+    server.add("GET", "/videos", Reply({"items": [_video("v2", "2024-05-02T00:00:00Z")]}), id="v2")
+    server.add("GET", "/videos", Reply({"items": [_video("v3", "2024-05-03T00:00:00Z")]}), id="v3")
+    server.add("GET", "/playlistItems", Reply({"items": [_entry("v1", "2024-05-01T00:00:00Z")]}))
+    assert [r.native_id for r in _source(server, tmp_path, sleeps, registry).read()] == ["v1"]
+    server.routes = [r for r in server.routes if r.path != "/playlistItems"]
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply({"items": [_entry("v3", "2024-05-03T00:00:00Z")], "nextPageToken": "P2"}),
+        pageToken=None,
+    )
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply(
+            {
+                "items": [_entry("v2", "2024-05-02T00:00:00Z"), _entry("v1", "2024-05-01T00:00:00Z")],
+                "nextPageToken": "P3",
+            }
+        ),
+        pageToken="P2",
+    )
+    second = _source(server, tmp_path, sleeps, registry)
+    assert [r.native_id for r in second.read()] == ["v3", "v2"]
+    state = second.checkpoint.stream("@pbnofficial")
+    assert "cursor" not in state and state["since"].startswith("2024-05-03")
+
+
+def test_missing_playlist_is_resolved_again_next_pass(server, tmp_path, sleeps, registry):
+    server.add("GET", "/channels", Reply(CHANNEL))
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply({"error": {"code": 404, "errors": [{"reason": "playlistNotFound"}]}}, status=404),
+        Reply({"items": []}),
+    )
+    first = _source(server, tmp_path, sleeps, registry)
+    out = list(first.read())
+    assert out[0].error_type == "ApiError" and first.status["state"] == "failing"
+    list(_source(server, tmp_path, sleeps, registry).read())
+    assert len(server.calls("/channels")) == 2
