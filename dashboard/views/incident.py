@@ -125,6 +125,9 @@ def incident_page(ctx: Context, incident_id: str) -> None:
 
     st.markdown("#### History")
     history = ctx.store.actions(incident.id)
+    if ctx.scope.redact:
+        # Journalists see what was decided and when, not who decided or the internal reasons.
+        history = [a.model_copy(update={"actor": a.role, "reason": ""}) for a in history]
     if history:
         st.dataframe(
             pd.DataFrame(

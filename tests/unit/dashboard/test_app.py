@@ -320,3 +320,55 @@ def test_hostile_item_text_is_shown_literally_never_interpreted(
     assert "&#33;&#91;x&#93;" in sources  # the text is there, escaped
     for raw in ("![x](", "](javascript", "<script>", ":red[", "$x$", "<b>pbn"):
         assert raw not in sources, raw
+
+
+def test_journalist_sees_decisions_without_deciders_or_reasons(app: AppFactory, seeded: Seeded) -> None:
+    from pantau.stores.base import ReviewAction
+
+    seeded.store.record_action(
+        ReviewAction(
+            incident_id=seeded.pbn_confirmed.id,
+            action="comment",
+            actor="ana",
+            role="commission",
+            reason="internal: victim's sister called 012-9999999",
+        )
+    )
+    at = app("jo", incident=seeded.pbn_confirmed.id)
+    history = at.dataframe[-1].value
+    assert set(history["by"]) == {"commission"} and set(history["reason"]) == {""}
+    commission = app("ana", incident=seeded.pbn_confirmed.id)
+    assert "internal: victim's sister called 012-9999999" in set(commission.dataframe[-1].value["reason"])
+
+
+def test_overdue_page_lists_unanswered_officer_alerts(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana")
+    next(r for r in at.radio if r.key == "nav").set_value("Overdue answers").run()
+    frame = at.dataframe[0].value
+    overdue = frame[frame["state"] == "OVERDUE"]
+    assert set(overdue["incident"]) == {seeded.pbn_new.id, seeded.pbn_confirmed.id}
+    assert set(overdue["officer"]) == {"officer-pbn"}
+
+
+def test_csv_export_is_redacted_for_journalists(seeded: Seeded) -> None:
+    import csv
+    import io
+
+    from codes.registry import Registry
+    from dashboard.views.search import incidents_csv
+    from pantau.access import redact_incident
+
+    rows = [redact_incident(seeded.pkr2_confirmed, Registry())]
+    parsed = list(csv.DictReader(io.StringIO(incidents_csv(rows).decode())))
+    assert parsed[0]["id"] == seeded.pkr2_confirmed.id and "3456789" not in parsed[0]["text"]
+    formula = seeded.pkr2_confirmed.model_copy(
+        update={"item": seeded.pkr2_confirmed.item.model_copy(update={"text": "=HYPERLINK(1)"})}
+    )
+    assert list(csv.DictReader(io.StringIO(incidents_csv([formula]).decode())))[0]["text"] == "'=HYPERLINK(1)"
+
+
+def test_live_overview_renders_as_a_refreshing_fragment(app: AppFactory) -> None:
+    at = app("ana")
+    at.toggle(key="overview-live").set_value(True).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Incidents"] == "4"
