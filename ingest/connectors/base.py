@@ -734,6 +734,7 @@ class ConnectorSource(Source):
         self.status["state"] = "running"
         failures: list[str] = []
         fatal = False
+        completed = False
         streams = list(self.streams())
         try:
             for stream in streams:
@@ -760,8 +761,18 @@ class ConnectorSource(Source):
                         # The token or the quota is shared by every stream: the others would fail too.
                         fatal = True
                         break
+                except Exception as exc:
+                    # Not a platform problem (a missing library, a bug): the runner dead-letters
+                    # the source; the status must say so rather than stay "ok".
+                    failures.append(stream)
+                    self._record_error(exc, stream)
+                    fatal = True
+                    raise
+            completed = True
         finally:
-            if not failures:
+            if not failures and not completed:
+                self.status["state"] = "stopped"  # the consumer stopped reading mid-pass
+            elif not failures:
                 self.status["state"] = "ok"
                 self.status["last_success_at"] = utcnow().isoformat()
             elif fatal or len(failures) == len(streams):

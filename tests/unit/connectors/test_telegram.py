@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from ingest.connectors.telegram import TelegramSource
 from pantau.schemas import DeadLetter, MediaItem
 from tests.unit.connectors.replay import Reply
@@ -244,7 +246,7 @@ def test_bot_private_file_is_counted_and_the_post_kept(server, tmp_path, registr
 
 
 def test_real_telethon_message_shape_maps(tmp_path, registry):
-    types = __import__("pytest").importorskip("telethon.tl.types")
+    types = pytest.importorskip("telethon.tl.types")
     message = types.Message(
         id=5,
         peer_id=types.PeerChannel(1),
@@ -260,3 +262,11 @@ def test_real_telethon_message_shape_maps(tmp_path, registry):
     [item] = list(source.read())
     assert item.mentions == ["@aminah"] and item.labels == ["fact-check-note"]
     assert item.extra["fact_check"] == "Edited video" and item.published_at.year == 2024
+
+
+def test_unexpected_failure_is_raised_and_shown_as_failing(tmp_path, registry):
+    history = FakeHistory({}, fail={"gerakanrakyat": RuntimeError("bug")})
+    source = _mtproto(tmp_path, registry, history)
+    with pytest.raises(RuntimeError):
+        list(source.read())
+    assert source.status["state"] == "failing" and "bug" in source.status["last_error"]

@@ -196,3 +196,14 @@ def test_long_retry_after_stops_the_pass_and_the_next_pass_waits(server, tmp_pat
     calls = len(server.requests)
     assert list(_source(server, tmp_path, sleeps, registry).read()) == []  # a restart too
     assert len(server.requests) == calls
+
+
+def test_reader_stopping_mid_pass_is_shown_and_the_page_is_read_again(server, tmp_path, sleeps, registry):
+    server.add("GET", "/2/users/by/username/pbn_official", Reply(USER))
+    server.add("GET", "/2/users/111/tweets", Reply(_page(["9", "8"], "T2")))
+    source = _source(server, tmp_path, sleeps, registry)
+    reading = source.read()
+    next(reading)
+    reading.close()
+    assert source.status["state"] == "stopped"
+    assert "cursor" not in source.checkpoint.stream("user:@pbn_official")  # page not confirmed
