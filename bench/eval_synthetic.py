@@ -217,25 +217,37 @@ def fit_fusion(samples: list[sets.Sample], y: np.ndarray, spectral_oof: np.ndarr
     x_both = np.column_stack([[_logit(v) for v in clip], [_logit(v) for v in spectral_oof]])
     x_spec = x_both[:, 1:]
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    out: dict[str, Any] = {"note": "Fitted by bench/eval_synthetic.py --fit; see docs/synthetic.md.", "n": len(y)}
+    out: dict[str, Any] = {
+        "note": "Fitted by bench/eval_synthetic.py --fit; see docs/synthetic.md.",
+        "n": len(y),
+    }
     report: dict[str, Any] = {"auc_clip": _auc(list(y), list(clip))}
     # Equal weights for the two logits, a priori: neither set looks like deployment data (the
     # simulated crops are no test of the CLIP probe), so only the common scale and the bias
     # are fitted. A free two-weight fit is reported for comparison, not used.
     free = LogisticRegression(C=1.0).fit(x_both, y)
-    report["free_two_weight_fit"] = {"w_clip": round(float(free.coef_[0][0]), 4),
-                                     "w_spectral": round(float(free.coef_[0][1]), 4)}
+    report["free_two_weight_fit"] = {
+        "w_clip": round(float(free.coef_[0][0]), 4),
+        "w_spectral": round(float(free.coef_[0][1]), 4),
+    }
     x_sum = x_both.sum(axis=1, keepdims=True)
     for key, x in (("with_clip", x_sum), ("spectral_only", x_spec)):
         model = LogisticRegression(C=1.0).fit(x, y)
         oof = cross_val_predict(LogisticRegression(C=1.0), x, y, cv=folds, method="predict_proba")[:, 1]
         w = round(float(model.coef_[0][0]), 4)
-        out[key] = {"w_clip": w if key == "with_clip" else 0.0, "w_spectral": w,
-                    "bias": round(float(model.intercept_[0]), 4)}
+        out[key] = {
+            "w_clip": w if key == "with_clip" else 0.0,
+            "w_spectral": w,
+            "bias": round(float(model.intercept_[0]), 4),
+        }
         fitted = model.predict_proba(x)[:, 1]
-        report[key] = {**out[key], "cv5_auc": _auc(list(y), list(oof)),
-                       "real_above_0.7": int(np.sum((fitted >= 0.7) & (y == 0))), "real": int(np.sum(y == 0)),
-                       "generated_above_0.7": int(np.sum((fitted >= 0.7) & (y == 1)))}
+        report[key] = {
+            **out[key],
+            "cv5_auc": _auc(list(y), list(oof)),
+            "real_above_0.7": int(np.sum((fitted >= 0.7) & (y == 0))),
+            "real": int(np.sum(y == 0)),
+            "generated_above_0.7": int(np.sum((fitted >= 0.7) & (y == 1))),
+        }
     FUSION_FILE.write_text(json.dumps(out, indent=1) + "\n")
     return report
 

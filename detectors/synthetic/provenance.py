@@ -53,6 +53,7 @@ __all__ = [
     "ProvenanceOptions",
     "ProvenanceReport",
     "read_provenance",
+    "xmp_packets",
 ]
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -112,7 +113,8 @@ GENERATOR_TEXT_KEYS = {
 }
 """PNG/WebP text-chunk keys that AI image tools write, and the tool they point to."""
 
-_XMP_PACKET = re.compile(rb"<x:xmpmeta[\s\S]{0,2000000}?</x:xmpmeta>")
+MAX_XMP_PACKETS = 8
+MAX_XMP_BYTES = 2_000_000
 _XMP_SOURCE_TYPE = re.compile(
     rb"DigitalSourceType(?:>|=\"|\s*=\s*')\s*(?:<rdf:li>)?\s*(?:"
     + re.escape(IPTC_PREFIX.encode())
@@ -295,8 +297,30 @@ def _generator_in(text: str) -> str | None:
     return None
 
 
+def xmp_packets(data: bytes) -> list[bytes]:
+    """Return up to 8 XMP packets (``<x:xmpmeta ... </x:xmpmeta>``, at most 2 MB each) in one linear scan.
+
+    >>> xmp_packets(b"..<x:xmpmeta a='1'>x</x:xmpmeta>..<x:xmpmeta unterminated")
+    [b"<x:xmpmeta a='1'>x</x:xmpmeta>"]
+    """
+    packets: list[bytes] = []
+    pos = 0
+    while len(packets) < MAX_XMP_PACKETS:
+        start = data.find(b"<x:xmpmeta", pos)
+        if start < 0:
+            break
+        end = data.find(b"</x:xmpmeta>", start)
+        if end < 0:
+            break  # no closing tag anywhere after: no later packet can be complete either
+        end += len(b"</x:xmpmeta>")
+        if end - start <= MAX_XMP_BYTES:
+            packets.append(data[start:end])
+        pos = end
+    return packets
+
+
 def _read_metadata(data: bytes, report: ProvenanceReport) -> None:
-    for packet in _XMP_PACKET.findall(data[: 16 * 1024 * 1024]):
+    for packet in xmp_packets(data):
         for match in _XMP_SOURCE_TYPE.findall(packet):
             kind = match.decode("ascii", "replace")
             if kind not in report.xmp_source_types:

@@ -57,8 +57,13 @@ def test_detector_signal_carries_declared_ai_state_and_generator() -> None:
         b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage" + b"\x00" * 64,
         b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
         b"<x:xmpmeta>" * 1000,
+        b"<x:xmpmeta" * 300_000 + b"</x:xmpmeta>",
+        b"\xff\xd8"
+        + b"<x:xmpmeta DigitalSourceType='trainedAlgorithmicMedia'"
+        + b"x" * 2_100_000
+        + b"</x:xmpmeta>",
     ],
-    ids=["broken-exif-jpeg", "truncated-png", "unterminated-xmp"],
+    ids=["broken-exif-jpeg", "truncated-png", "unterminated-xmp", "xmp-opener-flood", "oversized-xmp-packet"],
 )
 def test_broken_metadata_is_reported_without_crashing(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "broken.jpg"
