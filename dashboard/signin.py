@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard.context import SESSION_KEY, Context
 from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
+from pantau.schemas import utcnow
 
 __all__ = ["check_session", "sign_in_page", "sign_out"]
 
 MAX_FAILURES = 5
 LOCKOUT_S = 60.0
+# Per user name, counted in the audit log so that opening new browser sessions does not reset it.
+MAX_FAILURES_PER_USER = 10
+USER_LOCKOUT_MIN = 15
 _FAILURES_KEY = "pantau_signin_failures"
+
+
+def _recent_failures(ctx: Context, username: str) -> int:
+    """Failed sign-ins for this user in the last minutes, from the audit log (across browser sessions)."""
+    since = utcnow() - timedelta(minutes=USER_LOCKOUT_MIN)
+    count = 0
+    for event in ctx.store.audit_log(500):
+        if event.at < since:
+            break
+        if event.actor == username and event.event == "sign_in_failed":
+            count += 1
+        elif event.actor == username and event.event == "sign_in":
+            break
+    return count
 
 
 def check_session(ctx: Context) -> Session | None:
@@ -116,6 +135,10 @@ def sign_in_page(ctx: Context) -> None:
             except AuthError as exc:
                 st.error(str(exc))
     if submitted and not locked:
+        if _recent_failures(ctx, username.strip()) >= MAX_FAILURES_PER_USER:
+            ctx.audit("sign_in_failed", actor=username.strip()[:200], role="-", detail="locked")
+            st.error(f"Too many failed attempts for this user. Try again in {USER_LOCKOUT_MIN} minutes.")
+            return
         user = ctx.users.authenticate(username, password)
         if user is None:
             failures.append(time.time())

@@ -285,6 +285,11 @@ class Session(BaseModel):
 
 
 # -- OpenID Connect (authorisation code flow) ---------------------------------------------------
+DISCOVERY_TTL_S = 3600.0
+# The dashboard rebuilds its client on every rerun; keep the discovery document across them.
+_DISCOVERY: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
 class OIDCClient:
     """A confidential OIDC client for the dashboard: authorisation code flow, no extra library.
 
@@ -345,9 +350,13 @@ class OIDCClient:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """The provider's discovery document (fetched once)."""
+        """The provider's discovery document (fetched once an hour per issuer, shared by all clients)."""
         if self._metadata is None:
-            self._metadata = self._get_json(f"{self.issuer}/.well-known/openid-configuration")
+            cached = _DISCOVERY.get(self.issuer)
+            if cached is None or time.monotonic() - cached[0] > DISCOVERY_TTL_S:
+                cached = (time.monotonic(), self._get_json(f"{self.issuer}/.well-known/openid-configuration"))
+                _DISCOVERY[self.issuer] = cached
+            self._metadata = cached[1]
         return self._metadata
 
     def _sign(self, payload: str) -> str:

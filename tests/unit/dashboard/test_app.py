@@ -372,3 +372,17 @@ def test_live_overview_renders_as_a_refreshing_fragment(app: AppFactory) -> None
     at.toggle(key="overview-live").set_value(True).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Incidents"] == "4"
+
+
+def test_repeated_failures_lock_the_user_across_browser_sessions(app: AppFactory, seeded: Seeded) -> None:
+    from dashboard.signin import MAX_FAILURES_PER_USER
+    from pantau.stores.base import AuditEvent
+
+    for _ in range(MAX_FAILURES_PER_USER):
+        seeded.store.audit(AuditEvent(actor="ana", role="-", event="sign_in_failed", detail="password"))
+    at = app()  # a fresh browser session
+    at.text_input(key="signin_user").input("ana")
+    at.text_input(key="signin_password").input(PASSWORD)  # even the right password
+    at.button[0].click().run()
+    assert SESSION_KEY not in at.session_state
+    assert "Too many failed attempts for this user" in _text(at)
