@@ -170,6 +170,10 @@ def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_users_demo_adds_one_user_per_role_and_party_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import bcrypt
+
+    gensalt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=12, prefix=b"2b": gensalt(4, prefix))  # fast test
     monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
     runner = CliRunner()
     result = runner.invoke(users_app, ["demo"])
