@@ -36,6 +36,8 @@ from ingest.connectors.base import (
     ConnectorSource,
     FormatChanged,
     JsonDict,
+    RateLimited,
+    TokenExpired,
     mentions_in,
     parse_time,
 )
@@ -103,14 +105,31 @@ class TelethonHistory:
         self._client = TelegramClient(StringSession(session), api_id, api_hash)
         self._client.connect()
         if not self._client.is_user_authorized():
-            raise ConnectorError("Telegram session is not authorised; make a new one with the login command")
+            raise TokenExpired(
+                "Telegram session is not authorised; make a new one: pantau sources telegram-login"
+            )
         self._cache: dict[tuple[str, int], Any] = {}
 
     def messages(self, channel: str, min_id: int, limit: int) -> Iterator[JsonDict]:
-        """Yield messages newer than ``min_id``, oldest first."""
-        for message in self._client.iter_messages(channel, min_id=min_id, reverse=True, limit=limit):
-            self._cache[(channel, message.id)] = message
-            yield message.to_dict()
+        """Yield messages newer than ``min_id``, oldest first; Telegram errors become connector errors."""
+        from telethon import errors  # type: ignore[import-not-found]
+
+        self._cache.clear()
+        try:
+            for message in self._client.iter_messages(channel, min_id=min_id, reverse=True, limit=limit):
+                if message.media is not None:
+                    self._cache[(channel, message.id)] = message  # kept for download()
+                yield message.to_dict()
+        except errors.FloodWaitError as exc:
+            # Waits under Telethon's flood_sleep_threshold are slept by Telethon itself.
+            raise RateLimited(
+                f"Telegram asks to wait {exc.seconds} s", retry_after=float(exc.seconds)
+            ) from exc
+        except errors.UnauthorizedError as exc:
+            raise TokenExpired(f"Telegram session refused: {type(exc).__name__}") from exc
+        except errors.RPCError as exc:
+            # ChannelPrivateError, UsernameNotOccupiedError, ChannelBannedError...
+            raise ConnectorError(f"channel {channel}: {type(exc).__name__}") from exc
 
     def download(self, channel: str, message_id: int, dest: Path, max_bytes: int) -> Path | None:
         """Download one message's media, refusing documents over ``max_bytes``."""

@@ -270,3 +270,30 @@ def test_unexpected_failure_is_raised_and_shown_as_failing(tmp_path, registry):
     with pytest.raises(RuntimeError):
         list(source.read())
     assert source.status["state"] == "failing" and "bug" in source.status["last_error"]
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        ("FloodWaitError", "rate-limited"),
+        ("SessionRevokedError", "auth-failed"),
+        ("ChannelPrivateError", "failing"),
+    ],
+)
+def test_telethon_errors_become_connector_states(tmp_path, registry, error, state):
+    errors = pytest.importorskip("telethon.errors")
+    from ingest.connectors.telegram import TelethonHistory
+
+    exc = getattr(errors, error)(request=None, **({"capture": 42} if error == "FloodWaitError" else {}))
+
+    class Client:
+        def iter_messages(self, *_args, **_kwargs):
+            raise exc
+
+    history = object.__new__(TelethonHistory)  # no connection: only the error translation is under test
+    history._client, history._cache = Client(), {}
+    source = _mtproto(tmp_path, registry, history)
+    out = list(source.read())
+    assert isinstance(out[0], DeadLetter) and source.status["state"] == state
+    if error == "FloodWaitError":
+        assert source.status["retry_after_s"] == 42.0
