@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 
 class KafkaDeliveryError(PantauError):
-    """Kafka did not acknowledge one or more messages."""
+    """Kafka could not be reached, or did not acknowledge one or more messages."""
 
 
 def kafka_client_options(settings: KafkaSettings) -> dict[str, Any]:

@@ -140,15 +140,15 @@ class PantauStreams:
             producer_compression_type="gzip",
             web_enabled=False,
         )
-        self.raw = self._topic(self.topics.raw_items)
-        self.enriched = self._topic(self.topics.enriched_items)
-        self.signals = self._topic(self.topics.signals)
-        self.incidents = self._topic(self.topics.incidents)
-        self.alerts = self._topic(self.topics.alerts)
-        self.dead = self._topic(self.topics.dead_letters)
-        self.app.agent(self.raw, name=f"{kafka.consumer_group}.enrich")(self._enrich_agent)
-        self.app.agent(self.enriched, name=f"{kafka.consumer_group}.detect")(self._detect_agent)
-        self.app.agent(self.signals, name=f"{kafka.consumer_group}.judge")(self._judge_agent)
+        self.raw_topic = self._topic(self.topics.raw_items)
+        self.enriched_topic = self._topic(self.topics.enriched_items)
+        self.signals_topic = self._topic(self.topics.signals)
+        self.incidents_topic = self._topic(self.topics.incidents)
+        self.alerts_topic = self._topic(self.topics.alerts)
+        self.dead_topic = self._topic(self.topics.dead_letters)
+        self.app.agent(self.raw_topic, name=f"{kafka.consumer_group}.enrich")(self._enrich_agent)
+        self.app.agent(self.enriched_topic, name=f"{kafka.consumer_group}.detect")(self._detect_agent)
+        self.app.agent(self.signals_topic, name=f"{kafka.consumer_group}.judge")(self._judge_agent)
 
     def _credentials(self) -> Any:
         kafka = self.settings.kafka
@@ -244,7 +244,7 @@ class PantauStreams:
         item_ids = [d.item_id for d in letters if d.item_id]
         if item_ids:
             await self._retry("mark processed", lambda: pipeline.store.mark_processed(item_ids))
-        await self._send(self.dead, [(d.item_id or d.payload_digest or d.id, d) for d in letters])
+        await self._send(self.dead_topic, [(d.item_id or d.payload_digest or d.id, d) for d in letters])
         self.report.dead_letters += len(letters)
 
     def _decode(
@@ -265,14 +265,26 @@ class PantauStreams:
             self.report.stage_seconds[stage] = self.report.stage_seconds.get(stage, 0.0) + secs
 
     async def _guard(self, stage: str, values: Sequence[bytes], body: Callable[[], Awaitable[None]]) -> None:
-        """Run an agent's batch body; an unexpected error dead-letters the batch and the agent carries on."""
-        try:
-            await body()
-        except StoreUnavailable:
-            raise  # handled by _retry; never reached in practice
-        except Exception as exc:  # noqa: BLE001 - a Faust agent that raises stops consuming
-            log.exception("%s failed on a batch of %d; dead-lettering it", stage, len(values))
-            await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
+        """Run an agent's batch body until it completes.
+
+        ``StoreUnavailable`` escaping the body (store calls normally retry on their own) reruns the
+        whole batch after a pause: every write is idempotent. Any other error dead-letters the
+        batch's messages and the agent carries on, since a Faust agent that raises stops consuming.
+        """
+        delay = 0.5
+        while True:
+            try:
+                await body()
+                return
+            except StoreUnavailable as exc:
+                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
+                log.warning("%s: store unavailable (%s); rerunning the batch in %.1fs", stage, exc, pause)
+                await asyncio.sleep(pause)
+                delay = min(delay * 2, self.retry_cap_s)
+            except Exception as exc:  # noqa: BLE001 - see the docstring
+                log.exception("%s failed on a batch of %d; dead-lettering it", stage, len(values))
+                await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
+                return
 
     # -- agents ----------------------------------------------------------------------------------
     async def _enrich_agent(self, stream: Any) -> None:
@@ -294,7 +306,7 @@ class PantauStreams:
 
         batch, failed = await self._in_thread(run) if items else ([], [])
         self._add_seconds(timer)
-        await self._send(self.enriched, [(e.item.id, e) for e in batch])
+        await self._send(self.enriched_topic, [(e.item.id, e) for e in batch])
         await self._dead_letter(dead + failed)
 
     async def _detect_agent(self, stream: Any) -> None:
@@ -312,7 +324,7 @@ class PantauStreams:
         )
         self._add_seconds(timer)
         await self._send(
-            self.signals,
+            self.signals_topic,
             [(e.item.id, SignalsMessage(item=e, signals=signals.get(e.item.id, []))) for e in ok],
         )
         await self._dead_letter(dead + failed)
@@ -338,13 +350,15 @@ class PantauStreams:
         await self._dead_letter(dead + failed)
         # Searchable before anyone is told, and before the offsets are committed.
         await self._retry("flush", store.flush)
-        await self._send(self.incidents, [(i.item.id, i) for i in incidents])
+        await self._send(self.incidents_topic, [(i.item.id, i) for i in incidents])
         if incidents and pipeline.alerter is not None:
             alerter = pipeline.alerter
             sent = await self._retry("alerts", lambda: alerter.send(incidents))
             await self._retry("flush", store.flush)
             by_incident = {i.id: i.item.id for i in incidents}
-            await self._send(self.alerts, [(by_incident.get(a.incident_id, a.incident_id), a) for a in sent])
+            await self._send(
+                self.alerts_topic, [(by_incident.get(a.incident_id, a.incident_id), a) for a in sent]
+            )
             self.report.alerts += len(sent)
         # Last: an item marked processed has all its results durable and visible.
         ids = [m.item.item.id for m in messages]
