@@ -92,3 +92,23 @@ def test_bad_connector_config_fails_loudly_at_load(tmp_path, kind, options, mess
     settings = Settings(data_dir=tmp_path, registry_file=None)
     with pytest.raises(ConfigError, match=message):
         build_source(SourceConfig(kind=kind, name="s", options=options), settings)
+
+
+def test_the_runner_builds_connector_kinds(tmp_path):
+    from ingest.connectors.youtube import YouTubeSource
+    from ingest.tipline.source import TiplineSource
+    from streams.runner import build_sources
+
+    settings = Settings(
+        data_dir=tmp_path,
+        registry_file=None,
+        sources=[
+            SourceConfig(
+                kind="youtube", name="yt", options={"channels": ["UCx"]}, credentials={"api_key": "k"}
+            ),
+            SourceConfig(kind="tipline", name="tips"),
+        ],
+    )
+    built = build_sources(settings)
+    assert [type(s) for s in built] == [YouTubeSource, TiplineSource]
+    assert built[0].settings is settings  # media downloads and the safe fetcher need it
