@@ -20,8 +20,8 @@ Model card
      is rarely reached on forensic evidence alone. Label ``forensic-synthetic`` from
      ``threshold`` (0.8), else ``no-synthetic-evidence``. A trusted C2PA manifest that
      declares ``digitalCapture`` caps this at 0.1 (``c2pa-capture``).
-  An invalid (tampered) manifest raises the score to at least 0.7 with label ``tampered``
-  unless a stronger label applies. The score is the maximum of what fired.
+  An invalid (tampered) manifest always gets label ``tampered``, with a score of at least
+  0.7 (1.0 when it declared AI). Otherwise the score is the maximum of what fired.
 - **Video.** Provenance of the file, plus the image analysis of ``frames`` evenly spaced
   frames (OpenCV), forensic score = median over frames, watermark and declarations = any
   frame; and ``synthetic.lipsync`` (weak, weight 0.5 in logit space) when a face and speech
@@ -197,9 +197,9 @@ class _FusedBase(Detector):
             candidates.append((forensic, "forensic-synthetic", "forensic signals: " + ", ".join(parts)))
         if report is not None and report.c2pa_state == "invalid":
             # A broken manifest is named even when a forensic score is higher: reviewers must see it.
-            candidates.append(
-                (max([0.7, forensic] + [c[0] for c in candidates]), "tampered", report.evidence())
-            )
+            # Its score keeps what the manifest declared (1.0 for a tampered AI declaration).
+            top = max([report.score_label()[0], forensic] + [c[0] for c in candidates])
+            candidates.append((top, "tampered", report.evidence()))
         if candidates:
             score, label, evidence = max(candidates, key=lambda c: (c[0], c[1] == "tampered"))
         else:

@@ -23,7 +23,7 @@ def image_detector() -> SyntheticImageDetector:
     ("name", "label", "min_score"),
     [
         ("ai_c2pa_signed.jpg", "ai-declared", 1.0),
-        ("ai_c2pa_tampered.jpg", "tampered", 0.7),
+        ("ai_c2pa_tampered.jpg", "tampered", 1.0),
         ("ai_disclosed.jpg", "ai-declared", 1.0),
         ("sd_parameters.png", "ai-metadata", 0.95),
         ("sd_watermarked.png", "sd-watermark", 0.97),
