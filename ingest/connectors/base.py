@@ -458,8 +458,9 @@ class Checkpoint:
                 pass
             return
         if isinstance(raw, dict):
-            self.streams = raw.get("streams") if isinstance(raw.get("streams"), dict) else {}
-            self.status = raw.get("status") if isinstance(raw.get("status"), dict) else {}
+            streams, status = raw.get("streams"), raw.get("status")
+            self.streams = streams if isinstance(streams, dict) else {}
+            self.status = status if isinstance(status, dict) else {}
 
     def stream(self, key: str) -> JsonDict:
         """Return the mutable state of one stream (created empty)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -420,7 +421,7 @@ class TelegramSource(ConnectorSource):
                     chat = post.get("chat") or {}
                     if not wanted or str(chat.get("username", "")).lower() in wanted:
                         edited = "edited_channel_post" in update
-                        yield self.guard(post, lambda p, e=edited: self._bot_item(bot, p, e))
+                        yield self.guard(post, partial(self._bot_item, bot, edited=edited))
                 elif not isinstance(update, dict) or "update_id" not in update:
                     yield self.guard(update, _format_error)
             ids = [

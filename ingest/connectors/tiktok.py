@@ -123,35 +123,23 @@ class TikTokSource(ConnectorSource):
         return found
 
     def _query(self, stream: str) -> JsonDict:
+        """The documented query shape: top-level ``and`` / ``or`` lists of conditions."""
+
+        def condition(field: str, values: list[str]) -> JsonDict:
+            return {"operation": "IN", "field_name": field, "field_values": values}
+
+        query: JsonDict = {}
         if stream == "users":
-            conditions = [
-                {
-                    "operation": "IN",
-                    "field_name": "username",
-                    "field_values": [u.lstrip("@") for u in self.options.usernames],
-                }
-            ]
+            query["and"] = [condition("username", [u.lstrip("@") for u in self.options.usernames])]
         else:
-            conditions = (
-                [{"operation": "IN", "field_name": "keyword", "field_values": self.options.keywords}]
-                if self.options.keywords
-                else []
-            )
+            either = []
+            if self.options.keywords:
+                either.append(condition("keyword", list(self.options.keywords)))
             if self.options.hashtags:
-                conditions.append(
-                    {
-                        "operation": "IN",
-                        "field_name": "hashtag_name",
-                        "field_values": [h.lstrip("#") for h in self.options.hashtags],
-                    }
-                )
-            conditions = [{"or": conditions}] if len(conditions) > 1 else conditions
-        query: JsonDict = {"and": conditions}
+                either.append(condition("hashtag_name", [h.lstrip("#") for h in self.options.hashtags]))
+            query["or"] = either
         if self.options.region_codes:
-            query["and"] = [
-                *conditions,
-                {"operation": "IN", "field_name": "region_code", "field_values": self.options.region_codes},
-            ]
+            query.setdefault("and", []).append(condition("region_code", list(self.options.region_codes)))
         return query
 
     def read_stream(self, stream: str, state: JsonDict) -> Iterator[SourceRecord | None]:

@@ -81,7 +81,7 @@ class WebSource(ConnectorSource):
             if settings is None:
                 raise ConfigError(f"source {self.name!r}: no fetcher and no settings for the safe fetcher")
             try:
-                from ingest.fetch import fetch_bytes  # type: ignore[import-not-found]
+                from ingest.fetch import fetch_bytes  # type: ignore[attr-defined,unused-ignore]
             except ImportError as exc:
                 raise ConfigError("the safe fetcher ingest.fetch.fetch_bytes is not available") from exc
 
@@ -265,8 +265,8 @@ def claim_reviews(tree: Any) -> list[JsonDict]:
             types = types if isinstance(types, list) else [types]
             if "ClaimReview" not in types:
                 continue
-            rating = node.get("reviewRating") if isinstance(node.get("reviewRating"), dict) else {}
-            item = node.get("itemReviewed") if isinstance(node.get("itemReviewed"), dict) else {}
+            rating: JsonDict = node["reviewRating"] if isinstance(node.get("reviewRating"), dict) else {}
+            item: JsonDict = node["itemReviewed"] if isinstance(node.get("itemReviewed"), dict) else {}
             author = node.get("author")
             appearances = item.get("appearance") or []
             appearances = appearances if isinstance(appearances, list) else [appearances]

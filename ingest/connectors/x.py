@@ -15,6 +15,7 @@ HTTP 429 waits until ``x-rate-limit-reset``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
@@ -158,7 +159,7 @@ class XSource(ConnectorSource):
             users = {u.get("id"): u for u in includes.get("users", []) if isinstance(u, dict)}
             media = {m.get("media_key"): m for m in includes.get("media", []) if isinstance(m, dict)}
             for post in page.get("data") or []:
-                yield self.guard(post, lambda p, u=users, m=media: self._item(p, u, m, stream))
+                yield self.guard(post, partial(self._item, users=users, media=media, stream=stream))
         if "cursor" not in state and state.get("pending_newest"):
             state["since"] = state.pop("pending_newest")
             self.checkpoint.save()

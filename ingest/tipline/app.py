@@ -184,6 +184,9 @@ def create_app(
     return app
 
 
+_FIELDS = ("text", "url", "contact", "language")
+
+
 async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], bytes | None]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
@@ -193,11 +196,7 @@ async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], byte
             raise TipRejected("body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise TipRejected("JSON body must be an object")
-        fields = {
-            k: data.get(k) if isinstance(data.get(k), str) else None
-            for k in ("text", "url", "contact", "language")
-        }
-        return fields, None
+        return {k: v if isinstance(v := data.get(k), str) else None for k in _FIELDS}, None
     if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise TipRejected("send multipart/form-data, a form or JSON", status=415)
     # The body was read (and capped) above; let Starlette parse it from memory.
@@ -208,7 +207,7 @@ async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], byte
         raise TipRejected(f"malformed form: {type(exc).__name__}") from exc
     fields: dict[str, str | None] = {}
     file: bytes | None = None
-    for key in ("text", "url", "contact", "language"):
+    for key in _FIELDS:
         value = form.get(key)
         fields[key] = value if isinstance(value, str) else None
     upload = form.get("file")

@@ -256,3 +256,27 @@ def test_content_library_records_map_branded_content(server, tmp_path, sleeps, r
     assert out[0].party == "grk" and out[0].media[0].modality == "video"
     assert isinstance(out[1], DeadLetter)
     assert server.requests[0].query["q"] == "pemilu"
+
+
+def test_tiktok_keyword_query_uses_or_and_region_uses_and(server, tmp_path, sleeps, registry):
+    server.add("POST", "/v2/oauth/token/", Reply(TOKEN))
+    server.add("POST", "/v2/research/video/query/", Reply(_videos([], False)))
+    source = _tiktok(
+        server,
+        tmp_path,
+        sleeps,
+        registry,
+        usernames=[],
+        keywords=["deepfake"],
+        hashtags=["#pemilu"],
+        region_codes=["MY"],
+    )
+    assert list(source.read()) == []
+    query = json.loads(server.calls("/v2/research/video/query/")[0].body)["query"]
+    assert query == {
+        "or": [
+            {"operation": "IN", "field_name": "keyword", "field_values": ["deepfake"]},
+            {"operation": "IN", "field_name": "hashtag_name", "field_values": ["pemilu"]},
+        ],
+        "and": [{"operation": "IN", "field_name": "region_code", "field_values": ["MY"]}],
+    }
