@@ -53,7 +53,9 @@ class MetaOptions(ConnectorOptions):
     api: Literal["graph", "content_library"] = "graph"
     pages: list[str] = Field(default_factory=list, description="Page ids or usernames (graph).")
     queries: list[str] = Field(default_factory=list, description="Search terms (content_library).")
-    api_version: str = Field("v19.0", description="Graph API version.")
+    api_version: str = Field(
+        "v23.0", description="Graph API version (Meta retires each about two years after release)."
+    )
     content_library_path: str = Field("facebook/posts", description="Path of the Content Library relay.")
     page_size: int = Field(100, ge=1, le=100)
 

@@ -72,7 +72,7 @@ class TiplineOptions(BaseModel):
     bot_poll_timeout_s: int = Field(30, ge=0, le=50, description="getUpdates long-poll timeout.")
     chat_limit: int = Field(10, ge=1, description="Tips per Telegram chat or WhatsApp sender per window.")
     whatsapp_api_base: str = Field("https://graph.facebook.com", description="WhatsApp Cloud API root.")
-    whatsapp_api_version: str = Field("v19.0", description="Graph API version of the WhatsApp calls.")
+    whatsapp_api_version: str = Field("v23.0", description="Graph API version of the WhatsApp calls.")
     spool: str | None = Field(None, description="Spool file; default <data_dir>/tipline/spool.jsonl.")
 
 

@@ -160,7 +160,7 @@ def _meta(server, tmp_path, sleeps, registry, **options) -> MetaSource:
 
 
 def test_graph_page_posts_follow_after_cursor_and_map_attachments(server, tmp_path, sleeps, registry):
-    path = "/v19.0/123456/posts"
+    path = "/v23.0/123456/posts"
     server.add(
         "GET",
         path,
@@ -212,7 +212,7 @@ def test_graph_expired_token_code_190_is_auth_failed(server, tmp_path, sleeps, r
             "error_subcode": 463,
         }
     }
-    server.add("GET", "/v19.0/123456/posts", Reply(err, status=400))
+    server.add("GET", "/v23.0/123456/posts", Reply(err, status=400))
     source = _meta(server, tmp_path, sleeps, registry)
     out = list(source.read())
     assert out[0].error_type == "TokenExpired" and source.status["state"] == "auth-failed"
@@ -223,7 +223,7 @@ def test_graph_rate_limit_code_is_backed_off(server, tmp_path, sleeps, registry)
     limited = {"error": {"message": "Application request limit reached", "code": 4}}
     server.add(
         "GET",
-        "/v19.0/123456/posts",
+        "/v23.0/123456/posts",
         Reply(limited, status=403),
         Reply(limited, status=403),
         Reply({"data": [], "paging": {}}),
@@ -234,7 +234,7 @@ def test_graph_rate_limit_code_is_backed_off(server, tmp_path, sleeps, registry)
 
 
 def test_graph_page_without_data_is_format_changed(server, tmp_path, sleeps, registry):
-    server.add("GET", "/v19.0/123456/posts", Reply({"posts": []}))
+    server.add("GET", "/v23.0/123456/posts", Reply({"posts": []}))
     source = _meta(server, tmp_path, sleeps, registry)
     out = list(source.read())
     assert isinstance(out[0], DeadLetter) and source.status["state"] == "format-changed"

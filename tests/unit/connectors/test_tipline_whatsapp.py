@@ -91,7 +91,7 @@ def test_unsigned_or_wrongly_signed_notifications_are_refused(settings, server):
 def test_text_and_image_messages_become_tips_and_are_answered(settings, server):
     server.add(
         "GET",
-        "/v19.0/MEDIA1",
+        "/v23.0/MEDIA1",
         Reply(
             {
                 "url": f"{server.url}/lookaside/MEDIA1",
@@ -102,7 +102,7 @@ def test_text_and_image_messages_become_tips_and_are_answered(settings, server):
         ),
     )
     server.add("GET", "/lookaside/MEDIA1", Reply(body=PNG))
-    server.add("POST", "/v19.0/PN1/messages", Reply({"messages": [{"id": "wamid.out"}]}))
+    server.add("POST", "/v23.0/PN1/messages", Reply({"messages": [{"id": "wamid.out"}]}))
     client = _client(settings, server)
     payload = _notification(
         {
@@ -129,20 +129,20 @@ def test_text_and_image_messages_become_tips_and_are_answered(settings, server):
     assert tips[0]["url"] == "https://wa.me/channel/x" and tips[1]["media"][0]["mime"] == "image/png"
     assert "60123456789" not in json.dumps(tips)
     assert TipIntake(settings.data_dir, TiplineOptions()).contact(tips[0]["id"]) == "whatsapp:60123456789"
-    media_calls = server.calls("/v19.0/MEDIA1") + server.calls("/lookaside/MEDIA1")
+    media_calls = server.calls("/v23.0/MEDIA1") + server.calls("/lookaside/MEDIA1")
     assert all(c.headers["Authorization"] == "Bearer EAAG-secret" for c in media_calls)
-    replies = [json.loads(r.body) for r in server.calls("/v19.0/PN1/messages")]
+    replies = [json.loads(r.body) for r in server.calls("/v23.0/PN1/messages")]
     assert replies[0]["to"] == "60123456789" and tips[0]["id"] in replies[0]["text"]["body"]
 
 
 def test_media_that_cannot_be_fetched_is_refused_with_an_answer(settings, server):
-    server.add("GET", "/v19.0/GONE", Reply({"error": {"message": "not found", "code": 100}}, status=404))
-    server.add("POST", "/v19.0/PN1/messages", Reply({"messages": [{"id": "wamid.out"}]}))
+    server.add("GET", "/v23.0/GONE", Reply({"error": {"message": "not found", "code": 100}}, status=404))
+    server.add("POST", "/v23.0/PN1/messages", Reply({"messages": [{"id": "wamid.out"}]}))
     client = _client(settings, server)
     payload = _notification({"from": "601", "id": "wamid.9", "type": "video", "video": {"id": "GONE"}})
     assert _post(client, payload).status_code == 200
     assert _spool(settings) == []
-    assert "not accepted" in json.loads(server.calls("/v19.0/PN1/messages")[0].body)["text"]["body"]
+    assert "not accepted" in json.loads(server.calls("/v23.0/PN1/messages")[0].body)["text"]["body"]
 
 
 def test_routes_are_absent_without_credentials(settings):
