@@ -27,6 +27,8 @@ Model card
   frame; and ``synthetic.lipsync`` (weak, weight 0.5 in logit space) when a face and speech
   are present. **Audio.** Provenance (C2PA in WAV/MP3/M4A) only: no offline voice-clone
   detector exists here; plug one in with ``synthetic.hf``.
+- **Bad input.** Missing, empty or oversized files raise ``BadMedia``; pixels Pillow cannot
+  decode give label ``unreadable-pixels`` (score 0.0 unless the metadata declares AI).
 - **Details.** ``signals`` (each sub-score), ``drivers`` (what set the score),
   ``declared_ai``, ``c2pa_state``, ``generator``, ``provenance`` (the full report).
 - **Figures.** ``bench/eval_synthetic.py``; results and the sets used are in
@@ -54,7 +56,7 @@ from detectors.synthetic.mediafiles import limits, media_files, open_rgb_image, 
 from detectors.synthetic.provenance import ProvenanceDetector, ProvenanceOptions, ProvenanceReport
 from detectors.synthetic.spectral import SpectralDetector, SpectralOptions
 from detectors.synthetic.watermark import WatermarkDetector, WatermarkOptions
-from pantau.errors import BadMedia, DetectorUnavailable
+from pantau.errors import BadMedia, DetectorUnavailable, MediaTooLarge
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 if TYPE_CHECKING:
@@ -182,7 +184,8 @@ class _FusedBase(Detector):
                 (max(0.97, float(sub["watermark"])), "sd-watermark", str(sub["watermark_evidence"]))
             )
         forensic = self.forensic(sub) if "spectral" in sub else 0.0
-        signals["forensic"] = round(forensic, 4)
+        if "spectral" in sub:
+            signals["forensic"] = round(forensic, 4)
         capture = (
             report is not None
             and report.c2pa_state == "trusted"
@@ -202,19 +205,24 @@ class _FusedBase(Detector):
             candidates.append((top, "tampered", report.evidence()))
         if candidates:
             score, label, evidence = max(candidates, key=lambda c: (c[0], c[1] == "tampered"))
+        elif "pixels_unreadable" in sub:
+            score, label = 0.0, "unreadable-pixels"
+            evidence = f"no declaration in the metadata; pixels not analysed: {sub['pixels_unreadable']}"
         else:
             score, label = forensic, "no-synthetic-evidence"
             evidence = "no declaration or watermark; " + (", ".join(parts) or "no forensic signal")
         drivers = [label] + [c[1] for c in sorted(candidates, key=lambda c: -c[0]) if c[1] != label]
         details: dict[str, Any] = {
             "signals": signals,
-            "drivers": drivers if candidates else ["forensic"],
+            "drivers": drivers if candidates or "pixels_unreadable" in sub else ["forensic"],
             "declared_ai": bool(report and report.declared_ai),
             "c2pa_state": report.c2pa_state if report else "none",
             "generator": report.generator if report else None,
         }
         if report is not None:
             details["provenance"] = report.as_details()
+        if "pixels_unreadable" in sub:
+            details["pixels_unreadable"] = sub["pixels_unreadable"]
         if self.clip is None and self.clip_note:
             details["clip_probe_unavailable"] = self.clip_note
         return {
@@ -241,12 +249,19 @@ class SyntheticImageDetector(_FusedBase):
             detector.judge_file("ingest/samples/media/ai_c2pa_signed.jpg")["label"]   # "ai-declared"
         """
         self.ensure_loaded()
-        report = self.provenance.report(path)
-        image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)
+        report = self.provenance.report(path)  # missing, empty or oversized files raise here
+        try:
+            image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)
+        except MediaTooLarge:
+            raise
+        except BadMedia as exc:
+            # Pixels Pillow cannot decode (HEIC, SVG, corrupt data): keep what the metadata says
+            # rather than drop the item, whose text the other detectors still have to read.
+            return self.verdict(report, {"pixels_unreadable": str(exc)})
         return self.verdict(report, self.judge_pixels(image))
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image; an unreadable image raises :class:`BadMedia` (dead-lettered)."""
+        """One signal per image; a missing, empty or oversized file raises :class:`BadMedia`."""
         self.ensure_loaded()
         results: list[list[Signal]] = []
         for enriched in batch:
@@ -312,7 +327,10 @@ class SyntheticVideoDetector(_FusedBase):
         self.ensure_loaded()
         opts: FusionOptions = self.options  # type: ignore[assignment]
         report = self.provenance.report(path)
-        frames = sample_frames(path, opts.frames, self._max_pixels)
+        try:
+            frames = sample_frames(path, opts.frames, self._max_pixels)
+        except BadMedia as exc:
+            return self.verdict(report, {"pixels_unreadable": str(exc)})
         per_frame = [self.judge_pixels(PILImage.fromarray(rgb)) for _, rgb in frames]
         sub: dict[str, Any] = {}
         if per_frame:

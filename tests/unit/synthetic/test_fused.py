@@ -46,22 +46,37 @@ def test_plain_image_gets_a_forensic_score_with_its_evidence(image_detector: Syn
     assert {"spectral", "forensic", "watermark"} <= set(signal.details["signals"])
 
 
-@pytest.mark.parametrize(
-    ("content", "error"),
-    [
-        (b"", BadMedia),
-        (b"GIF89a\x01\x00\x01\x00broken", BadMedia),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, BadMedia),
-    ],
-    ids=["empty", "broken-gif", "truncated-png"],
-)
-def test_unreadable_images_raise_named_errors(
-    image_detector: SyntheticImageDetector, tmp_path: Path, content: bytes, error: type[Exception]
-) -> None:
+def test_empty_file_raises_a_named_error(image_detector: SyntheticImageDetector, tmp_path: Path) -> None:
     path = tmp_path / "x.png"
-    path.write_bytes(content)
-    with pytest.raises(error):
+    path.write_bytes(b"")
+    with pytest.raises(BadMedia, match="empty"):
         image_detector.judge_file(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"GIF89a\x01\x00\x01\x00broken", b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, b"<svg xmlns='x'></svg>"],
+    ids=["broken-gif", "truncated-png", "svg"],
+)
+def test_undecodable_pixels_keep_the_item_with_a_clear_reason(
+    image_detector: SyntheticImageDetector, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "x.img"
+    path.write_bytes(content)
+    verdict = image_detector.judge_file(path)
+    assert (verdict["label"], verdict["score"]) == ("unreadable-pixels", 0.0)
+    assert verdict["details"]["pixels_unreadable"]
+
+
+def test_undecodable_pixels_still_report_a_declaration(
+    image_detector: SyntheticImageDetector, tmp_path: Path
+) -> None:
+    from ingest.samples.make_media import xmp_declaring
+
+    path = tmp_path / "x.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + xmp_declaring("trainedAlgorithmicMedia") + b"\x00" * 64)
+    verdict = image_detector.judge_file(path)
+    assert (verdict["label"], verdict["score"]) == ("ai-declared", 1.0)
 
 
 def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
