@@ -151,7 +151,7 @@ def main() -> None:
     out += ["", f"Genuine similarity: min {genuine.min():.3f}, median {np.median(genuine):.3f}; "
             f"best impostor similarity: max {impostor.max():.3f}, median {np.median(impostor):.3f}.",
             f"Detection + alignment + embedding on a 640x480 image: {np.median(times) * 1000:.0f} ms median "
-            f"({1 / np.median(times):.1f} images/s), 1 thread of OpenCV DNN."]
+            f"({1 / np.median(times):.1f} images/s), OpenCV DNN with its default threads."]
     # Throughput on bigger images with several faces.
     big = Image.new("RGB", (1280, 720), (40, 40, 40))
     for i, (_, crop, _) in enumerate(people[:6]):

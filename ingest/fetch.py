@@ -122,7 +122,9 @@ def content_path(media_dir: Path, sha256: str) -> Path:
     return Path(media_dir) / sha256[:2] / sha256[2:4] / sha256
 
 
-def _accept(sha256: str, size: int, head: bytes, tmp: Path, settings: Settings, url: str | None) -> MediaFile:
+def _accept(
+    sha256: str, size: int, head: bytes, tmp: Path, settings: Settings, url: str | None, name: str | None = None
+) -> MediaFile:
     """Sniff, then move a complete temporary file into the media folder (or drop it if stored already)."""
     if size == 0:
         raise BadMedia("media file is empty (0 bytes)")
@@ -137,7 +139,8 @@ def _accept(sha256: str, size: int, head: bytes, tmp: Path, settings: Settings, 
     else:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
-    return MediaFile(url=url, path=str(final), sha256=sha256, mime=mime, size=size, modality=modality)
+    meta = {"original_name": name} if name else {}
+    return MediaFile(url=url, path=str(final), sha256=sha256, mime=mime, size=size, modality=modality, meta=meta)
 
 
 def _tmp_file(settings: Settings) -> tuple[int, Path]:
@@ -193,7 +196,7 @@ def store_local_file(path: Path, settings: Settings) -> MediaFile:
                     head += chunk[: 8192 - len(head)]
                 h.update(chunk)
                 out.write(chunk)
-        return _accept(h.hexdigest(), copied, head, tmp, settings, None)
+        return _accept(h.hexdigest(), copied, head, tmp, settings, None, path.name)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -362,7 +365,7 @@ def fetch_media(url: str, settings: Settings) -> MediaFile:
                     head += chunk[: 8192 - len(head)]
                 h.update(chunk)
                 out.write(chunk)
-        return _accept(h.hexdigest(), size, head, tmp, settings, url)
+        return _accept(h.hexdigest(), size, head, tmp, settings, url, Path(urlsplit(url).path).name or None)
     finally:
         response.close()
         tmp.unlink(missing_ok=True)

@@ -18,7 +18,9 @@ known file per row::
 content); ``list`` names the list (rules read it, e.g. ``known-fakes``, ``ncii``); ``label`` is
 free text shown to reviewers. JSONL rows carry the same four keys. A media file matches a PDQ
 row at Hamming distance <= ``max_distance`` (31 of 256 bits, PDQ's recommended threshold);
-a video matches when any keyframe does. Matches go to
+a video matches when any keyframe does. Reposts are often mirrored or framed: by default the
+mirrored image and the image with plain borders trimmed are matched as well (only the plain
+PDQ is stored). Matches go to
 ``media_meta[sha256]["known_matches"]`` (``list``, ``label``, ``kind``, ``distance``,
 ``frame_time``), which the ``media.known_match`` detector turns into a signal.
 """
@@ -39,7 +41,7 @@ from detectors.media.decode import item_media, keyframes_of, open_image, setting
 from pantau.errors import ConfigError, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality
 
-__all__ = ["HashEnricher", "KnownMediaIndex", "hamming", "pdq_hex"]
+__all__ = ["HashEnricher", "KnownMediaIndex", "hamming", "hash_variants", "pdq_hex", "trim_borders"]
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
@@ -52,6 +54,29 @@ def pdq_hex(rgb: np.ndarray) -> tuple[str, int]:
     return np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex(), int(quality)
 
 
+def trim_borders(rgb: np.ndarray, tolerance: float = 8.0, max_share: float = 0.3) -> np.ndarray:
+    """Cut plain bands off the edges (screenshot bars, letterboxing, meme padding), at most ``max_share`` per side.
+
+    A row or column is plain when its pixels stay within ``tolerance`` of its mean.
+    """
+    grey = rgb.mean(axis=2) if rgb.ndim == 3 else rgb.astype(np.float64)
+    h, w = grey.shape
+    rows = grey.std(axis=1) < tolerance
+    cols = grey.std(axis=0) < tolerance
+
+    def run(flags: np.ndarray, limit: int) -> int:
+        n = 0
+        while n < limit and flags[n]:
+            n += 1
+        return n
+
+    top, bottom = run(rows, int(h * max_share)), run(rows[::-1], int(h * max_share))
+    left, right = run(cols, int(w * max_share)), run(cols[::-1], int(w * max_share))
+    if h - top - bottom < 16 or w - left - right < 16:
+        return rgb
+    return rgb[top : h - bottom, left : w - right]
+
+
 def hamming(a: str, b: str) -> int:
     """Return the Hamming distance of two hex hashes of equal length.
 
@@ -59,6 +84,22 @@ def hamming(a: str, b: str) -> int:
     4
     """
     return int((int(a, 16) ^ int(b, 16)).bit_count())
+
+
+def hash_variants(rgb: np.ndarray, trim: bool = True, mirrors: bool = True) -> tuple[str, int, list[str]]:
+    """Return (PDQ, quality, extra hashes to match with): the image with plain borders trimmed, and mirrored."""
+    value, quality = pdq_hex(rgb)
+    variants: list[str] = []
+    images = [rgb]
+    if trim:
+        trimmed = trim_borders(rgb)
+        if trimmed.shape != rgb.shape:
+            images.append(trimmed)
+            variants.append(pdq_hex(trimmed)[0])
+    if mirrors:
+        # Hash the flipped pixels: pdqhash's dihedral hashes of a mirror were 40 bits from the original.
+        variants += [pdq_hex(np.ascontiguousarray(image[:, ::-1]))[0] for image in images]
+    return value, quality, variants
 
 
 class KnownMediaIndex:
@@ -110,7 +151,11 @@ class KnownMediaIndex:
         if not self.pdq_rows:
             return []
         query = np.frombuffer(bytes.fromhex(hex_hash), dtype=np.uint8)
-        distances = _POPCOUNT[np.bitwise_xor(self.pdq, query)].sum(axis=1, dtype=np.int32)
+        if hasattr(np, "bitwise_count"):  # numpy >= 2: popcount on 64-bit words
+            xored = np.bitwise_xor(self.pdq.view(np.uint64), query.view(np.uint64))
+            distances = np.bitwise_count(xored).sum(axis=1, dtype=np.int32)
+        else:
+            distances = _POPCOUNT[np.bitwise_xor(self.pdq, query)].sum(axis=1, dtype=np.int32)
         hits = np.flatnonzero(distances <= max_distance)
         hits = hits[np.argsort(distances[hits])]
         return [{**self.pdq_rows[i], "distance": int(distances[i])} for i in hits]
@@ -124,6 +169,8 @@ class HashOptions(BaseModel):
     lists: list[str] = Field(default_factory=list, description="Known-media list files (CSV or JSONL).")
     max_distance: int = Field(31, ge=0, le=128, description="PDQ Hamming distance that counts as the same picture.")
     min_quality: int = Field(50, ge=0, le=100, description="PDQ hashes of lower quality are not matched.")
+    match_mirrors: bool = Field(True, description="Also match mirrored copies (the flipped image is hashed too).")
+    trim_borders: bool = Field(True, description="Also match with plain borders cut off (screenshots, padding).")
 
 
 class HashEnricher(Enricher):
@@ -144,9 +191,22 @@ class HashEnricher(Enricher):
         options: HashOptions = self.options  # type: ignore[assignment]
         self.index = KnownMediaIndex.from_files(options.lists)
 
-    def _hash_file(self, path: str) -> tuple[str, int]:
+    def _hash_file(self, path: str) -> tuple[str, int, list[str]]:
+        """Return the PDQ of an image, its quality, and the extra hashes to match with (mirrors, trimmed)."""
+        options: HashOptions = self.options  # type: ignore[assignment]
         rgb = np.asarray(open_image(path, settings_of(self).media.max_pixels), dtype=np.uint8)
-        return pdq_hex(rgb)
+        return hash_variants(rgb, options.trim_borders, options.match_mirrors)
+
+    @staticmethod
+    def _match(index: KnownMediaIndex, hashes: list[str], at: float | None, max_distance: int) -> list[dict[str, Any]]:
+        """Best match per list row over the image's hash and its variants."""
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+        for value in hashes:
+            for match in index.match_pdq(value, max_distance):
+                key = (match["list"], match["label"])
+                if key not in best or match["distance"] < best[key]["distance"]:
+                    best[key] = {**match, "frame_time": at}
+        return list(best.values())
 
     def enrich(self, batch: Sequence[EnrichedItem]) -> None:
         """Fill ``enrichment.hashes`` and the known-media matches of every media file."""
@@ -165,11 +225,11 @@ class HashEnricher(Enricher):
                 hashes: list[str] = []
                 qualities: list[int] = []
                 for path, at in frames:
-                    value, quality = self._hash_file(path)
+                    value, quality, variants = self._hash_file(path)
                     hashes.append(value)
                     qualities.append(quality)
-                    if quality >= options.min_quality:
-                        matches += [{**m, "frame_time": at} for m in index.match_pdq(value, options.max_distance)]
+                    if quality >= options.min_quality and len(index):
+                        matches += self._match(index, [value, *variants], at, options.max_distance)
                 if hashes:
                     enriched.enrichment.hashes[sha] = " ".join(hashes)
                     meta["pdq_quality"] = qualities[0] if media.modality is Modality.IMAGE else qualities

@@ -101,10 +101,17 @@ class MediaProbeEnricher(Enricher):
             files = []
             for media in enriched.item.media:
                 media = self._localise(media)
-                meta = probe_file(
-                    media, settings.media.max_pixels, settings.media.max_duration_s,
-                    self.options.verify_images,  # type: ignore[attr-defined]
-                )
+                try:
+                    meta = probe_file(
+                        media, settings.media.max_pixels, settings.media.max_duration_s,
+                        self.options.verify_images,  # type: ignore[attr-defined]
+                    )
+                except BadMedia as exc:
+                    # Name the file as the feed did, not by its content hash.
+                    label = media.meta.get("original_name") or media.url
+                    if label and media.sha256:
+                        raise type(exc)(str(exc).replace(media.sha256, str(label))) from exc
+                    raise
                 if meta.get("analysed_as") == "audio":
                     media = media.model_copy(update={"modality": Modality.AUDIO})
                 media = media.model_copy(update={"meta": {**media.meta, **meta}})

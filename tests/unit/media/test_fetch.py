@@ -198,3 +198,42 @@ def test_when_local_file_is_bad_then_named_error(tmp_path: Path, content: bytes 
         src.write_bytes(content)
     with pytest.raises(error, match=message):
         store_local_file(src, settings)
+
+
+def test_when_https_certificate_is_untrusted_then_refused(tmp_path: Path, media_settings) -> None:
+    """The pinned HTTPS connection still verifies the certificate against the host name."""
+    import datetime
+    import ssl
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    crypto = pytest.importorskip("cryptography")
+    del crypto
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
+    )
+    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "k.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(BadMedia, match="CERTIFICATE_VERIFY_FAILED|certificate"):
+            fetch_media(f"https://127.0.0.1:{httpd.server_address[1]}/a.png", media_settings)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -171,3 +171,39 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_pat
     [signal] = KnownMediaDetector().detect([repost])[0]
     assert signal.label == "known-fakes"
     assert signal.details["matches"][0]["frame_time"] == pytest.approx(1.0, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda im: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        lambda im: ImageOps_expand(im),
+    ],
+    ids=["mirrored", "screenshot-border"],
+)
+def test_when_repost_mirrored_or_framed_then_still_matched(tmp_path: Path, media_settings, edit) -> None:
+    known = _picture(11)
+    listed = _write_list(tmp_path / "l.csv", [{"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "x"}])
+    path = tmp_path / "repost.png"
+    edit(known).save(path)
+    enriched = item_with(path)
+    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
+        plugin.settings = media_settings
+        plugin.ensure_loaded()
+        plugin.enrich([enriched])
+    [signal] = KnownMediaDetector().detect([enriched])[0]
+    assert signal.label == "known-fakes"
+    plain = HashEnricher({"lists": [str(listed)], "match_mirrors": False, "trim_borders": False})
+    plain.settings = media_settings
+    plain.ensure_loaded()
+    again = item_with(path)
+    for plugin in (MediaProbeEnricher(), plain):
+        plugin.settings = media_settings
+        plugin.enrich([again])
+    assert "known_matches" not in again.enrichment.media_meta[again.item.media[0].sha256]
+
+
+def ImageOps_expand(im: Image.Image) -> Image.Image:  # noqa: N802 - reads as the PIL call it wraps
+    from PIL import ImageOps
+
+    return ImageOps.expand(im, border=(0, 40, 0, 60), fill=(255, 255, 255))
