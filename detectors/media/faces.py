@@ -12,7 +12,8 @@ without a usable face is logged and skipped). A face matches the person with the
 ``match_threshold`` (0.363 is OpenCV's published SFace operating point; measured on our set
 in ``docs/media.md``). ``enrichment.faces`` gets one :class:`~pantau.schemas.Face` per face
 with box, detection score, ``person_id``/``person_name`` when matched and ``match_score``
-(the best similarity, also when under the threshold).
+(the best similarity, also when under the threshold). The five landmarks of each face (eyes,
+nose tip, mouth corners) go to ``media_meta[sha256]["face_landmarks"]`` in the same order.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class DetectedFace(BaseModel):
 
     box: list[float]
     score: float
+    landmarks: list[list[float]]
+    """Right eye, left eye, nose tip, right and left mouth corners (x, y) in original pixels."""
     embedding: Any
 
 
@@ -90,8 +93,9 @@ class FaceModels:
             vector = self.recognizer.feature(aligned).flatten().astype(np.float32)
             norm = float(np.linalg.norm(vector)) or 1.0
             box = [float(v) / scale for v in row[:4]]
+            marks = [[round(float(row[4 + 2 * k]) / scale, 1), round(float(row[5 + 2 * k]) / scale, 1)] for k in range(5)]
             found.append(DetectedFace(box=[round(v, 1) for v in box], score=round(float(row[14]), 3),
-                                      embedding=vector / norm))
+                                      landmarks=marks, embedding=vector / norm))
         return found
 
 
@@ -176,8 +180,10 @@ class FaceEnricher(Enricher):
         options: FaceOptions = self.options  # type: ignore[assignment]
         for enriched in batch:
             for sha, path, at in visual_sources(enriched):
+                meta = enriched.enrichment.media_meta.setdefault(sha, {})
                 for face in self.models.faces(self._bgr(path), options.max_faces):
                     person, similarity = self.identify(face.embedding)
+                    meta.setdefault("face_landmarks", []).append({"time": at, "box": face.box, "points": face.landmarks})
                     enriched.enrichment.faces.append(Face(
                         media_sha256=sha, box=face.box, score=face.score, person_id=person,
                         person_name=self.gallery_names.get(person) if person else None,

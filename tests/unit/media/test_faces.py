@@ -58,10 +58,14 @@ def test_when_candidate_is_reposted_edited_then_named(tmp_path: Path, registry_s
     canvas = Image.new("RGB", (900, 600), (30, 30, 30))
     canvas.paste(ImageOps.mirror(photo).resize((400, 400)), (420, 120))
     canvas.save(repost, quality=70)
-    [face] = _run(registry_settings, repost).enrichment.faces
+    enriched = _run(registry_settings, repost)
+    [face] = enriched.enrichment.faces
     assert (face.person_id, face.person_name) == ("alice", "Alice Candidate")
     assert face.match_score > 0.6 and face.score > 0.8
     assert 420 < face.box[0] < 820
+    [marks] = enriched.enrichment.media_meta[face.media_sha256]["face_landmarks"]
+    x, y, w, h = face.box
+    assert len(marks["points"]) == 5 and all(x <= px <= x + w and y <= py <= y + h for px, py in marks["points"])
 
 
 def test_when_stranger_depicted_then_face_unnamed(registry_settings: Settings, shared_data: Path) -> None:
