@@ -751,7 +751,10 @@ class ConnectorSource(Source):
                         else:
                             self.status["counts"]["items"] += 1
                         yield record
-                except (ConnectorError, BadFeed) as exc:
+                except (ConnectorError, BadFeed, KeyError, TypeError, AttributeError, ValueError) as exc:
+                    if not isinstance(exc, ConnectorError | BadFeed):
+                        # A page of a shape the connector did not expect: the platform changed it.
+                        exc = FormatChanged(f"unexpected page shape: {type(exc).__name__}: {exc}")
                     failures.append(stream)
                     self._record_error(exc, stream)
                     self.status["counts"]["dead_letters"] += 1

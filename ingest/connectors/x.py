@@ -155,7 +155,7 @@ class XSource(ConnectorSource):
                 state["pending_newest"] = str(newest)  # first page of the pass holds the newest post
             # Partial errors: referenced posts deleted or from protected accounts.
             self.status["counts"]["unavailable"] += len(page.get("errors") or [])
-            includes = page.get("includes") or {}
+            includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
             users = {u.get("id"): u for u in includes.get("users", []) if isinstance(u, dict)}
             media = {m.get("media_key"): m for m in includes.get("media", []) if isinstance(m, dict)}
             for post in page.get("data") or []:

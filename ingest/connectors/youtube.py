@@ -158,7 +158,11 @@ class YouTubeSource(ConnectorSource):
                 if not video_id:
                     yield self.guard(entry, _raise_format("playlist item without videoId"))
                     continue
-                published = parse_time(details.get("videoPublishedAt"))
+                try:
+                    published = parse_time(details.get("videoPublishedAt"))
+                except FormatChanged as exc:
+                    yield self.guard(entry, _raise_format(str(exc)))
+                    continue
                 if published is None:
                     # "Deleted video" / "Private video": listed, with no publication time.
                     self.status["counts"]["unavailable"] += 1

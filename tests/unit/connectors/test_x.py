@@ -207,3 +207,13 @@ def test_reader_stopping_mid_pass_is_shown_and_the_page_is_read_again(server, tm
     reading.close()
     assert source.status["state"] == "stopped"
     assert "cursor" not in source.checkpoint.stream("user:@pbn_official")  # page not confirmed
+
+
+def test_unexpected_page_shape_fails_the_stream_as_format_changed(server, tmp_path, sleeps, registry):
+    server.add("GET", "/2/users/by/username/pbn_official", Reply(USER))
+    server.add("GET", "/2/users/111/tweets", Reply({"data": [], "meta": {}, "errors": 5}))
+    source = _source(server, tmp_path, sleeps, registry, accounts=["@pbn_official"], queries=["q"])
+    server.add("GET", "/2/tweets/search/recent", Reply(_page(["1"])))
+    out = list(source.read())
+    assert [type(r).__name__ for r in out] == ["DeadLetter", "MediaItem"]
+    assert out[0].error_type == "FormatChanged" and source.status["state"] == "degraded"

@@ -155,6 +155,19 @@ def test_quota_exceeded_stops_the_pass_with_rate_limited_state(server, tmp_path,
     assert len(server.requests) == 1 and sleeps.waits == []
 
 
+def test_malformed_playlist_entry_is_dead_lettered_and_the_rest_read(server, tmp_path, sleeps, registry):
+    server.add("GET", "/channels", Reply(CHANNEL))
+    server.add(
+        "GET",
+        "/playlistItems",
+        Reply({"items": [_entry("v2", "yesterday"), "junk", _entry("v1", "2024-05-01T00:00:00Z")]}),
+    )
+    server.add("GET", "/videos", Reply({"items": [_video("v1", "2024-05-01T00:00:00Z")]}))
+    out = list(_source(server, tmp_path, sleeps, registry).read())
+    assert [type(r).__name__ for r in out] == ["DeadLetter", "DeadLetter", "MediaItem"]
+    assert "yesterday" in out[0].reason
+
+
 def test_malformed_video_record_is_dead_lettered_and_the_rest_read(server, tmp_path, sleeps, registry):
     server.add("GET", "/channels", Reply(CHANNEL))
     server.add(
