@@ -17,7 +17,9 @@ Model card
      weights are a logistic regression fitted by ``bench/eval_synthetic.py --fit``
      (``fusion_calibration.json``, one set with and one without the CLIP probe; the options
      override them). Weak signals give compressed probabilities, so a code's 0.7 threshold
-     is rarely reached on forensic evidence alone. Label ``forensic-synthetic`` from
+     is rarely reached on forensic evidence alone. When a large face with highlights in both
+     eyes is present, ``synthetic.eyes`` (corneal highlight consistency, a published GAN-face
+     cue, unvalidated here) adds its logit with the spectral weight. Label ``forensic-synthetic`` from
      ``threshold`` (0.8), else ``no-synthetic-evidence``. A trusted C2PA manifest that
      declares ``digitalCapture`` caps this at 0.1 (``c2pa-capture``).
   An invalid (tampered) manifest always gets label ``tampered``, with a score of at least
@@ -87,6 +89,10 @@ class FusionOptions(BaseModel):
     w_spectral: float | None = Field(None, description="Weight of the spectral logit (default: fitted).")
     bias: float | None = Field(None, description="Bias of the forensic fusion (default: fitted).")
     w_lipsync: float = Field(0.5, description="Weight of the lip-sync signal's logit (video).")
+    w_eyes: float | None = Field(
+        None, description="Weight of the corneal-highlight logit (default: the fitted spectral weight)."
+    )
+    use_eyes: bool = Field(True, description="Compare corneal highlights when a large face is present.")
     frames: int = Field(8, ge=1, le=64, description="Frames sampled per video.")
     provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
     watermark: WatermarkOptions = Field(default_factory=WatermarkOptions)
@@ -137,6 +143,17 @@ class _FusedBase(Detector):
         for sub in subs:
             sub.settings = self.settings
             sub.ensure_loaded()
+        self.eyes: Any = None
+        if opts.use_eyes:
+            try:
+                from detectors.synthetic.eyes import EyeHighlightDetector
+
+                eyes = EyeHighlightDetector()
+                eyes.settings = self.settings
+                eyes.ensure_loaded()
+                self.eyes = eyes
+            except (ImportError, DetectorUnavailable):
+                self.eyes = None
         self._max_bytes, self._max_pixels = limits(self.settings)
         self._weights = {flag: _fusion_weights(flag, opts) for flag in (True, False)}
 
@@ -156,6 +173,10 @@ class _FusedBase(Detector):
         out["spectral"], out["spectral_label"], _, _ = self.spectral.judge(rgb)
         if self.clip is not None:
             out["clip_probe"], out["clip_label"], _, _ = self.clip.judge(image)
+        if self.eyes is not None:
+            eyes, eyes_label, _, _ = self.eyes.judge(rgb)
+            if eyes_label in ("consistent-highlights", "inconsistent-highlights"):
+                out["eyes"] = eyes
         return out
 
     def forensic(self, sub: dict[str, Any]) -> float:
@@ -167,6 +188,8 @@ class _FusedBase(Detector):
             z += w_clip * _logit(sub["clip_probe"])
         if "lipsync" in sub:
             z += opts.w_lipsync * _logit(sub["lipsync"])
+        if "eyes" in sub:
+            z += (w_spectral if opts.w_eyes is None else opts.w_eyes) * _logit(sub["eyes"])
         return _sigmoid(z)
 
     def verdict(self, report: ProvenanceReport | None, sub: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +218,9 @@ class _FusedBase(Detector):
         if capture:
             forensic = min(forensic, 0.1)
             candidates.append((forensic, "c2pa-capture", "trusted C2PA capture manifest (camera-signed)"))
-        parts = [f"{k} {signals[k]:.2f}" for k in ("clip_probe", "spectral", "lipsync") if k in signals]
+        parts = [
+            f"{k} {signals[k]:.2f}" for k in ("clip_probe", "spectral", "eyes", "lipsync") if k in signals
+        ]
         if forensic >= opts.threshold:
             candidates.append((forensic, "forensic-synthetic", "forensic signals: " + ", ".join(parts)))
         if report is not None and report.c2pa_state == "invalid":
@@ -334,7 +359,7 @@ class SyntheticVideoDetector(_FusedBase):
         per_frame = [self.judge_pixels(PILImage.fromarray(rgb)) for _, rgb in frames]
         sub: dict[str, Any] = {}
         if per_frame:
-            for key in ("spectral", "clip_probe"):
+            for key in ("spectral", "clip_probe", "eyes"):
                 values = [f[key] for f in per_frame if key in f]
                 if values:
                     sub[key] = float(np.median(values))
