@@ -14,10 +14,13 @@ What it finds (``details.kinds``), with the weight each adds:
 - ``email`` (0.4);
 - ``family`` (0.3): the candidate's children, spouse or parents with their school or home.
 
-Several kinds together score higher (noisy-OR). ``label`` is the heaviest kind, or ``none``.
-Values are never copied whole into the signal: ``details.found`` keeps them masked
-(``+60 12-***-**67``). Whether the data belong to a *candidate* is ``gbv.targeting``'s and the
-rule's call; ``details.targets`` lists the registered people named in the same post.
+Several kinds together score higher (noisy-OR). The score is halved unless the post addresses
+a registered person (name, handle, reply: :func:`~detectors.gbv.targeting.find_targets`) and
+is not posted by a party or candidate account (its own office number is no doxxing), so the
+code's 0.7 bar is reached by personal data *aimed at a candidate*. ``label`` is the heaviest
+kind, or ``none``. Values are never copied whole into the signal: ``details.found`` keeps them
+masked (``+60 1*-*** **67``); ``details.targets`` lists the registered people addressed and
+``details.aimed`` says whether the full weight applied.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from typing import Any, ClassVar
 
 from detectors.base import Detector
 from detectors.gbv.normalise import clean_text
+from detectors.gbv.targeting import find_targets, registry_from_settings
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 __all__ = ["GbvDoxxingDetector", "PersonalData", "find_personal_data", "mask"]
 
+UNAIMED_FACTOR = 0.5
+"""Score factor when no registered person is addressed, or a party account posts its own details."""
 KIND_WEIGHTS = {"national-id": 0.9, "home-address": 0.7, "phone": 0.6, "email": 0.4, "family": 0.3}
 
 _MYKAD = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d{2})[- ]?(\d{4})(?!\d)")
@@ -52,15 +58,22 @@ _PHONE = re.compile(
     r")(?!\d)"
 )
 _EMAIL = re.compile(r"(?<![\w.])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
-_STREET = (
-    r"jalan|jln|lorong|lrg|taman|tmn|kampung|kg|persiaran|lebuh|jl|gang|gg|perumahan|blok|rt|rw|kelurahan|"
-    r"kecamatan|desa|street|st|avenue|ave|road|rd|lane|drive|barangay|brgy|purok|sitio|subdivision|subd|"
-    r"đường|duong|phố|pho|phường|phuong|quận|quan|ngõ|ngo|hẻm|hem|ถนน|ซอย|หมู่"
+# Street and locality words: abbreviations may take a period ("Jl.", "Brgy."), full words may not, so
+# "... internet desa. Pilih nomor 2" (a ballot number after a sentence) is no address.
+_STREET_ABBR = r"jln|jl|lrg|tmn|kg|gg|st|rd|ave|brgy|subd|blk"
+_STREET_WORD = (
+    r"jalan|lorong|taman|kampung|persiaran|lebuh|gang|perumahan|blok|kelurahan|kecamatan|desa|street|avenue|"
+    r"road|lane|drive|barangay|purok|sitio|subdivision|đường|phố|phường|quận|ngõ|hẻm|duong|phuong|ถนน|ซอย|หมู่"
+)
+_STREET = rf"(?:\b(?:{_STREET_ABBR})\b\.?|\b(?:{_STREET_WORD})\b)"
+_HOUSE_NO = (
+    r"\b(?:no|nombor|nomor|number|house|unit|số)\b\.?\s*\d{1,5}[a-z]?\b|#\s?\d{1,5}\b|บ้านเลขที่\s*\d{1,5}"
 )
 _ADDRESS = re.compile(
-    rf"(?:\b(?:no|nombor|nomor|number|house|unit|#|số|so|บ้านเลขที่)\.?\s*\d{{1,5}}[a-z]?\b[^\n]{{0,40}}?(?:{_STREET})\b"
-    rf"|\b\d{{1,5}}[a-z]?(?:/\d{{1,4}})?,?\s+(?:{_STREET})\.?\s+\w+"
-    rf"|(?:{_STREET})\.?\s+\w+[^\n]{{0,20}}?\b(?:no|nombor|nomor|number|#|số)\.?\s*\d{{1,5}})",
+    rf"(?:{_HOUSE_NO})[^\n.!?]{{0,30}}?{_STREET}"  # No. 12, Jalan Mawar
+    rf"|\b\d{{1,5}}[a-z]?(?:/\d{{1,4}})?,?\s+{_STREET}\s+\w+"  # 12 Jalan Mawar, 5/2 Soi 3
+    rf"|{_STREET}\s+\w+[^\n.!?]{{0,20}}?(?:{_HOUSE_NO})"  # Jl. Kenanga no 5
+    r"|\b\d{1,5}\s+\w+(?:\s\w+)?\s+(?:street|st|road|rd|avenue|ave|lane|drive)\b",  # 123 Main Street
     re.IGNORECASE,
 )
 _LIVES_AT = re.compile(
@@ -225,8 +238,6 @@ class GbvDoxxingDetector(Detector):
 
     def load(self) -> None:
         """Load the registry (to name the people the data may belong to)."""
-        from detectors.gbv.targeting import registry_from_settings
-
         self.registry = registry_from_settings(self.settings)
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
@@ -243,14 +254,23 @@ class GbvDoxxingDetector(Detector):
             miss = 1.0
             for kind in kinds:
                 miss *= 1.0 - KIND_WEIGHTS[kind]
-            targets = [p.id for p in self.registry.people_mentioned(text, enriched.item.mentions)]
+            item = enriched.item
+            targets = find_targets(
+                self.registry, text, item.mentions, item.reply_to, item.platform, item.account
+            )
+            own = self.registry.account(item.platform, item.account) if item.account else None
+            # Aimed at a registered person: full weight. Nobody registered addressed, or a party
+            # or candidate account posting (its own contact details): half.
+            aimed = bool(targets) and not (own and own.kind in ("official", "affiliated"))
+            score = (1.0 - miss) * (1.0 if aimed else UNAIMED_FACTOR)
             details: dict[str, Any] = {
                 "kinds": kinds,
                 "found": [f.as_dict() for f in found[:20]],
-                "targets": targets,
+                "targets": [t.person.id for t in targets],
+                "aimed": aimed,
             }
             evidence = "; ".join(f"{f.kind} {f.masked}" for f in found[:5]) or "no personal data"
-            results.append(
-                [self.signal(enriched, 1.0 - miss, kinds[0] if kinds else "none", evidence, details)]
-            )
+            if found and targets:
+                evidence += f"; names {', '.join(t.person.name for t in targets[:3])}"
+            results.append([self.signal(enriched, score, kinds[0] if kinds else "none", evidence, details)])
         return results

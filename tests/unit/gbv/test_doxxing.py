@@ -51,13 +51,44 @@ def test_mask_keeps_only_ends() -> None:
     assert mask("850312-14-5678") == "850***-**-**78"
 
 
-def test_signal_names_the_targeted_candidate_and_never_the_full_number() -> None:
+def _detector() -> GbvDoxxingDetector:
     from pantau.settings import Settings
 
     detector = GbvDoxxingDetector()
     detector.settings = Settings(registry_file=SAMPLE_REGISTRY)
-    [[signal]] = detector.detect([make_item("Aminah Yusof tinggal di Jl. Kenanga no 5, call 012-345 6789")])
+    return detector
+
+
+def test_signal_names_the_targeted_candidate_and_never_the_full_number() -> None:
+    [[signal]] = _detector().detect(
+        [make_item("Aminah Yusof tinggal di Jl. Kenanga no 5, call 012-345 6789")]
+    )
     assert signal.score >= 0.85
     assert signal.label == "home-address"
     assert signal.details["targets"] == ["aminah-yusof"]
+    assert signal.details["aimed"] is True
     assert "345 6789" not in str(signal.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "below"),
+    [
+        ("Call our office: 012-345 6789, No. 5 Jalan Merdeka", {}, 0.5),  # nobody registered addressed
+        (
+            "Aminah Yusof's service centre: No. 5 Jalan Merdeka, 012-345 6789",
+            {"account": "pkr2.rasmi", "platform": "facebook"},
+            0.5,
+        ),  # the party's own account
+        ("Program kami: internet desa. Pilih nomor 2!", {}, 0.01),  # a ballot number is no address
+    ],
+)
+def test_unaimed_personal_data_stays_below_the_code_bar(text: str, fields: dict, below: float) -> None:
+    [[signal]] = _detector().detect([make_item(text, **fields)])
+    assert signal.score < below
+
+
+def test_aimed_address_alone_reaches_the_code_bar() -> None:
+    [[signal]] = _detector().detect(
+        [make_item("Ratna Wulandari lives at No. 12, Jalan Mawar 3", platform="x")]
+    )
+    assert signal.score >= 0.7
