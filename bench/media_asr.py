@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import time
 import unicodedata
@@ -28,20 +29,30 @@ from bench.media_samples import SENTENCES
 from detectors.media.audio import SAMPLE_RATE, AudioEnricher, decode_audio
 from pantau.settings import Settings
 
-VOICES = {"eng": ("en-us", "en"), "msa": ("ms", "ms"), "ind": ("id", "id"), "vie": ("vi", "vi"),
-          "tha": ("th", "th"), "chi_sim": ("cmn", "zh"), "tam": ("ta", "ta")}
+VOICES = {
+    "eng": ("en-us", "en"),
+    "msa": ("ms", "ms"),
+    "ind": ("id", "id"),
+    "vie": ("vi", "vi"),
+    "tha": ("th", "th"),
+    "chi_sim": ("cmn", "zh"),
+    "tam": ("ta", "ta"),
+}
 
 
 def normalise(text: str) -> str:
     """Lower case, no punctuation, single spaces (and none between Chinese or Thai characters)."""
-    text = "".join(c for c in unicodedata.normalize("NFC", text.lower()) if not unicodedata.category(c).startswith("P"))
+    text = "".join(
+        c for c in unicodedata.normalize("NFC", text.lower()) if not unicodedata.category(c).startswith("P")
+    )
     text = " ".join(text.split())
     return re.sub(r"(?<=[\u0e00-\u0e7f\u4e00-\u9fff]) (?=[\u0e00-\u0e7f\u4e00-\u9fff])", "", text)
 
 
 def speak(text: str, voice: str, path: Path) -> np.ndarray:
     """Synthesise ``text`` with espeak-ng and return 16 kHz samples."""
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True, timeout=60)
+    espeak = shutil.which("espeak-ng") or "espeak-ng"
+    subprocess.run([espeak, "-v", voice, "-s", "150", "-w", str(path), text], check=True, timeout=60)  # noqa: S603
     return decode_audio(path, 900)
 
 
@@ -73,7 +84,13 @@ def main() -> None:
                     got = normalise(" ".join(s["text"] for s in result["segments"]))
                     ref = normalise(sentence)
                     rows[(lang, mode)].append(
-                        (took, len(audio) / SAMPLE_RATE, edit_distance(got, ref), len(ref), result["language"] == iso)
+                        (
+                            took,
+                            len(audio) / SAMPLE_RATE,
+                            edit_distance(got, ref),
+                            len(ref),
+                            result["language"] == iso,
+                        )
                     )
         # A longer clip: three English sentences with pauses, about 10 s.
         parts = [speak(s, "en-us", Path(tmp) / f"long-{i}.wav") for i, s in enumerate(SENTENCES["eng"])]
@@ -87,7 +104,9 @@ def main() -> None:
         rtf = sum(r[0] for r in rs) / sum(r[1] for r in rs)
         cer = sum(r[2] for r in rs) / sum(r[3] for r in rs)
         lang_ok = sum(r[4] for r in rs) / len(rs)
-        return f"| {label} | {len(rs)} | {sum(r[1] for r in rs):.1f} | {rtf:.2f} | {cer:.3f} | {lang_ok:.0%} |"
+        return (
+            f"| {label} | {len(rs)} | {sum(r[1] for r in rs):.1f} | {rtf:.2f} | {cer:.3f} | {lang_ok:.0%} |"
+        )
 
     out = ["| language, mode | clips | audio s | RTF | CER | language right |", "|---|---|---|---|---|---|"]
     for key, rs in rows.items():
@@ -95,8 +114,10 @@ def main() -> None:
     for mode in ("detected", "forced"):
         out.append(line(f"**all, {mode}**", [r for (_, m), rs in rows.items() if m == mode for r in rs]))
     out.append("")
-    out.append(f"Model load: {load_s:.1f} s. English clip of {len(long_audio) / SAMPLE_RATE:.1f} s with pauses: "
-               f"RTF {long_rtf:.2f} (language detected). Threads: {args.threads}.")
+    out.append(
+        f"Model load: {load_s:.1f} s. English clip of {len(long_audio) / SAMPLE_RATE:.1f} s with pauses: "
+        f"RTF {long_rtf:.2f} (language detected). Threads: {args.threads}."
+    )
     table = "\n".join(out)
     print(table)
     if args.out:

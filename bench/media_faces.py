@@ -28,7 +28,14 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from detectors.media.faces import FaceEnricher
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "media" / "sd_invisible_watermark" / "files"
+SHARED = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "data"
+    / "media"
+    / "sd_invisible_watermark"
+    / "files"
+)
 NOT_PEOPLE = ("overture-creations",)  # a dog on a bench: YuNet finds a "face" in it (a known false positive)
 
 
@@ -76,7 +83,9 @@ def identities(enricher: FaceEnricher) -> list[tuple[str, Image.Image, list[floa
             x, y, w, h = face.box
             m = 1.5 * max(w, h)
             left, top = max(0, int(x - m)), max(0, int(y - m))
-            crop = photo.crop((left, top, min(photo.width, int(x + w + m)), min(photo.height, int(y + h + m))))
+            crop = photo.crop(
+                (left, top, min(photo.width, int(x + w + m)), min(photo.height, int(y + h + m)))
+            )
             found.append((f"{path.stem[10:22]}#{k}", crop, [x - left, y - top, w, h]))
     return found
 
@@ -100,7 +109,9 @@ def main() -> None:
     enricher.set_gallery(gallery)
     backgrounds = [Image.open(p).convert("RGB") for p in sorted(SHARED.glob("compvis_*.png"))[:4]]
     edits = {**EDITS, "eyes-bar": _eyes_bar}
-    results: dict[str, list[tuple[bool, bool, bool, float]]] = defaultdict(list)  # edit -> (enrolled, found, right, sim)
+    results: dict[str, list[tuple[bool, bool, bool, float]]] = defaultdict(
+        list
+    )  # edit -> (enrolled, found, right, sim)
     sims: list[tuple[bool, float]] = []
     times: list[float] = []
     for name, crop, box in people:
@@ -116,8 +127,12 @@ def main() -> None:
             faces = enricher.models.faces(bgr)
             times.append(time.perf_counter() - start)
             # The pasted face: the detected face whose centre lies inside the pasted region.
-            inside = [f for f in faces if x <= f.box[0] + f.box[2] / 2 <= x + face_img.width
-                      and y <= f.box[1] + f.box[3] / 2 <= y + face_img.height]
+            inside = [
+                f
+                for f in faces
+                if x <= f.box[0] + f.box[2] / 2 <= x + face_img.width
+                and y <= f.box[1] + f.box[3] / 2 <= y + face_img.height
+            ]
             if not inside:
                 results[edit].append((is_enrolled, False, False, 0.0))
                 continue
@@ -134,24 +149,36 @@ def main() -> None:
         sel = [r for r in rows if r[0] == enrolled_flag]
         return f"{sum(r[2] for r in sel)}/{len(sel)}" if sel else "-"
 
-    out = [f"Identities: {len(people)} faces ({len(enrolled)} enrolled, {len(people) - len(enrolled)} strangers); "
-           f"threshold {enricher.options.match_threshold}.", "",  # type: ignore[attr-defined]
-           "| edit | face found | enrolled named right | strangers left unnamed |", "|---|---|---|---|"]
+    out = [
+        f"Identities: {len(people)} faces ({len(enrolled)} enrolled, "
+        f"{len(people) - len(enrolled)} strangers); "
+        f"threshold {enricher.options.match_threshold}.",
+        "",  # type: ignore[attr-defined]
+        "| edit | face found | enrolled named right | strangers left unnamed |",
+        "|---|---|---|---|",
+    ]
     all_rows = []
     for edit, rows in results.items():
         all_rows += rows
-        out.append(f"| {edit} | {sum(r[1] for r in rows)}/{len(rows)} | {rate(rows, True)} | {rate(rows, False)} |")
-    out.append(f"| **all** | {sum(r[1] for r in all_rows)}/{len(all_rows)} | {rate(all_rows, True)} | "
-               f"{rate(all_rows, False)} |")
+        out.append(
+            f"| {edit} | {sum(r[1] for r in rows)}/{len(rows)} | {rate(rows, True)} | {rate(rows, False)} |"
+        )
+    out.append(
+        f"| **all** | {sum(r[1] for r in all_rows)}/{len(all_rows)} | {rate(all_rows, True)} | "
+        f"{rate(all_rows, False)} |"
+    )
     genuine = np.array([s for g, s in sims if g])
     impostor = np.array([s for g, s in sims if not g])
     out += ["", "| threshold | enrolled named (TAR) | strangers named (FAR) |", "|---|---|---|"]
     for t in (0.25, 0.30, 0.363, 0.45, 0.55):
         out.append(f"| {t} | {np.mean(genuine >= t):.1%} | {np.mean(impostor >= t):.1%} |")
-    out += ["", f"Genuine similarity: min {genuine.min():.3f}, median {np.median(genuine):.3f}; "
-            f"best impostor similarity: max {impostor.max():.3f}, median {np.median(impostor):.3f}.",
-            f"Detection + alignment + embedding on a 640x480 image: {np.median(times) * 1000:.0f} ms median "
-            f"({1 / np.median(times):.1f} images/s), OpenCV DNN with its default threads."]
+    out += [
+        "",
+        f"Genuine similarity: min {genuine.min():.3f}, median {np.median(genuine):.3f}; "
+        f"best impostor similarity: max {impostor.max():.3f}, median {np.median(impostor):.3f}.",
+        f"Detection + alignment + embedding on a 640x480 image: {np.median(times) * 1000:.0f} ms median "
+        f"({1 / np.median(times):.1f} images/s), OpenCV DNN with its default threads.",
+    ]
     # Throughput on bigger images with several faces.
     big = Image.new("RGB", (1280, 720), (40, 40, 40))
     for i, (_, crop, _) in enumerate(people[:6]):

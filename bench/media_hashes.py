@@ -37,19 +37,29 @@ def _caption(im: Image.Image) -> Image.Image:
     out = im.copy()
     font = ImageFont.truetype(find_font("eng") or "", max(12, im.height // 12))
     draw = ImageDraw.Draw(out)
-    draw.text((im.width // 10, im.height - im.height // 6), "SHARE BEFORE THEY DELETE IT", fill=(255, 255, 255),
-              font=font, stroke_width=2, stroke_fill=(0, 0, 0))
+    draw.text(
+        (im.width // 10, im.height - im.height // 6),
+        "SHARE BEFORE THEY DELETE IT",
+        fill=(255, 255, 255),
+        font=font,
+        stroke_width=2,
+        stroke_fill=(0, 0, 0),
+    )
     return out
 
 
 EDITS: dict[str, Callable[[Image.Image], Image.Image]] = {
     "resize-50%": lambda im: im.resize((im.width // 2, im.height // 2)),
     "jpeg-q50": lambda im: _jpeg(im, 50),
-    "crop-10%": lambda im: im.crop((im.width // 20, im.height // 20, im.width * 19 // 20, im.height * 19 // 20)),
+    "crop-10%": lambda im: im.crop(
+        (im.width // 20, im.height // 20, im.width * 19 // 20, im.height * 19 // 20)
+    ),
     "brighter": lambda im: ImageEnhance.Brightness(im).enhance(1.25),
     "blur": lambda im: im.filter(ImageFilter.GaussianBlur(1.5)),
     "meme-caption": _caption,
-    "screenshot-border": lambda im: ImageOps.expand(im, border=(0, im.height // 8, 0, im.height // 5), fill=(255, 255, 255)),
+    "screenshot-border": lambda im: ImageOps.expand(
+        im, border=(0, im.height // 8, 0, im.height // 5), fill=(255, 255, 255)
+    ),
     "mirror": ImageOps.mirror,
 }
 
@@ -92,9 +102,12 @@ def main() -> None:
     images, distinct = pictures()
     originals = [_hex(im) for im in images]
     usable = [i for i, (_, q) in enumerate(originals) if q >= 50]
-    out = [f"Pictures: {len(images)} ({len(usable)} with PDQ quality >= 50, the ones matched).", "",
-           "| edit | matched, plain PDQ | matched, with mirror + trimmed variants | median distance (plain) |",
-           "|---|---|---|---|"]
+    out = [
+        f"Pictures: {len(images)} ({len(usable)} with PDQ quality >= 50, the ones matched).",
+        "",
+        "| edit | matched, plain PDQ | matched, with mirror + trimmed variants | median distance (plain) |",
+        "|---|---|---|---|",
+    ]
     for name, edit in EDITS.items():
         plain, best = [], []
         for i in usable:
@@ -107,12 +120,26 @@ def main() -> None:
     chosen = [i for i in usable if distinct[i]]
     plain_hashes = [originals[i][0] for i in chosen]
     all_variants = [[v, *vs] for v, _, vs in (hash_variants(np.asarray(images[i])) for i in chosen)]
-    p = np.array([(int(a, 16) ^ int(b, 16)).bit_count() for k, a in enumerate(plain_hashes) for b in plain_hashes[k + 1:]])
-    pv = np.array([min((int(x, 16) ^ int(b, 16)).bit_count() for x in all_variants[k])
-                   for k in range(len(chosen)) for b in plain_hashes[k + 1:]])
-    out += ["", f"Distinct pictures: {len(chosen)} ({len(p)} pairs). False matches (distance <= 31): "
-            f"{int(np.sum(p <= 31))} with plain PDQ, {int(np.sum(pv <= 31))} with variants; smallest distance "
-            f"{int(p.min())} (plain), {int(pv.min())} (variants); median {int(np.median(p))}."]
+    p = np.array(
+        [
+            (int(a, 16) ^ int(b, 16)).bit_count()
+            for k, a in enumerate(plain_hashes)
+            for b in plain_hashes[k + 1 :]
+        ]
+    )
+    pv = np.array(
+        [
+            min((int(x, 16) ^ int(b, 16)).bit_count() for x in all_variants[k])
+            for k in range(len(chosen))
+            for b in plain_hashes[k + 1 :]
+        ]
+    )
+    out += [
+        "",
+        f"Distinct pictures: {len(chosen)} ({len(p)} pairs). False matches (distance <= 31): "
+        f"{int(np.sum(p <= 31))} with plain PDQ, {int(np.sum(pv <= 31))} with variants; smallest distance "
+        f"{int(p.min())} (plain), {int(pv.min())} (variants); median {int(np.median(p))}.",
+    ]
     hashes = plain_hashes
     big = images[0].resize((1280, 720))
     start = time.perf_counter()
@@ -124,7 +151,9 @@ def main() -> None:
         hash_variants(np.asarray(big))
     per_variants = (time.perf_counter() - start) / 10
     rng = np.random.default_rng(1)
-    rows = [{"kind": "pdq", "hash": rng.bytes(32).hex(), "list": "known", "label": ""} for _ in range(1_000_000)]
+    rows = [
+        {"kind": "pdq", "hash": rng.bytes(32).hex(), "list": "known", "label": ""} for _ in range(1_000_000)
+    ]
     start = time.perf_counter()
     index = KnownMediaIndex(rows)
     build = time.perf_counter() - start
@@ -132,10 +161,12 @@ def main() -> None:
     for h in hashes[:20]:
         index.match_pdq(h, 31)
     per_query = (time.perf_counter() - start) / 20
-    out.append(f"PDQ of a 1280x720 image: {per_hash * 1000:.0f} ms ({1 / per_hash:.0f} images/s); with the "
-               f"matching variants (mirror, trimmed): {per_variants * 1000:.0f} ms. "
-               f"Index of 1,000,000 hashes: built in {build:.1f} s, {per_query * 1000:.0f} ms per query "
-               f"({1 / per_query:.0f} queries/s), brute force over packed bits.")
+    out.append(
+        f"PDQ of a 1280x720 image: {per_hash * 1000:.0f} ms ({1 / per_hash:.0f} images/s); with the "
+        f"matching variants (mirror, trimmed): {per_variants * 1000:.0f} ms. "
+        f"Index of 1,000,000 hashes: built in {build:.1f} s, {per_query * 1000:.0f} ms per query "
+        f"({1 / per_query:.0f} queries/s), brute force over packed bits."
+    )
     table = "\n".join(out)
     print(table)
     if args.out:

@@ -23,7 +23,16 @@ from PIL import Image
 from bench.media_samples import SENTENCES, find_font, render_text_image
 from detectors.media.ocr import OcrEnricher
 
-ISO = {"eng": "en", "msa": "ms", "ind": "id", "tha": "th", "vie": "vi", "chi_sim": "zh", "tam": "ta", "fil": "tl"}
+ISO = {
+    "eng": "en",
+    "msa": "ms",
+    "ind": "id",
+    "tha": "th",
+    "vie": "vi",
+    "chi_sim": "zh",
+    "tam": "ta",
+    "fil": "tl",
+}
 
 
 def edit_distance(a: str, b: str) -> int:

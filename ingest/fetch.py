@@ -123,7 +123,13 @@ def content_path(media_dir: Path, sha256: str) -> Path:
 
 
 def _accept(
-    sha256: str, size: int, head: bytes, tmp: Path, settings: Settings, url: str | None, name: str | None = None
+    sha256: str,
+    size: int,
+    head: bytes,
+    tmp: Path,
+    settings: Settings,
+    url: str | None,
+    name: str | None = None,
 ) -> MediaFile:
     """Sniff, then move a complete temporary file into the media folder (or drop it if stored already)."""
     if size == 0:
@@ -140,7 +146,9 @@ def _accept(
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
     meta = {"original_name": name} if name else {}
-    return MediaFile(url=url, path=str(final), sha256=sha256, mime=mime, size=size, modality=modality, meta=meta)
+    return MediaFile(
+        url=url, path=str(final), sha256=sha256, mime=mime, size=size, modality=modality, meta=meta
+    )
 
 
 def _tmp_file(settings: Settings) -> tuple[int, Path]:

@@ -27,7 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Enricher
 from detectors.media.decode import item_media, require_tool, run_tool, settings_of
-from detectors.media.models import SETUP_HINT, ensure_whisper_base, whisper_base_dir, whisper_packages_installed
+from detectors.media.models import (
+    SETUP_HINT,
+    ensure_whisper_base,
+    whisper_base_dir,
+    whisper_packages_installed,
+)
 from pantau.errors import BadMedia, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality, TextPart
 
@@ -44,7 +49,9 @@ class AudioOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model_dir: str | None = Field(None, description="CTranslate2 Whisper folder; default: the assembled base model.")
+    model_dir: str | None = Field(
+        None, description="CTranslate2 Whisper folder; default: the assembled base model."
+    )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     beam_size: int = Field(1, ge=1, le=10, description="1 is greedy decoding: fastest on CPU.")
     languages: list[str] = Field(
@@ -56,7 +63,9 @@ class AudioOptions(BaseModel):
         description="Decoding temperatures, retried in order when a segment looks like a hallucination.",
     )
     vad_threshold: float = Field(0.5, gt=0, lt=1, description="Silero VAD speech probability threshold.")
-    min_speech_s: float = Field(0.25, ge=0, description="Speech shorter than this in total is not transcribed.")
+    min_speech_s: float = Field(
+        0.25, ge=0, description="Speech shorter than this in total is not transcribed."
+    )
     decode_timeout_s: float = Field(120.0, gt=0)
 
 
@@ -83,9 +92,26 @@ def decode_audio(path: str | Path, max_duration_s: float, timeout: float = 120.0
         pass
     ffmpeg = require_tool("ffmpeg")
     raw = run_tool(
-        [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
-         "-t", f"{max_duration_s:.3f}", "-f", "f32le", "-"],
-        timeout, f"{name}: audio decoding",
+        [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-t",
+            f"{max_duration_s:.3f}",
+            "-f",
+            "f32le",
+            "-",
+        ],
+        timeout,
+        f"{name}: audio decoding",
     )
     if not raw:
         raise BadMedia(f"{name}: no audio samples decoded")
@@ -135,8 +161,13 @@ class AudioEnricher(Enricher):
         if options.model_dir:
             if not (Path(options.model_dir) / "model.bin").is_file():
                 raise DetectorUnavailable(f"no Whisper model in {options.model_dir}: {SETUP_HINT}")
-        elif not (whisper_base_dir(settings_of(self)) / "model.bin").is_file() and not whisper_packages_installed():
-            raise DetectorUnavailable(f"Whisper base model not found and its packages are missing: {SETUP_HINT}")
+        elif (
+            not (whisper_base_dir(settings_of(self)) / "model.bin").is_file()
+            and not whisper_packages_installed()
+        ):
+            raise DetectorUnavailable(
+                f"Whisper base model not found and its packages are missing: {SETUP_HINT}"
+            )
         self._model: Any = getattr(self, "_model", None)
 
     @property
@@ -173,21 +204,35 @@ class AudioEnricher(Enricher):
         return ranked[0] if ranked else (None, 0.0)
 
     def transcribe(self, audio: np.ndarray, language: str | None = None) -> dict[str, Any]:
-        """Transcribe 16 kHz samples; return ``{"language", "language_probability", "segments", "speech"}``."""
+        """Transcribe 16 kHz samples.
+
+        :return: ``{"language", "language_probability", "segments", "speech"}``.
+        """
         options: AudioOptions = self.options  # type: ignore[assignment]
         speech = speech_segments(audio, options.vad_threshold)
-        result: dict[str, Any] = {"speech": speech, "segments": [], "language": None, "language_probability": 0.0}
+        result: dict[str, Any] = {
+            "speech": speech,
+            "segments": [],
+            "language": None,
+            "language_probability": 0.0,
+        }
         if sum(end - start for start, end in speech) < options.min_speech_s:
             return result
         lang, prob = self._language(audio, whisper_language(language))
         clips = [t for start, end in speech for t in (round(start, 2), round(end, 2))]
         segments, info = self.model.transcribe(
-            audio, language=lang, beam_size=options.beam_size, vad_filter=False, clip_timestamps=clips,
-            condition_on_previous_text=False, temperature=options.temperatures,
+            audio,
+            language=lang,
+            beam_size=options.beam_size,
+            vad_filter=False,
+            clip_timestamps=clips,
+            condition_on_previous_text=False,
+            temperature=options.temperatures,
         )
         result["segments"] = [
             {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()}
-            for s in segments if s.text.strip()
+            for s in segments
+            if s.text.strip()
         ]
         result["language"] = info.language
         result["language_probability"] = round(float(prob if lang else info.language_probability), 3)
@@ -203,15 +248,23 @@ class AudioEnricher(Enricher):
                 result = self.transcribe(audio, enriched.item.language)
                 iso = {"tl": "tl", "jw": "jv"}.get(result["language"] or "", result["language"])
                 for seg in result["segments"]:
-                    enriched.enrichment.text_parts.append(TextPart(
-                        origin="transcript", text=seg["text"], language=iso, media_sha256=sha,
-                        start=seg["start"], end=seg["end"],
-                    ))
+                    enriched.enrichment.text_parts.append(
+                        TextPart(
+                            origin="transcript",
+                            text=seg["text"],
+                            language=iso,
+                            media_sha256=sha,
+                            start=seg["start"],
+                            end=seg["end"],
+                        )
+                    )
                 meta = enriched.enrichment.media_meta.setdefault(sha, {})
-                meta.update({
-                    "speech_seconds": round(sum(e - s for s, e in result["speech"]), 2),
-                    "speech_segments": [[round(s, 2), round(e, 2)] for s, e in result["speech"]][:200],
-                    "transcript_language": iso,
-                    "transcript_language_probability": result["language_probability"],
-                })
+                meta.update(
+                    {
+                        "speech_seconds": round(sum(e - s for s, e in result["speech"]), 2),
+                        "speech_segments": [[round(s, 2), round(e, 2)] for s, e in result["speech"]][:200],
+                        "transcript_language": iso,
+                        "transcript_language_probability": result["language_probability"],
+                    }
+                )
             enriched.enrichment.done.append(self.name)

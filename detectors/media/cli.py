@@ -23,7 +23,9 @@ from pantau.settings import Settings
 
 __all__ = ["models_app"]
 
-models_app = typer.Typer(help="Media model files (Whisper, face models) and system tools.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Media model files (Whisper, face models) and system tools.", no_args_is_help=True
+)
 
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional here
@@ -60,7 +62,9 @@ def check(config: ConfigOption = None) -> None:
     settings = _settings(config)
     report: dict[str, str] = {}
     whisper = whisper_base_dir(settings)
-    report["whisper-base"] = str(whisper) if (whisper / "model.bin").is_file() else "missing: run `pantau models setup`"
+    report["whisper-base"] = (
+        str(whisper) if (whisper / "model.bin").is_file() else "missing: run `pantau models setup`"
+    )
     try:
         report["faces"] = ", ".join(p.name for p in face_model_files())
     except PantauError as exc:

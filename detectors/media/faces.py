@@ -8,11 +8,11 @@ into a 128-d identity embedding.
 
 Reference photos of the people in the registry (``codes/registry.py``, ``photos:`` relative
 to the registry file) are embedded once, on first use (largest face of each photo; a photo
-without a usable face is logged and skipped). A face matches the person with the highest cosine similarity when it reaches
-``match_threshold`` (0.363 is OpenCV's published SFace operating point; measured on our set
-in ``docs/media.md``). ``enrichment.faces`` gets one :class:`~pantau.schemas.Face` per face
-with box, detection score, ``person_id``/``person_name`` when matched and ``match_score``
-(the best similarity, also when under the threshold). The five landmarks of each face (eyes,
+without a usable face is logged and skipped). A face matches the person with the highest
+cosine similarity when it reaches ``match_threshold`` (0.363 is OpenCV's published SFace
+operating point; measured on our set in ``docs/media.md``). ``enrichment.faces`` gets one
+:class:`~pantau.schemas.Face` per face with box, detection score, ``person_id`` and
+``person_name`` when matched, and ``match_score`` (the best similarity, also when under the threshold). The five landmarks of each face (eyes,
 nose tip, mouth corners) go to ``media_meta[sha256]["face_landmarks"]`` in the same order.
 """
 
@@ -43,7 +43,9 @@ class FaceOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     detection_threshold: float = Field(0.8, gt=0, lt=1, description="YuNet face confidence threshold.")
-    match_threshold: float = Field(0.363, gt=-1, lt=1, description="Cosine similarity that counts as the same person.")
+    match_threshold: float = Field(
+        0.363, gt=-1, lt=1, description="Cosine similarity that counts as the same person."
+    )
     max_faces: int = Field(20, ge=1, description="Most faces kept per image (largest first).")
     min_face_px: int = Field(20, ge=8, description="Smaller faces are ignored (too few pixels to identify).")
     detect_long_side: int = Field(1280, ge=160, description="Images are searched at most at this size.")
@@ -64,7 +66,9 @@ class DetectedFace(BaseModel):
 class FaceModels:
     """YuNet detection and SFace embedding on BGR images (one instance per thread)."""
 
-    def __init__(self, detection_threshold: float = 0.8, detect_long_side: int = 1280, min_face_px: int = 20) -> None:
+    def __init__(
+        self, detection_threshold: float = 0.8, detect_long_side: int = 1280, min_face_px: int = 20
+    ) -> None:
         import cv2
 
         yunet, sface = face_model_files()
@@ -93,9 +97,18 @@ class FaceModels:
             vector = self.recognizer.feature(aligned).flatten().astype(np.float32)
             norm = float(np.linalg.norm(vector)) or 1.0
             box = [float(v) / scale for v in row[:4]]
-            marks = [[round(float(row[4 + 2 * k]) / scale, 1), round(float(row[5 + 2 * k]) / scale, 1)] for k in range(5)]
-            found.append(DetectedFace(box=[round(v, 1) for v in box], score=round(float(row[14]), 3),
-                                      landmarks=marks, embedding=vector / norm))
+            marks = [
+                [round(float(row[4 + 2 * k]) / scale, 1), round(float(row[5 + 2 * k]) / scale, 1)]
+                for k in range(5)
+            ]
+            found.append(
+                DetectedFace(
+                    box=[round(v, 1) for v in box],
+                    score=round(float(row[14]), 3),
+                    landmarks=marks,
+                    embedding=vector / norm,
+                )
+            )
         return found
 
 
@@ -123,7 +136,9 @@ class FaceEnricher(Enricher):
         """YuNet and SFace, loaded on first use."""
         if getattr(self, "_models", None) is None:
             options: FaceOptions = self.options  # type: ignore[assignment]
-            self._models = FaceModels(options.detection_threshold, options.detect_long_side, options.min_face_px)
+            self._models = FaceModels(
+                options.detection_threshold, options.detect_long_side, options.min_face_px
+            )
         return self._models  # type: ignore[return-value]
 
     def load_gallery(self) -> None:
@@ -151,7 +166,7 @@ class FaceEnricher(Enricher):
         return np.ascontiguousarray(rgb[:, :, ::-1])
 
     def reference_embedding(self, path: str | Path) -> np.ndarray | None:
-        """Return the embedding of the largest face in a reference photo, or ``None`` (logged) when unusable."""
+        """Return the embedding of the largest face in a reference photo, or ``None`` (logged)."""
         try:
             faces = self.models.faces(self._bgr(path), max_faces=1)
         except (PantauError, OSError) as exc:
@@ -183,10 +198,18 @@ class FaceEnricher(Enricher):
                 meta = enriched.enrichment.media_meta.setdefault(sha, {})
                 for face in self.models.faces(self._bgr(path), options.max_faces):
                     person, similarity = self.identify(face.embedding)
-                    meta.setdefault("face_landmarks", []).append({"time": at, "box": face.box, "points": face.landmarks})
-                    enriched.enrichment.faces.append(Face(
-                        media_sha256=sha, box=face.box, score=face.score, person_id=person,
-                        person_name=self.gallery_names.get(person) if person else None,
-                        match_score=round(max(0.0, similarity), 4), frame_time=at,
-                    ))
+                    meta.setdefault("face_landmarks", []).append(
+                        {"time": at, "box": face.box, "points": face.landmarks}
+                    )
+                    enriched.enrichment.faces.append(
+                        Face(
+                            media_sha256=sha,
+                            box=face.box,
+                            score=face.score,
+                            person_id=person,
+                            person_name=self.gallery_names.get(person) if person else None,
+                            match_score=round(max(0.0, similarity), 4),
+                            frame_time=at,
+                        )
+                    )
             enriched.enrichment.done.append(self.name)

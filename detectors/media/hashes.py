@@ -11,7 +11,7 @@ quality (0-100; under 50 means a flat image whose hash matches too easily) goes 
 known file per row::
 
     kind,hash,list,label
-    pdq,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,known-fakes,"Doctored rally photo (fact-check 2024-117)"
+    pdq,f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22,known-fakes,"Doctored rally photo"
     sha256,9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08,ncii,"Reported 2024-03-02"
 
 ``kind`` is ``pdq`` (a 64-hex PDQ of an image or of one video keyframe) or ``sha256`` (exact
@@ -55,7 +55,7 @@ def pdq_hex(rgb: np.ndarray) -> tuple[str, int]:
 
 
 def trim_borders(rgb: np.ndarray, tolerance: float = 8.0, max_share: float = 0.3) -> np.ndarray:
-    """Cut plain bands off the edges (screenshot bars, letterboxing, meme padding), at most ``max_share`` per side.
+    """Cut plain bands off the edges (screenshot bars, letterboxing), at most ``max_share`` per side.
 
     A row or column is plain when its pixels stay within ``tolerance`` of its mean.
     """
@@ -87,7 +87,7 @@ def hamming(a: str, b: str) -> int:
 
 
 def hash_variants(rgb: np.ndarray, trim: bool = True, mirrors: bool = True) -> tuple[str, int, list[str]]:
-    """Return (PDQ, quality, extra hashes to match with): the image with plain borders trimmed, and mirrored."""
+    """Return (PDQ, quality, extra hashes to match with: borders trimmed, mirrored)."""
     value, quality = pdq_hex(rgb)
     variants: list[str] = []
     images = [rgb]
@@ -167,10 +167,16 @@ class HashOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     lists: list[str] = Field(default_factory=list, description="Known-media list files (CSV or JSONL).")
-    max_distance: int = Field(31, ge=0, le=128, description="PDQ Hamming distance that counts as the same picture.")
+    max_distance: int = Field(
+        31, ge=0, le=128, description="PDQ Hamming distance that counts as the same picture."
+    )
     min_quality: int = Field(50, ge=0, le=100, description="PDQ hashes of lower quality are not matched.")
-    match_mirrors: bool = Field(True, description="Also match mirrored copies (the flipped image is hashed too).")
-    trim_borders: bool = Field(True, description="Also match with plain borders cut off (screenshots, padding).")
+    match_mirrors: bool = Field(
+        True, description="Also match mirrored copies (the flipped image is hashed too)."
+    )
+    trim_borders: bool = Field(
+        True, description="Also match with plain borders cut off (screenshots, padding)."
+    )
 
 
 class HashEnricher(Enricher):
@@ -198,7 +204,9 @@ class HashEnricher(Enricher):
         return hash_variants(rgb, options.trim_borders, options.match_mirrors)
 
     @staticmethod
-    def _match(index: KnownMediaIndex, hashes: list[str], at: float | None, max_distance: int) -> list[dict[str, Any]]:
+    def _match(
+        index: KnownMediaIndex, hashes: list[str], at: float | None, max_distance: int
+    ) -> list[dict[str, Any]]:
         """Best match per list row over the image's hash and its variants."""
         best: dict[tuple[str, str], dict[str, Any]] = {}
         for value in hashes:

@@ -25,7 +25,9 @@ class KnownMatchOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_distance: int = Field(31, ge=1, le=128, description="Same as media.hashes' max_distance, for scoring.")
+    max_distance: int = Field(
+        31, ge=1, le=128, description="Same as media.hashes' max_distance, for scoring."
+    )
 
 
 class KnownMediaDetector(Detector):
@@ -47,7 +49,11 @@ class KnownMediaDetector(Detector):
             found = []
             for sha, meta in enriched.enrichment.media_meta.items():
                 for match in meta.get("known_matches") or []:
-                    score = 1.0 if match["kind"] == "sha256" else 1.0 - 0.2 * min(match["distance"], limit) / limit
+                    score = (
+                        1.0
+                        if match["kind"] == "sha256"
+                        else 1.0 - 0.2 * min(match["distance"], limit) / limit
+                    )
                     found.append({**match, "media_sha256": sha, "score": round(score, 3)})
                     if best is None or score > best[0]:
                         best = (score, sha, match)

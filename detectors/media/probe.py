@@ -37,7 +37,9 @@ class ProbeOptions(BaseModel):
     verify_images: bool = Field(True, description="Decode images fully once, so corrupt ones fail here.")
 
 
-def probe_file(media: MediaFile, max_pixels: int, max_duration_s: float, verify_images: bool = True) -> dict[str, Any]:
+def probe_file(
+    media: MediaFile, max_pixels: int, max_duration_s: float, verify_images: bool = True
+) -> dict[str, Any]:
     """Return the metadata of one local, sniffed media file, enforcing pixel and duration limits."""
     assert media.path is not None  # noqa: S101 - callers localise first
     name = Path(media.path).name
@@ -81,7 +83,9 @@ class MediaProbeEnricher(Enricher):
                     mime = media.mime or sniff_mime(fh.read(8192))
                 modality = modality_of_mime(mime)
                 if modality is None:
-                    raise BadMedia(f"unsupported media type: {mime or 'unrecognised content'} ({Path(media.path).name})")
+                    raise BadMedia(
+                        f"unsupported media type: {mime or 'unrecognised content'} ({Path(media.path).name})"
+                    )
                 media = media.model_copy(update={"mime": mime, "modality": modality})
             return media
         if media.path:
@@ -103,7 +107,9 @@ class MediaProbeEnricher(Enricher):
                 media = self._localise(media)
                 try:
                     meta = probe_file(
-                        media, settings.media.max_pixels, settings.media.max_duration_s,
+                        media,
+                        settings.media.max_pixels,
+                        settings.media.max_duration_s,
                         self.options.verify_images,  # type: ignore[attr-defined]
                     )
                 except BadMedia as exc:
@@ -116,7 +122,10 @@ class MediaProbeEnricher(Enricher):
                     media = media.model_copy(update={"modality": Modality.AUDIO})
                 media = media.model_copy(update={"meta": {**media.meta, **meta}})
                 enriched.enrichment.media_meta[str(media.sha256)] = {
-                    "mime": media.mime, "modality": str(media.modality), "size": media.size, **meta,
+                    "mime": media.mime,
+                    "modality": str(media.modality),
+                    "size": media.size,
+                    **meta,
                 }
                 files.append(media)
             enriched.item.media = files

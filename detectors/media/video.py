@@ -42,7 +42,9 @@ class VideoOptions(BaseModel):
     max_keyframes: int = Field(8, ge=1, le=64, description="Most keyframes kept per video.")
     sample_every_s: float = Field(0.5, gt=0, description="Shortest interval between sampled frames.")
     max_samples: int = Field(600, ge=1, description="Most frames compared per video.")
-    scene_threshold: float = Field(0.3, ge=0, le=1, description="Frame difference (0-1) that counts as a new scene.")
+    scene_threshold: float = Field(
+        0.3, ge=0, le=1, description="Frame difference (0-1) that counts as a new scene."
+    )
     keyframe_long_side: int = Field(1280, ge=64, description="Keyframes are downscaled to this long side.")
     decode_timeout_s: float = Field(120.0, gt=0, description="Stop scanning a video after this long.")
     extract_audio: bool = True
@@ -60,7 +62,7 @@ def _signature(frame: Any) -> tuple[Any, Any]:
 
 
 def _change(a: tuple[Any, Any], b: tuple[Any, Any]) -> float:
-    """How different two frames are, 0 to 1: colour histogram distance or layout difference, whichever is larger.
+    """How different two frames are, 0 to 1: colour histogram or layout difference, whichever is larger.
 
     Histograms alone miss a cut between two shots of the same palette; the thumbnail
     difference (mean absolute grey difference, scaled so that ~40/255 counts as 0.4) catches it.
@@ -79,13 +81,15 @@ def _downscale(frame: Any, long_side: int) -> Any:
     scale = long_side / max(h, w)
     if scale >= 1:
         return frame
-    return cv2.resize(frame, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        frame, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
 
 
 def extract_keyframes(
     path: str | Path, out_dir: Path, options: VideoOptions, duration_s: float | None, max_duration_s: float
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Save the keyframes of one video into ``out_dir``; return them (by time) and whether scanning was cut short."""
+    """Save the keyframes of a video into ``out_dir``; return them (by time) and whether scanning was cut."""
     import cv2
 
     cap = cv2.VideoCapture(str(path))
@@ -180,7 +184,8 @@ class VideoEnricher(Enricher):
             )
             result["audio_path"] = str(audio)
         manifest.write_text(
-            json.dumps({"options": options.model_dump(), "keyframes": frames, "result": result}), encoding="utf-8"
+            json.dumps({"options": options.model_dump(), "keyframes": frames, "result": result}),
+            encoding="utf-8",
         )
         return result
 

@@ -40,20 +40,35 @@ def png_bytes(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (
 
 def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     """A PNG whose header declares ``width`` x ``height`` pixels, with almost no data behind it."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def item_with(*paths: str | Path, language: str | None = None) -> EnrichedItem:
     """An enriched item whose media are the given local files."""
     media = [MediaFile(path=str(p)) for p in paths]
-    return EnrichedItem(item=MediaItem(id="item-1", source="test", native_id="1", media=media, language=language))
+    return EnrichedItem(
+        item=MediaItem(id="item-1", source="test", native_id="1", media=media, language=language)
+    )
 
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed (infra/apt-packages.txt)")
+needs_ffmpeg = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None, reason="ffmpeg not installed (infra/apt-packages.txt)"
+)
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None, reason="tesseract not installed (infra/apt-packages.txt)"
 )
@@ -89,9 +104,11 @@ class LoopbackServer:
         """URL of a route on this server."""
         return f"http://{host}:{self.port}{path}"
 
-    def serve_bytes(self, path: str, body: bytes, content_type: str = "application/octet-stream",
-                    length: bool = True) -> None:
+    def serve_bytes(
+        self, path: str, body: bytes, content_type: str = "application/octet-stream", length: bool = True
+    ) -> None:
         """Serve fixed content at ``path`` (without Content-Length when ``length`` is false)."""
+
         def route(h: BaseHTTPRequestHandler) -> None:
             h.send_response(200)
             h.send_header("Content-Type", content_type)
@@ -99,15 +116,18 @@ class LoopbackServer:
                 h.send_header("Content-Length", str(len(body)))
             h.end_headers()
             h.wfile.write(body)
+
         self.routes[path] = route
 
     def redirect(self, path: str, location: str) -> None:
         """Answer ``path`` with a 302 to ``location``."""
+
         def route(h: BaseHTTPRequestHandler) -> None:
             h.send_response(302)
             h.send_header("Location", location)
             h.send_header("Content-Length", "0")
             h.end_headers()
+
         self.routes[path] = route
 
     def close(self) -> None:

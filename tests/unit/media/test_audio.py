@@ -1,4 +1,4 @@
-"""media.audio and the model setup: silence gives no transcript; speech gives timed text; setup errors name the fix."""
+"""media.audio and model setup: no transcript of silence, timed text of speech, errors that name the fix."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_when_model_assembled_then_folder_complete_and_idempotent(whisper: Audio
     assert models.ensure_whisper_base(whisper.settings) == folder
 
 
-def test_when_audio_is_a_tone_then_no_speech_and_no_transcript(whisper: AudioEnricher, tmp_path: Path) -> None:
+def test_when_audio_is_a_tone_then_no_speech_and_no_transcript(
+    whisper: AudioEnricher, tmp_path: Path
+) -> None:
     from bench.media_samples import write_tone_wav
 
     path = write_tone_wav(tmp_path / "tone.wav", seconds=2.0)
@@ -73,22 +75,40 @@ def test_when_silence_then_vad_finds_no_segment() -> None:
     assert speech_segments(np.zeros(16000 * 2, dtype=np.float32)) == []
 
 
-@pytest.mark.parametrize("code, expected", [("ms", "ms"), ("fil", "tl"), ("zh-CN", "zh"), ("xx", None), (None, None)])
+@pytest.mark.parametrize(
+    "code, expected", [("ms", "ms"), ("fil", "tl"), ("zh-CN", "zh"), ("xx", None), (None, None)]
+)
 def test_when_item_language_mapped_then_whisper_code(code: str | None, expected: str | None) -> None:
     assert whisper_language(code) == expected
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed (infra/apt-packages.txt)")
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng not installed (infra/apt-packages.txt)"
+)
 @needs_ffmpeg
-def test_when_speech_then_transcript_with_timestamps_and_language(whisper: AudioEnricher, tmp_path: Path) -> None:
+def test_when_speech_then_transcript_with_timestamps_and_language(
+    whisper: AudioEnricher, tmp_path: Path
+) -> None:
     wav = tmp_path / "speech.wav"
     subprocess.run(
-        ["espeak-ng", "-v", "en", "-s", "150", "-w", str(wav), "The election commission counts every vote on Sunday."],
-        check=True, timeout=30,
+        [
+            "espeak-ng",
+            "-v",
+            "en",
+            "-s",
+            "150",
+            "-w",
+            str(wav),
+            "The election commission counts every vote on Sunday.",
+        ],
+        check=True,
+        timeout=30,
     )
     m4a = tmp_path / "voice-note.m4a"  # AAC: decoded through ffmpeg, not libsndfile
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True, timeout=30)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True, timeout=30
+    )
     enriched = item_with(m4a)
     _with_settings(MediaProbeEnricher(), whisper.settings).enrich([enriched])
     whisper.enrich([enriched])

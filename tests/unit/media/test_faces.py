@@ -14,7 +14,7 @@ from pantau.settings import Settings
 from .conftest import item_with
 
 PHOTOS = "media/sd_invisible_watermark/files"
-ALICE = "neg_photo_6458524847_2f4c361183_k.png"   # one person on a bench (real photo, shared data)
+ALICE = "neg_photo_6458524847_2f4c361183_k.png"  # one person on a bench (real photo, shared data)
 BOB = "neg_photo_photo-1583445095369-9c651e7e5d34.png"  # another person
 
 
@@ -52,7 +52,9 @@ def registry_settings(tmp_path: Path, shared_data: Path) -> Settings:
     return Settings.load(overrides={"data_dir": tmp_path / "data", "registry_file": registry})
 
 
-def test_when_candidate_is_reposted_edited_then_named(tmp_path: Path, registry_settings: Settings, shared_data: Path) -> None:
+def test_when_candidate_is_reposted_edited_then_named(
+    tmp_path: Path, registry_settings: Settings, shared_data: Path
+) -> None:
     repost = tmp_path / "repost.jpg"
     photo = Image.open(shared_data / PHOTOS / ALICE).convert("RGB")
     canvas = Image.new("RGB", (900, 600), (30, 30, 30))
@@ -65,7 +67,9 @@ def test_when_candidate_is_reposted_edited_then_named(tmp_path: Path, registry_s
     assert 420 < face.box[0] < 820
     [marks] = enriched.enrichment.media_meta[face.media_sha256]["face_landmarks"]
     x, y, w, h = face.box
-    assert len(marks["points"]) == 5 and all(x <= px <= x + w and y <= py <= y + h for px, py in marks["points"])
+    assert len(marks["points"]) == 5 and all(
+        x <= px <= x + w and y <= py <= y + h for px, py in marks["points"]
+    )
 
 
 def test_when_stranger_depicted_then_face_unnamed(registry_settings: Settings, shared_data: Path) -> None:

@@ -21,9 +21,25 @@ from .conftest import LoopbackServer, make_settings, png_bytes
 @pytest.mark.parametrize(
     "ip",
     [
-        "127.0.0.1", "127.8.8.8", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-        "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fc00::1",
-        "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:7f00:1::1",
+        "127.0.0.1",
+        "127.8.8.8",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "2002:7f00:1::1",
     ],
 )
 def test_when_address_is_not_public_then_refused(ip: str) -> None:
@@ -64,7 +80,9 @@ def test_when_url_is_not_plain_http_then_refused(url: str, message: str, tmp_pat
         fetch_media(url, make_settings(tmp_path))
 
 
-def test_when_loopback_server_and_default_settings_then_refused(server: LoopbackServer, tmp_path: Path) -> None:
+def test_when_loopback_server_and_default_settings_then_refused(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
     server.serve_bytes("/a.png", png_bytes())
     with pytest.raises(UnsafeURL, match="loopback"):
         fetch_media(server.url("/a.png"), make_settings(tmp_path))
@@ -76,7 +94,12 @@ def test_when_fetched_then_sniffed_hashed_and_stored_once(server: LoopbackServer
     first = fetch_media(server.url("/poster.mp3"), media_settings)
     second = fetch_media(server.url("/poster.mp3?again=1"), media_settings)
     sha = hashlib.sha256(body).hexdigest()
-    assert (first.sha256, first.mime, first.modality, first.size) == (sha, "image/png", Modality.IMAGE, len(body))
+    assert (first.sha256, first.mime, first.modality, first.size) == (
+        sha,
+        "image/png",
+        Modality.IMAGE,
+        len(body),
+    )
     assert first.path == second.path == str(content_path(media_settings.media_dir, sha))
     assert Path(first.path).read_bytes() == body
     assert first.url == server.url("/poster.mp3")
@@ -106,7 +129,8 @@ def test_when_redirect_leads_to_private_address_then_refused(
     # Pretend "public.test" is public (it is the loopback server); the redirect target is checked for real.
     real = fetch.resolve_public
     monkeypatch.setattr(
-        fetch, "resolve_public",
+        fetch,
+        "resolve_public",
         lambda host, port, allow=False: ["127.0.0.1"] if host == "public.test" else real(host, port, allow),
     )
     server.redirect("/start", server.url("/a.png"))
@@ -129,7 +153,9 @@ def test_when_redirects_loop_then_refused(server: LoopbackServer, media_settings
 
 
 @pytest.mark.parametrize("declare_length", [True, False])
-def test_when_body_over_limit_then_too_large(server: LoopbackServer, tmp_path: Path, declare_length: bool) -> None:
+def test_when_body_over_limit_then_too_large(
+    server: LoopbackServer, tmp_path: Path, declare_length: bool
+) -> None:
     settings = make_settings(tmp_path, allow_private_addresses=True, max_bytes=10_000)
     server.serve_bytes("/big.png", png_bytes() + bytes(20_000), length=declare_length)
     with pytest.raises(MediaTooLarge):
@@ -140,7 +166,9 @@ def test_when_body_over_limit_then_too_large(server: LoopbackServer, tmp_path: P
     "body, message",
     [(b"", "empty"), (b"<html><body>not media</body></html>", "unsupported media type")],
 )
-def test_when_content_is_not_media_then_bad_media(server: LoopbackServer, media_settings, body: bytes, message: str) -> None:
+def test_when_content_is_not_media_then_bad_media(
+    server: LoopbackServer, media_settings, body: bytes, message: str
+) -> None:
     server.serve_bytes("/x", body, content_type="image/png")
     with pytest.raises(BadMedia, match=message):
         fetch_media(server.url("/x"), media_settings)
@@ -191,7 +219,9 @@ def test_when_local_file_stored_then_content_addressed_and_idempotent(tmp_path: 
         (bytes(20_000), MediaTooLarge, "over the limit"),
     ],
 )
-def test_when_local_file_is_bad_then_named_error(tmp_path: Path, content: bytes | None, error: type, message: str) -> None:
+def test_when_local_file_is_bad_then_named_error(
+    tmp_path: Path, content: bytes | None, error: type, message: str
+) -> None:
     settings = make_settings(tmp_path, max_bytes=10_000)
     src = tmp_path / "file.jpg"
     if content is not None:
@@ -218,13 +248,21 @@ def test_when_https_certificate_is_untrusted_then_refused(tmp_path: Path, media_
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "k.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)

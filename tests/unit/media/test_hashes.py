@@ -23,7 +23,11 @@ def _picture(seed: int, size: int = 256) -> Image.Image:
     """A textured picture (smoothed noise): distinct per seed, with structure that survives resizing."""
     rng = np.random.default_rng(seed)
     small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
-    return Image.fromarray(small).resize((size, size), Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(2))
+    return (
+        Image.fromarray(small)
+        .resize((size, size), Image.Resampling.BICUBIC)
+        .filter(ImageFilter.GaussianBlur(2))
+    )
 
 
 def _jpeg(image: Image.Image, quality: int = 60) -> Image.Image:
@@ -59,18 +63,25 @@ def _write_list(path: Path, rows: list[dict[str, str]]) -> Path:
     if path.suffix == ".jsonl":
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     else:
-        lines = ["kind,hash,list,label"] + [f'{r["kind"]},{r["hash"]},{r["list"]},"{r["label"]}"' for r in rows]
+        lines = ["kind,hash,list,label"] + [
+            f'{r["kind"]},{r["hash"]},{r["list"]},"{r["label"]}"' for r in rows
+        ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_when_reposted_picture_is_on_a_list_then_matched_and_signalled(tmp_path: Path, media_settings, suffix: str) -> None:
+def test_when_reposted_picture_is_on_a_list_then_matched_and_signalled(
+    tmp_path: Path, media_settings, suffix: str
+) -> None:
     known = _picture(7)
-    listed = _write_list(tmp_path / f"known{suffix}", [
-        {"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "doctored rally photo"},
-        {"kind": "pdq", "hash": _hex(_picture(8)), "list": "ncii", "label": "reported"},
-    ])
+    listed = _write_list(
+        tmp_path / f"known{suffix}",
+        [
+            {"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "doctored rally photo"},
+            {"kind": "pdq", "hash": _hex(_picture(8)), "list": "ncii", "label": "reported"},
+        ],
+    )
     repost = tmp_path / "repost.jpg"
     _jpeg(known.resize((200, 200)), 70).save(repost)
     enriched = item_with(repost)
@@ -126,17 +137,21 @@ def test_when_list_file_is_invalid_then_config_error_names_file(tmp_path: Path, 
 
 def test_when_index_searched_then_nearest_first() -> None:
     base = "0" * 64
-    near = "1" + "0" * 63   # 1 bit away
+    near = "1" + "0" * 63  # 1 bit away
     far = "f" * 8 + "0" * 56  # 32 bits away
-    index = KnownMediaIndex([
-        {"kind": "pdq", "hash": far, "list": "a", "label": ""},
-        {"kind": "pdq", "hash": near, "list": "b", "label": ""},
-    ])
+    index = KnownMediaIndex(
+        [
+            {"kind": "pdq", "hash": far, "list": "a", "label": ""},
+            {"kind": "pdq", "hash": near, "list": "b", "label": ""},
+        ]
+    )
     assert [(m["list"], m["distance"]) for m in index.match_pdq(base, 31)] == [("b", 1)]
     assert [m["list"] for m in index.match_pdq(base, 32)] == ["b", "a"]
 
 
-def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_path: Path, media_settings) -> None:
+def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(
+    tmp_path: Path, media_settings
+) -> None:
     import shutil
     import subprocess
 
@@ -149,11 +164,45 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_pat
     for k in range(3):
         _picture(20 + k, 320).resize((320, 240)).save(frames / f"f{k}.png")
     original = tmp_path / "original.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-framerate", "1", "-i", str(frames / "f%d.png"),
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "10", str(original)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-framerate",
+            "1",
+            "-i",
+            str(frames / "f%d.png"),
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-r",
+            "10",
+            str(original),
+        ],
+        check=True,
+        timeout=60,
+    )
     reencoded = tmp_path / "repost.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(original), "-vf", "scale=240:180",
-                    "-crf", "35", str(reencoded)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(original),
+            "-vf",
+            "scale=240:180",
+            "-crf",
+            "35",
+            str(reencoded),
+        ],
+        check=True,
+        timeout=60,
+    )
 
     def hashes_of(path: Path, lists: list[str]):
         enriched = item_with(path)
@@ -166,7 +215,9 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_pat
     first = hashes_of(original, [])
     video_hash = first.enrichment.hashes[first.item.media[0].sha256].split()
     assert len(video_hash) == 3
-    listed = _write_list(tmp_path / "fakes.csv", [{"kind": "pdq", "hash": video_hash[1], "list": "known-fakes", "label": "v"}])
+    listed = _write_list(
+        tmp_path / "fakes.csv", [{"kind": "pdq", "hash": video_hash[1], "list": "known-fakes", "label": "v"}]
+    )
     repost = hashes_of(reencoded, [str(listed)])
     [signal] = KnownMediaDetector().detect([repost])[0]
     assert signal.label == "known-fakes"
@@ -183,7 +234,9 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(tmp_pat
 )
 def test_when_repost_mirrored_or_framed_then_still_matched(tmp_path: Path, media_settings, edit) -> None:
     known = _picture(11)
-    listed = _write_list(tmp_path / "l.csv", [{"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "x"}])
+    listed = _write_list(
+        tmp_path / "l.csv", [{"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "x"}]
+    )
     path = tmp_path / "repost.png"
     edit(known).save(path)
     enriched = item_with(path)

@@ -37,7 +37,12 @@ def test_when_image_has_wrong_extension_then_sniffed_and_described(tmp_path: Pat
     path.write_bytes(png_bytes((64, 48)))
     enriched = _probe(media_settings, path)
     media = enriched.item.media[0]
-    assert (media.modality, media.mime, media.meta["width"], media.meta["height"]) == (Modality.IMAGE, "image/png", 64, 48)
+    assert (media.modality, media.mime, media.meta["width"], media.meta["height"]) == (
+        Modality.IMAGE,
+        "image/png",
+        64,
+        48,
+    )
     assert enriched.enrichment.media_meta[media.sha256]["width"] == 64
     assert enriched.enrichment.done == ["media.probe"]
 
@@ -48,9 +53,19 @@ def test_when_image_has_wrong_extension_then_sniffed_and_described(tmp_path: Pat
         ("bomb.png", lambda: png_bomb(20_000, 20_000), MediaTooLarge, "20000x20000|400000000 pixels"),
         ("big.png", lambda: png_bomb(8_000, 8_000), MediaTooLarge, "8000x8000"),
         ("truncated.jpg", lambda: _jpeg()[:3000], BadMedia, "truncated|corrupt"),
-        ("garbage.png", lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, BadMedia, "unreadable|not an image|corrupt"),
+        (
+            "garbage.png",
+            lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+            BadMedia,
+            "unreadable|not an image|corrupt",
+        ),
         ("empty.jpg", lambda: b"", BadMedia, "empty"),
-        ("notes.jpg", lambda: b"hello, this is text pretending to be a picture\n" * 20, BadMedia, "unsupported"),
+        (
+            "notes.jpg",
+            lambda: b"hello, this is text pretending to be a picture\n" * 20,
+            BadMedia,
+            "unsupported",
+        ),
     ],
 )
 def test_when_image_is_hostile_or_broken_then_named_error_fast(
@@ -79,9 +94,26 @@ def test_when_video_lasts_ten_hours_then_too_large_from_header(tmp_path: Path, m
     path = tmp_path / "ten-hours.mp4"
     # Ten one-hour frames: a 2 kB file that really is a 10-hour video.
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=16x16:r=1/3600",
-         "-t", "36000", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)],
-        check=True, timeout=60,
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=16x16:r=1/3600",
+            "-t",
+            "36000",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
     )
     start = time.monotonic()
     with pytest.raises(MediaTooLarge, match="36000 s"):
@@ -107,7 +139,9 @@ def test_when_video_frames_exceed_pixel_limit_then_too_large(tmp_path: Path) -> 
 
 
 @needs_ffmpeg
-def test_when_audio_and_video_probed_then_duration_and_streams_recorded(tmp_path: Path, media_settings) -> None:
+def test_when_audio_and_video_probed_then_duration_and_streams_recorded(
+    tmp_path: Path, media_settings
+) -> None:
     from bench.media_samples import write_test_video, write_tone_wav
 
     video = write_test_video(tmp_path / "v.mp4", [(255, 0, 0), (0, 0, 255)])
