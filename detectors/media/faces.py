@@ -12,8 +12,9 @@ without a usable face is logged and skipped). A face matches the person with the
 cosine similarity when it reaches ``match_threshold`` (0.363 is OpenCV's published SFace
 operating point; measured on our set in ``docs/media.md``). ``enrichment.faces`` gets one
 :class:`~pantau.schemas.Face` per face with box, detection score, ``person_id`` and
-``person_name`` when matched, and ``match_score`` (the best similarity, also when under the threshold). The five landmarks of each face (eyes,
-nose tip, mouth corners) go to ``media_meta[sha256]["face_landmarks"]`` in the same order.
+``person_name`` when matched, and ``match_score`` (the best similarity, also when under the
+threshold). The five landmarks of each face (eyes, nose tip, mouth corners) go to
+``media_meta[sha256]["face_landmarks"]`` in the same order.
 """
 
 from __future__ import annotations
