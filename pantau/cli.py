@@ -120,7 +120,10 @@ def run(
 
 
 @app.command()
-def detectors(config: ConfigOpt = None) -> None:
+def detectors(
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
     """List registered enrichers and detectors, what each needs, and its version."""
     from detectors.registry import DetectorRegistry
 
@@ -129,7 +132,13 @@ def detectors(config: ConfigOpt = None) -> None:
         registry = DetectorRegistry.from_settings(settings)
     except PantauError as exc:
         _fail(exc)
-    table = Table("kind", "name", "version", "family", "modalities", "needs")
+    if as_json:
+        for row in registry.describe():
+            print(json.dumps(row))
+        return
+    table = Table("kind", "version", "family", "modalities", "needs")
+    table.add_column("name", no_wrap=True, min_width=24)
+    table.columns.insert(1, table.columns.pop())
     for row in registry.describe():
         table.add_row(row["kind"], row["name"], row["version"], row.get("family", ""),
                       ",".join(row["modalities"]), ",".join(row["needs"]))

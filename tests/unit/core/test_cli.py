@@ -10,8 +10,12 @@ from pantau.cli import app
 runner = CliRunner()
 
 
+LIGHT = Path(__file__).resolve().parents[2] / "fixtures" / "detectors_light.yaml"
+
+
 def test_run_once_on_the_sample_feed_exits_0_and_reports(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["run", "--once"], env={"PANTAU_DATA_DIR": str(tmp_path)})
+    result = runner.invoke(app, ["run", "--once"],
+                           env={"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_DETECTORS_FILE": str(LIGHT)})
     assert result.exit_code == 0, result.output
     assert "items processed" in result.output
     assert (tmp_path / "pantau.db").is_file()
@@ -21,7 +25,7 @@ def test_run_once_with_a_broken_feed_still_exits_0_and_counts_dead_letters(tmp_p
     feed = tmp_path / "f.jsonl"
     feed.write_text('{"id": "1", "text": "ok"}\n{oops\n')
     config = tmp_path / "pantau.toml"
-    config.write_text(f'data_dir = "{tmp_path / "d"}"\n[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
+    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{LIGHT}"\n[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
     result = runner.invoke(app, ["run", "--once", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "1 item(s) went to the dead-letter store" in result.output.replace("\n", " ")
@@ -53,6 +57,10 @@ def test_detectors_lists_names_and_versions() -> None:
     result = runner.invoke(app, ["detectors"])
     assert result.exit_code == 0
     assert "text.offensive" in result.output and "text.language" in result.output
+    rows = [json.loads(line) for line in runner.invoke(app, ["detectors", "--json"]).output.splitlines()]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["text.offensive"]["version"] and by_name["text.offensive"]["kind"] == "detector"
+    assert by_name["text.language"]["kind"] == "enricher"
 
 
 def test_codes_check_and_test_on_the_model_code() -> None:

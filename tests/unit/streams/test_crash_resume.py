@@ -46,7 +46,8 @@ def test_kill_9_mid_run_then_resume_loses_nothing_and_duplicates_nothing(tmp_pat
     _feed(feed)
     data = tmp_path / "data"
     config = tmp_path / "pantau.toml"
-    config.write_text(f'data_dir = "{data}"\nbatch_size = 32\n[[sources]]\nkind = "jsonl"\nname = "load"\n'
+    light = Path(__file__).resolve().parents[2] / "fixtures" / "detectors_light.yaml"
+    config.write_text(f'data_dir = "{data}"\nbatch_size = 32\ndetectors_file = "{light}"\n[[sources]]\nkind = "jsonl"\nname = "load"\n'
                       f'path = "{feed}"\n')
     db = data / "pantau.db"
     proc = _run(config)
