@@ -67,7 +67,7 @@ def build_source(config: SourceConfig, settings: Settings, registry: Registry | 
 def read_statuses(data_dir: Path) -> dict[str, dict[str, Any]]:
     """Return the last saved health of every connector, the tipline and its bot, by source.
 
-    Each status has ``state`` (``ok``, ``degraded``, ``rate-limited``, ``auth-failed``,
+    Each status has ``state`` (``ok``, ``degraded``, ``rate-limited``, ``auth-failed``, ``stopped``,
     ``format-changed``, ``failing``, ``running``), ``last_error``, ``last_error_at``,
     ``last_success_at`` and ``counts``: what the dashboard's pipeline-health view shows.
     """
