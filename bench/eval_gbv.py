@@ -11,6 +11,7 @@ Reports, at the shipped threshold 0.5 (no tuning on dev):
 - Filipino 2016 election valid and ViHSD dev (hate/offensive labels): F1 of the positive
   class and macro-F1, of the ``gbv.text`` score and of the abuse head alone;
 - Reddit misogyny test: F1 and macro-F1;
+- ``gbv.threat`` on EDOS dev (gold: the "threats, plans to harm and incitement" category);
 - throughput in texts per second (fresh texts, no cache), with and without the encoder.
 
 Encoder vectors come from the cache ``bench/train_gbv.py embed`` fills (computed here when
@@ -36,6 +37,7 @@ from gbv_data import CATEGORIES, EmbeddingCache, Split, load_splits  # noqa: E40
 
 from detectors.gbv.encoder import encoder_input, load_encoder  # noqa: E402
 from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel  # noqa: E402
+from detectors.gbv.threat import find_threats  # noqa: E402
 
 
 class CachedEncoder:
@@ -103,6 +105,12 @@ def evaluate(
             row["task_b_macro_f1"] = round(
                 float(f1_score(split.categories[gold], pred[gold], average="macro")), 4
             )
+            # gbv.threat on EDOS: gold = the category "threats, plans to harm and incitement"
+            patterns = [max((p.weight for p in find_threats(t)), default=0.0) for t in split.texts]
+            threat = np.array([max(s.threat, p) for s, p in zip(scores, patterns, strict=True)])
+            is_threat = split.categories == 0
+            row["threat"] = _f1(is_threat, threat >= 0.5)
+            row["threat_patterns_only"] = _f1(is_threat, np.array(patterns) >= 0.5)
         out[name] = row
         print(name, json.dumps(row), flush=True)
     return out
