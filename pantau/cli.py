@@ -89,7 +89,14 @@ def run(
             from streams.faust_app import run_kafka
         except ImportError as exc:
             _fail(PantauError(f"the Kafka backend needs the 'scale' extra: pip install 'pantau[scale]' ({exc})"))
-        run_kafka(settings, once=once)
+        try:
+            kafka_report = run_kafka(settings, once=once, interval_s=interval)
+        except PantauError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            return
+        if kafka_report is not None:
+            err.print(kafka_report.summary())
         return
     from streams.runner import Pipeline
 
