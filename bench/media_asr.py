@@ -4,7 +4,8 @@ Speech is made with espeak-ng (a formant synthesiser: robotic, accented, far har
 Whisper than people are, so accuracy here is a floor, not an estimate) from the sentences of
 :data:`bench.media_samples.SENTENCES`, in the voices espeak-ng has (no Filipino). Each clip is
 transcribed with the language detected (restricted to the eight in scope) and with it forced.
-Reported: real-time factor (processing seconds / audio seconds, after the model is loaded),
+Reported: real-time factor (wall seconds / audio seconds, after the model is loaded), CPU
+seconds per audio second (less sensitive to other jobs on the machine),
 character error rate after lower-casing and removing punctuation, and language detection.
 
     nice .venv/bin/python -m bench.media_asr [--out results.md]
@@ -70,7 +71,7 @@ def main() -> None:
         start = time.perf_counter()
         _ = asr.model
         load_s = time.perf_counter() - start
-        rows: dict[tuple[str, str], list[tuple[float, float, int, int, bool]]] = defaultdict(list)
+        rows: dict[tuple[str, str], list[tuple[float, float, int, int, bool, float]]] = defaultdict(list)
         for lang, sentences in SENTENCES.items():
             if lang not in VOICES:
                 continue
@@ -78,9 +79,10 @@ def main() -> None:
             for k, sentence in enumerate(sentences):
                 audio = speak(sentence, voice, Path(tmp) / f"{lang}-{k}.wav")
                 for mode, forced in (("detected", None), ("forced", iso)):
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     result = asr.transcribe(audio, forced)
                     took = time.perf_counter() - t0
+                    cpu = time.process_time() - c0
                     got = normalise(" ".join(s["text"] for s in result["segments"]))
                     ref = normalise(sentence)
                     rows[(lang, mode)].append(
@@ -90,6 +92,7 @@ def main() -> None:
                             edit_distance(got, ref),
                             len(ref),
                             result["language"] == iso,
+                            cpu,
                         )
                     )
         # A longer clip: three English sentences with pauses, about 10 s.
@@ -100,15 +103,20 @@ def main() -> None:
         asr.transcribe(long_audio, None)
         long_rtf = (time.perf_counter() - t0) / (len(long_audio) / SAMPLE_RATE)
 
-    def line(label: str, rs: list[tuple[float, float, int, int, bool]]) -> str:
+    def line(label: str, rs: list[tuple[float, float, int, int, bool, float]]) -> str:
         rtf = sum(r[0] for r in rs) / sum(r[1] for r in rs)
+        cpu_rtf = sum(r[5] for r in rs) / sum(r[1] for r in rs)
         cer = sum(r[2] for r in rs) / sum(r[3] for r in rs)
         lang_ok = sum(r[4] for r in rs) / len(rs)
-        return (
-            f"| {label} | {len(rs)} | {sum(r[1] for r in rs):.1f} | {rtf:.2f} | {cer:.3f} | {lang_ok:.0%} |"
-        )
+        audio_s = sum(r[1] for r in rs)
+        cells = [label, str(len(rs)), f"{audio_s:.1f}", f"{rtf:.2f}", f"{cpu_rtf:.2f}"]
+        cells += [f"{cer:.3f}", f"{lang_ok:.0%}"]
+        return "| " + " | ".join(cells) + " |"
 
-    out = ["| language, mode | clips | audio s | RTF | CER | language right |", "|---|---|---|---|---|---|"]
+    out = [
+        "| language, mode | clips | audio s | RTF (wall) | CPU s / audio s | CER | language right |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for key, rs in rows.items():
         out.append(line(f"{key[0]}, {key[1]}", rs))
     for mode in ("detected", "forced"):

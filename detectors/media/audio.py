@@ -62,6 +62,12 @@ class AudioOptions(BaseModel):
         default_factory=lambda: [0.0, 0.4],
         description="Decoding temperatures, retried in order when a segment looks like a hallucination.",
     )
+    no_repeat_ngram_size: int = Field(
+        3, ge=0, description="No repeated n-grams of this size: breaks Whisper's loops on unclear speech."
+    )
+    max_compression_ratio: float = Field(
+        2.4, gt=0, description="Segments whose text gzip-compresses better than this are dropped as loops."
+    )
     vad_threshold: float = Field(0.5, gt=0, lt=1, description="Silero VAD speech probability threshold.")
     min_speech_s: float = Field(
         0.25, ge=0, description="Speech shorter than this in total is not transcribed."
@@ -228,11 +234,14 @@ class AudioEnricher(Enricher):
             clip_timestamps=clips,
             condition_on_previous_text=False,
             temperature=options.temperatures,
+            no_repeat_ngram_size=options.no_repeat_ngram_size,
         )
         result["segments"] = [
             {"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()}
             for s in segments
-            if s.text.strip()
+            # A segment that still compresses this well after the temperature fallback is a loop
+            # ("bà bà bà ..."), not speech.
+            if s.text.strip() and s.compression_ratio <= options.max_compression_ratio
         ]
         result["language"] = info.language
         result["language_probability"] = round(float(prob if lang else info.language_probability), 3)
