@@ -137,8 +137,20 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="rows per split (seeded sample)")
     parser.add_argument("--cached-only", action="store_true", help="only rows with cached encoder vectors")
     parser.add_argument("--speed", type=int, default=0, help="texts for the throughput measurement (0: skip)")
+    parser.add_argument("--speed-only", action="store_true", help="measure throughput only")
     args = parser.parse_args()
     use_encoder = not args.no_encoder
+    if args.speed_only:
+        n = args.speed or 100
+        print(
+            json.dumps(
+                {
+                    "texts_per_second": speed(args.weights, True, n),
+                    "texts_per_second_char_only": speed(args.weights, False, max(n, 500)),
+                }
+            )
+        )
+        return
     model = GbvTextModel.load(args.weights, use_encoder=False)
     cache = EmbeddingCache()
     if use_encoder:

@@ -207,8 +207,8 @@ def fit(out: Path = WEIGHTS) -> None:
     abuse = _concat(splits["fil_train"], splits["vi_train"])
     idf = fit_idf(sexism.texts + abuse.texts)
     arrays: dict = {"idf": idf.astype(np.float16)}
-    arrays |= fit_binary("sexism", sexism, idf, cache, c_char=4.0, c_e5=1.0)
-    arrays |= fit_binary("abuse", abuse, idf, cache, c_char=4.0, c_e5=1.0)
+    arrays |= fit_binary("sexism", sexism, idf, cache, c_char=4.0, c_e5=4.0)
+    arrays |= fit_binary("abuse", abuse, idf, cache, c_char=4.0, c_e5=4.0)
     arrays |= fit_category(splits["edos_train"], idf, cache)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **arrays)

@@ -77,7 +77,9 @@ THREAT_PATTERNS: tuple[ThreatPattern, ...] = (
         0.8,
     ),
     ThreatPattern(
-        "en.know-where", r"\bi know where (?:you|u|she) (?:live|lives|sleep|sleeps|work|works)\b", 0.8
+        "en.know-where",
+        r"\b(?:i|we) know where (?:you|u|she|he|they|[\w.' ]{2,30}?) (?:live|lives|sleep|sleeps|work|works|stay|stays)\b",
+        0.8,
     ),
     ThreatPattern(
         "en.dead",

@@ -15,6 +15,7 @@ from tests.unit.gbv.conftest import make_item
         ("im gonna rape her", "en.sexual", True),
         ("she deserves to be shot", "en.should-die", False),
         ("I know where you live", "en.know-where", False),
+        ("We know where Aminah Yusof lives", "en.know-where", False),
         ("I will k1ll her", "en.first-person", False),  # leetspeak
         ("aku bunuh kau", "ms-id.kill", False),
         ("gue tau rumah lo", "ms-id.know-where", False),
