@@ -179,7 +179,8 @@ def main() -> None:
         f"Genuine similarity: min {genuine.min():.3f}, median {np.median(genuine):.3f}; "
         f"best impostor similarity: max {impostor.max():.3f}, median {np.median(impostor):.3f}.",
         f"Detection + alignment + embedding on a 640x480 image: {np.median(times) * 1000:.0f} ms median "
-        f"({1 / np.median(times):.1f} images/s), {np.median(cpus) * 1000:.0f} ms CPU; OpenCV DNN, default threads.",
+        f"({1 / np.median(times):.1f} images/s), {np.median(cpus) * 1000:.0f} ms CPU; "
+        "OpenCV DNN, default threads.",
     ]
     # Throughput on bigger images with several faces.
     big = Image.new("RGB", (1280, 720), (40, 40, 40))
