@@ -301,6 +301,29 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _request(
+    scheme: str, host: str, port: int, path: str, addresses: list[str], timeout: float, url: str
+) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """GET ``path`` from the first checked address that accepts a connection."""
+    error: Exception | None = None
+    for ip in addresses:
+        conn: http.client.HTTPConnection
+        if scheme == "https":
+            conn = _PinnedHTTPSConnection(host, port, ip, timeout, ssl.create_default_context())
+        else:
+            conn = _PinnedHTTPConnection(host, port, ip, timeout)
+        try:
+            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "image/*,video/*,audio/*"})
+            return conn, conn.getresponse()
+        except (ConnectionRefusedError, ConnectionResetError) as exc:  # try the next address
+            conn.close()
+            error = exc
+        except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
+            conn.close()
+            raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
+    raise BadMedia(f"cannot fetch {url}: {error.__class__.__name__}: {error}")
+
+
 def _open(url: str, settings: Settings, deadline: float) -> http.client.HTTPResponse:
     """Follow at most ``max_redirects`` redirects, checking each hop; return the final 200 response."""
     allow_private = settings.media.allow_private_addresses
@@ -311,17 +334,7 @@ def _open(url: str, settings: Settings, deadline: float) -> http.client.HTTPResp
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
-        conn: http.client.HTTPConnection
-        if scheme == "https":
-            conn = _PinnedHTTPSConnection(host, port, addresses[0], remaining, ssl.create_default_context())
-        else:
-            conn = _PinnedHTTPConnection(host, port, addresses[0], remaining)
-        try:
-            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "image/*,video/*,audio/*"})
-            response = conn.getresponse()
-        except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
-            conn.close()
-            raise BadMedia(f"cannot fetch {current}: {exc.__class__.__name__}: {exc}") from exc
+        conn, response = _request(scheme, host, port, path, addresses, remaining, current)
         if response.status in _REDIRECTS:
             location = response.getheader("Location")
             conn.close()

@@ -92,14 +92,18 @@ def ensure_whisper_base(settings: Settings) -> Path:
             f"Whisper base packages are incomplete (missing {missing[0]}): {SETUP_HINT}"
         )
     target.mkdir(parents=True, exist_ok=True)
-    tmp = target / "model.bin.tmp"
+    # Every file is written under a name of this process and renamed into place, model.bin last:
+    # two workers assembling at once never see (or leave) a half-written folder.
+    suffix = f".{os.getpid()}.tmp"
+    for name in _WHISPER_FILES:
+        shutil.copyfile(second / "data" / name, target / (name + suffix))
+        os.replace(target / (name + suffix), target / name)
+    tmp = target / ("model.bin" + suffix)
     with tmp.open("wb") as out:
         for part in (part1, part2):
             with part.open("rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
-    for name in _WHISPER_FILES:
-        shutil.copyfile(second / "data" / name, target / name)
-    os.replace(tmp, target / "model.bin")  # last, so a half-assembled folder never looks complete
+    os.replace(tmp, target / "model.bin")
     return target
 
 

@@ -275,3 +275,16 @@ def test_when_https_certificate_is_untrusted_then_refused(tmp_path: Path, media_
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_when_first_address_refuses_then_next_checked_address_used(
+    server: LoopbackServer, media_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = server.port
+    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in ("127.0.0.2", "127.0.0.1")]
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda host, *a, **k: answers if host == "two.test" else real(host, *a, **k)
+    )
+    server.serve_bytes("/a.png", png_bytes())
+    assert fetch_media(server.url("/a.png", host="two.test"), media_settings).mime == "image/png"
