@@ -217,29 +217,13 @@ def dashboard(
     address: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,  # noqa: UP045
 ) -> None:
     """Serve the Streamlit dashboard."""
-    import subprocess
+    from dashboard.serve import serve
 
     settings = _settings(config)
     port = port or settings.dashboard.port
     address = address or settings.dashboard.address
-    app_file = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app_file),
-        "--server.port", str(port), "--server.address", address, "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]
-    env = _child_env(config)
     err.print(f"Pantau dashboard on http://{address}:{port}  (store: {settings.store_url})")
-    raise typer.Exit(subprocess.call(cmd, env=env))  # noqa: S603 - fixed argv, no shell
-
-
-def _child_env(config: Path | None) -> dict[str, str]:
-    import os
-
-    env = dict(os.environ)
-    if config is not None:
-        env["PANTAU_CONFIG"] = str(config.resolve())
-    return env
+    raise typer.Exit(serve(settings, port, address, config_file=config))
 
 
 @app.command()

@@ -141,6 +141,9 @@ class DashboardSettings(_Section):
 
     port: int = Field(8501, ge=1, le=65535)
     address: str = "127.0.0.1"
+    public_url: str | None = Field(
+        None, description="URL people reach the dashboard at: permalinks in alerts, OIDC redirect."
+    )
     users_file: str | None = Field(None, description="Users and password hashes; default under the data folder.")
     session_minutes: int = Field(480, ge=1, description="Sessions expire after this many minutes.")
     oidc_issuer: str | None = None

@@ -46,4 +46,4 @@ def build_alerter(settings: Settings, store: IncidentStore, registry: Registry |
         secret = settings.alerts.webhook_secret.get_secret_value() if settings.alerts.webhook_secret else ""
         notifiers.append(WebhookNotifier(settings.alerts.webhook_url, secret))
     limiter = RateLimiter(settings.alerts.max_per_recipient_per_hour, 3600.0)
-    return Alerter(store, registry, notifiers, limiter=limiter)
+    return Alerter(store, registry, notifiers, limiter=limiter, dashboard_url=settings.dashboard.public_url)
