@@ -136,6 +136,7 @@ def fit_binary(
         print(f"[{name}] only {len(y_e5)} cached vectors: character n-grams alone", flush=True)
         e5_w, e5_b = np.zeros(ENCODER_DIM, dtype=np.float32), np.float32(0.0)
         blend_row, t_blend = np.array([solo_row[0], 0.0, solo_row[1]], dtype=np.float32), t_solo
+        e5solo_row = np.zeros(2, dtype=np.float32)
     else:
         x_e5 = cache.get([t for t, h in zip(train.texts, has, strict=True) if h])
         e5_lr = LogisticRegression(C=c_e5, max_iter=3000)
@@ -147,8 +148,12 @@ def fit_binary(
         blend_row = np.array(
             [blend.coef_[0][0], blend.coef_[0][1], blend.intercept_[0] - _logit(t_blend)], dtype=np.float32
         )
+        e5solo = LogisticRegression(C=10.0).fit(z_e5[:, None], y_e5)
+        t_e5 = best_threshold(y_e5, e5solo.predict_proba(z_e5[:, None])[:, 1])
+        e5solo_row = np.array([e5solo.coef_[0][0], e5solo.intercept_[0] - _logit(t_e5)], dtype=np.float32)
+        weights = blend.coef_[0].round(3)
         print(
-            f"[{name}] encoder on {len(y_e5)} cached rows; blend {blend.coef_[0].round(3)} thr {t_blend:.2f}"
+            f"[{name}] encoder on {len(y_e5)} rows; blend {weights} thr {t_blend:.2f}; encoder alone {t_e5:.2f}"
         )
     print(f"[{name}] char-only thr {t_solo:.2f}", flush=True)
     return {
@@ -159,6 +164,8 @@ def fit_binary(
         # final logit = a * z_char + b * z_e5 + c, with the threshold folded into c
         f"{name}_blend": blend_row,
         f"{name}_solo": solo_row,
+        # encoder alone, for languages the character n-grams were not trained on
+        f"{name}_e5solo": e5solo_row,
         f"{name}_thresholds": np.array([t_blend, t_solo], dtype=np.float32),
     }
 

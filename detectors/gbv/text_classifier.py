@@ -8,7 +8,7 @@ Signal (rules read ``signals["gbv.text"]``):
 - ``label``: ``sexist/<category>`` (``threats``, ``derogation``, ``animosity``,
   ``prejudiced``), ``abusive`` (non-English text, abuse head only), or ``not-sexist``.
 - ``details``: ``sexism``, ``abuse``, ``category``, ``categories`` (EDOS Task B
-  probabilities), ``threat`` (P(sexist threat)), ``route`` (``en`` or ``multilingual``),
+  probabilities), ``threat`` (P(sexist threat)), ``route`` (``en``, ``tl-vi``, ``other``),
   ``encoder`` (whether the multilingual encoder was used).
 
 Model card: ``detectors/gbv/MODEL_CARD.md``.
@@ -47,7 +47,7 @@ def text_details(scores: TextScores, encoder: bool) -> dict[str, Any]:
         "category": scores.category,
         "categories": scores.categories,
         "threat": round(scores.threat, 4),
-        "route": "en" if scores.english else "multilingual",
+        "route": scores.route,
         "encoder": encoder,
     }
 

@@ -11,11 +11,14 @@ Each binary head's two logits are blended by weights fitted on out-of-fold predi
 the F1-optimal threshold folded into the bias, so **0.5 is the decision threshold** of every
 probability here. ``bench/train_gbv.py`` writes the weights (``weights/gbv_text.npz``).
 
-Routing: English text is scored by the sexism head, and by the abuse head only when that is
-very sure (:data:`ENGLISH_ABUSE_OFFSET`): EDOS labels generic insults "not sexist", and so do
-we. Text in other languages, where no sexism labels exist to train on, is scored
-``max(sexism, abuse)``: abuse of a woman in Tagalog or Vietnamese is reported even when the
-model cannot tell whether it is gendered; ``details.route`` says which applied.
+Routing (:func:`route`, ``details.route``):
+
+- ``en``: the sexism head (character n-grams + encoder); the abuse head counts only when very
+  sure (:data:`ENGLISH_ABUSE_OFFSET`), since EDOS labels generic insults "not sexist".
+- ``tl-vi`` (Tagalog, Taglish, Vietnamese: abuse labels only): the abuse head, and the sexism
+  head (encoder alone) only when very sure.
+- ``other`` (Malay, Indonesian, Thai, ...: no labels): the sexism head through the encoder
+  alone (multilingual transfer), the abuse head only when very sure.
 """
 
 from __future__ import annotations
@@ -36,15 +39,15 @@ from detectors.gbv.features import char_features
 from detectors.gbv.normalise import clean_text
 from pantau.errors import DetectorUnavailable
 
-__all__ = ["DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "shared_model"]
+__all__ = ["DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "route", "shared_model"]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "gbv_text.npz"
 CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
 ENGLISH_ABUSE_OFFSET = 3.0
-"""In English, the abuse head counts only when very sure: its logit minus this (P(abuse) >= 0.95).
+"""A head outside its language counts only when very sure: its logit minus this (P >= 0.95).
 
-Chosen on dev (char-only model): EDOS Task A macro-F1 -0.008, Filipino valid F1 +0.04
-(English-language abuse of politicians)."""
+Chosen on dev (character model) for the abuse head in English: EDOS Task A macro-F1 -0.008,
+Filipino valid F1 +0.04 (English-language abuse of politicians)."""
 
 # Function words of Tagalog, Malay/Indonesian and Vietnamese (unaccented): CLD2 calls much
 # Taglish "English", and these words almost never occur in English text.
@@ -55,23 +58,45 @@ _ASEAN_MARKERS = frozenset(
     "belum aja saja gak nggak dong sih kok mau boleh kita mereka orang"
     " khong cua nhung nguoi duoc cho mot voi nay thi roi minh ban".split()
 )
+_TAGALOG_MARKERS = frozenset(
+    "ang ng mga yung nang naman talaga hindi wala kayo siya ako ikaw niya natin namin kasi sana daw "
+    "raw nga po pala kay sila tayo dito diyan iyan ito iyon yan"
+    # Vietnamese typed without tone marks
+    " khong nguoi duoc nhung roi thi cai vcl ko chu nhieu lam qua gi sao".split()
+)
+_TL_VI_CODES = frozenset(
+    {"tl", "vi", "ceb", "war", "hil", "ilo", "pam", "bik"}
+)  # CLD2 codes, Philippine languages
+# Letters only Vietnamese uses among the region's Latin-script languages.
+_VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂÂĐÊÔƠƯ]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def is_english(text: str, languages: Sequence[str] = ()) -> bool:
-    """Return whether ``text`` reads as English (routes it to the sexism head alone).
+def route(text: str, languages: Sequence[str] = ()) -> str:
+    """Return which heads read ``text``: ``en``, ``tl-vi`` (abuse head trained) or ``other``.
 
     :param languages: languages already detected for the item (main first); detected here
         with CLD2 when empty.
     """
-    words = [w.lower() for w in _WORD.findall(text[:2000])]
-    if not words or any(not w.isascii() for w in words[:200]):
-        return False
-    markers = sum(w in _ASEAN_MARKERS for w in words)
-    if markers >= max(1, len(words) // 20):
-        return False
+    sample = text[:2000]
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if not words:
+        return "other"
+    if _VIETNAMESE.search(sample) or sum(w in _TAGALOG_MARKERS for w in words) >= max(1, len(words) // 20):
+        return "tl-vi"
     lang = languages[0] if languages else _detect(text)
-    return lang in (None, "en")
+    if lang in _TL_VI_CODES:
+        return "tl-vi"
+    if any(not w.isascii() for w in words[:200]):
+        return "other"
+    if sum(w in _ASEAN_MARKERS for w in words) >= max(1, len(words) // 20):
+        return "other"
+    return "en" if lang in (None, "en", "sco") else "other"  # CLD2 calls short English "Scots"
+
+
+def is_english(text: str, languages: Sequence[str] = ()) -> bool:
+    """Return whether ``text`` reads as English (scored by the sexism head, abuse discounted)."""
+    return route(text, languages) == "en"
 
 
 def _detect(text: str) -> str | None:
@@ -84,6 +109,12 @@ def _detect(text: str) -> str | None:
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+def _discount(p: float) -> float:
+    """Return ``p`` with :data:`ENGLISH_ABUSE_OFFSET` taken off its logit (0.95 becomes 0.5)."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(1.0 / (1.0 + np.exp(-(np.log(p / (1 - p)) - ENGLISH_ABUSE_OFFSET))))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -103,16 +134,23 @@ class TextScores:
     sexism: float
     abuse: float
     categories: dict[str, float] = field(default_factory=dict)
-    english: bool = True
+    route: str = "en"
+
+    @property
+    def english(self) -> bool:
+        """Whether the text was read as English."""
+        return self.route == "en"
 
     @property
     def score(self) -> float:
-        """The ``gbv.text`` score: max(sexism, abuse), abuse discounted in English."""
-        if not self.english:
-            return max(self.sexism, self.abuse)
-        abuse = min(max(self.abuse, 1e-9), 1 - 1e-9)
-        discounted = 1.0 / (1.0 + np.exp(-(np.log(abuse / (1 - abuse)) - ENGLISH_ABUSE_OFFSET)))
-        return max(self.sexism, float(discounted))
+        """The ``gbv.text`` score: the trained head of the text's language, the other one discounted.
+
+        English and untrained languages: max(sexism, discounted abuse); Tagalog and Vietnamese,
+        where only abuse labels exist: max(discounted sexism, abuse).
+        """
+        if self.route == "tl-vi":
+            return max(_discount(self.sexism), self.abuse)
+        return max(self.sexism, _discount(self.abuse))
 
     @property
     def category(self) -> str:
@@ -160,8 +198,8 @@ class GbvTextModel:
         self, texts: Sequence[str], languages: Sequence[Sequence[str]] | None = None
     ) -> list[TextScores]:
         """Score ``texts`` (raw); ``languages`` gives each text's detected languages, if known."""
-        keys = [_digest(clean_text(t)) for t in texts]
-        english = [is_english(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
+        routes = [route(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
+        keys = [f"{r}:{_digest(clean_text(t))}" for r, t in zip(routes, texts, strict=True)]
         with self._lock:
             cached = {k: self._cache[k] for k in keys if k in self._cache}
         first: dict[str, int] = {}  # one row per distinct uncached text
@@ -170,19 +208,16 @@ class GbvTextModel:
                 first.setdefault(k, i)
         fresh_idx = list(first.values())
         if fresh_idx:
-            fresh = self._score([texts[i] for i in fresh_idx])
+            fresh = self._score([texts[i] for i in fresh_idx], [routes[i] for i in fresh_idx])
             with self._lock:
                 for i, s in zip(fresh_idx, fresh, strict=True):
                     cached[keys[i]] = s
                     self._cache[keys[i]] = s
                     while len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)
-        return [
-            TextScores(cached[k].sexism, cached[k].abuse, cached[k].categories, english[i])
-            for i, k in enumerate(keys)
-        ]
+        return [cached[k] for k in keys]
 
-    def _score(self, texts: list[str]) -> list[TextScores]:
+    def _score(self, texts: list[str], routes: list[str]) -> list[TextScores]:
         a = self.arrays
         x_char = char_features(texts, a["idf"].astype(np.float32))
         x_e5 = None
@@ -190,7 +225,12 @@ class GbvTextModel:
             from detectors.gbv.encoder import encode
 
             x_e5 = encode(texts, model=self.encoder)
-        heads = {name: self._binary(name, x_char, x_e5) for name in ("sexism", "abuse")}
+        # Character n-grams only know the languages they were trained on (English for the
+        # sexism head), so elsewhere the sexism head reads the encoder alone (when it is used).
+        # The abuse head's encoder half learnt Tagalog and Vietnamese cues and transfers badly
+        # (neutral Malay scored high), so it keeps its blend and is discounted outside tl/vi.
+        sexism = self._binary("sexism", x_char, x_e5, [r != "en" for r in routes])
+        abuse = self._binary("abuse", x_char, x_e5, [False] * len(routes))
         z_cat = x_char @ a["category_char_w"].astype(np.float32).T + a["category_char_b"]
         probs = _softmax(np.asarray(z_cat))
         if x_e5 is not None and bool(a.get("category_e5_used", False)):
@@ -198,14 +238,17 @@ class GbvTextModel:
         names = [str(n) for n in a["category_names"]]
         return [
             TextScores(
-                float(heads["sexism"][i]),
-                float(heads["abuse"][i]),
+                float(sexism[i]),
+                float(abuse[i]),
                 {n: round(float(p), 4) for n, p in zip(names, probs[i], strict=True)},
+                routes[i],
             )
             for i in range(len(texts))
         ]
 
-    def _binary(self, name: str, x_char: Any, x_e5: np.ndarray | None) -> np.ndarray:
+    def _binary(
+        self, name: str, x_char: Any, x_e5: np.ndarray | None, encoder_only: list[bool]
+    ) -> np.ndarray:
         a = self.arrays
         z_char = np.asarray(x_char @ a[f"{name}_char_w"].astype(np.float32)).ravel() + a[f"{name}_char_b"]
         if x_e5 is None:
@@ -213,7 +256,12 @@ class GbvTextModel:
             return _sigmoid(w * z_char + c)
         z_e5 = x_e5 @ a[f"{name}_e5_w"] + a[f"{name}_e5_b"]
         wc, we, c = a[f"{name}_blend"]
-        return _sigmoid(wc * z_char + we * z_e5 + c)
+        blended = _sigmoid(wc * z_char + we * z_e5 + c)
+        key = f"{name}_e5solo"
+        if key not in a or not np.any(a[key]):
+            return blended
+        w5, c5 = a[key]
+        return np.where(np.array(encoder_only, dtype=bool), _sigmoid(w5 * z_e5 + c5), blended)
 
 
 @lru_cache(maxsize=4)

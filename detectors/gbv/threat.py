@@ -78,7 +78,8 @@ THREAT_PATTERNS: tuple[ThreatPattern, ...] = (
     ),
     ThreatPattern(
         "en.know-where",
-        r"\b(?:i|we) know where (?:you|u|she|he|they|[\w.' ]{2,30}?) (?:live|lives|sleep|sleeps|work|works|stay|stays)\b",
+        r"\b(?:i|we) know where (?:you|u|she|he|they|[\w.' ]{2,30}?) "
+        r"(?:live|lives|sleep|sleeps|work|works|stay|stays)\b",
         0.8,
     ),
     ThreatPattern(

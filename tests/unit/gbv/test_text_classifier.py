@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors.gbv.text_classifier import GbvTextDetector, text_label
-from detectors.gbv.text_model import DEFAULT_WEIGHTS, TextScores, is_english, shared_model
+from detectors.gbv.text_model import DEFAULT_WEIGHTS, TextScores, is_english, route, shared_model
 from tests.unit.gbv.conftest import make_item
 
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="gbv.text weights not built")
@@ -74,14 +74,28 @@ def test_routing(text: str, english: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ang bobo naman ng babaeng yan", "tl-vi"),
+        ("Con mụ này ngu quá", "tl-vi"),
+        ("Dia memang tak layak jadi wakil rakyat", "other"),
+        ("ผู้หญิงไม่ควรเป็นนายก", "other"),
+        ("She is a disgrace", "en"),
+    ],
+)
+def test_route(text: str, expected: str) -> None:
+    assert route(text) == expected
+
+
+@pytest.mark.parametrize(
     ("scores", "label"),
     [
         (
             TextScores(0.9, 0.1, {"threats": 0.7, "derogation": 0.1, "animosity": 0.1, "prejudiced": 0.1}),
             "sexist/threats",
         ),
-        (TextScores(0.2, 0.9, {}, english=False), "abusive"),
-        (TextScores(0.2, 0.9, {}, english=True), "not-sexist"),
+        (TextScores(0.2, 0.9, {}, route="tl-vi"), "abusive"),
+        (TextScores(0.2, 0.9, {}, route="en"), "not-sexist"),
     ],
 )
 def test_text_label(scores: TextScores, label: str) -> None:
