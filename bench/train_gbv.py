@@ -152,9 +152,7 @@ def fit_binary(
         t_e5 = best_threshold(y_e5, e5solo.predict_proba(z_e5[:, None])[:, 1])
         e5solo_row = np.array([e5solo.coef_[0][0], e5solo.intercept_[0] - _logit(t_e5)], dtype=np.float32)
         weights = blend.coef_[0].round(3)
-        print(
-            f"[{name}] encoder on {len(y_e5)} rows; blend {weights} thr {t_blend:.2f}; encoder alone {t_e5:.2f}"
-        )
+        print(f"[{name}] encoder on {len(y_e5)} rows; blend {weights} thr {t_blend:.2f}, alone {t_e5:.2f}")
     print(f"[{name}] char-only thr {t_solo:.2f}", flush=True)
     return {
         f"{name}_char_w": char_lr.coef_[0].astype(np.float16),

@@ -136,7 +136,7 @@ class GbvIntimateDetector(Detector):
             "nsfw": round(nsfw, 4),
             "exposed": exposed,
             "parts": parts,
-            "nudity": combine_nudity(nsfw, exposed),
+            "nudity": round(combine_nudity(nsfw, exposed), 4),
         }
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
