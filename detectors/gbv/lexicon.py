@@ -31,7 +31,15 @@ from detectors.gbv.normalise import fold_for_matching
 from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
-__all__ = ["LEXICON_DIR", "GbvLexiconDetector", "LexiconEntry", "LexiconMatch", "Lexicon", "load_lexicon"]
+__all__ = [
+    "LEXICON_DIR",
+    "GbvLexiconDetector",
+    "Lexicon",
+    "LexiconEntry",
+    "LexiconMatch",
+    "item_languages",
+    "load_lexicon",
+]
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 LANGUAGES = ("en", "ms", "id", "tl", "vi", "th")
