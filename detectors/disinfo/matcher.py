@@ -10,11 +10,16 @@ Three steps, each cheap enough for a stream:
 2. **Features.** For each candidate: cosine similarity, its margin to the best cosine of
    the query, BM25 normalised by the query's best BM25, the ranks in both lists, and word
    overlap in both directions.
-3. **Re-ranking.** A logistic regression over those features (trained on the CheckThat!
-   2022 2A *train* queries, tuned on *dev*; ``bench/eval_claims.py --train``) turns them into
-   a probability that the post repeats the claim. A second, dense-only model gives the
-   probability from the cosine alone; a match takes the larger of the two, so that a
-   cross-lingual match (no shared words, by construction) is not punished for lacking them.
+3. **Re-ranking.** A logistic regression over those features (trained on CheckThat! 2022
+   2A queries; ``bench/eval_claims.py --train dev``) orders the candidates. A second, dense-only
+   model gives the probability from the cosine alone; the ranking score is the larger of the
+   two, so that a cross-lingual match (no shared words, by construction) is not punished for
+   lacking them.
+4. **Probability.** What a match *reports* (``Match.probability``, the detector's score)
+   comes from a third regression over features that do not depend on the database or the other
+   candidates (cosine, raw BM25, word overlap), again maxed with the dense-only one: ranks
+   and per-query normalisations order candidates well but would make a poor match in a tiny
+   database look certain.
 
 Example Snippet::
 
@@ -41,7 +46,7 @@ from detectors.disinfo.index import LexicalIndex, VectorIndex, lexical_tokens
 from detectors.disinfo.text import clean_text
 from pantau.errors import DetectorUnavailable
 
-__all__ = ["FEATURES", "ClaimMatcher", "Match", "Reranker", "candidate_features"]
+__all__ = ["ABSOLUTE_FEATURES", "FEATURES", "ClaimMatcher", "Match", "Reranker", "candidate_features"]
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +65,24 @@ FEATURES = (
 )
 
 
+ABSOLUTE_FEATURES = (0, 3, 6, 7)
+"""Features that mean the same whatever the database and the other candidates (cosine, raw BM25,
+word overlap): the probability a match reports is computed from these alone, so that a
+5-claim demo database and a million-claim one give comparable scores."""
+
+
 @dataclass(frozen=True)
 class Match:
     """One claim proposed for one post, with the figures behind it."""
 
     claim: FactCheck
     score: float
-    """Probability-like score that the post repeats the claim (the re-ranker's output)."""
+    """Ranking score (the full re-ranker, which also reads ranks and per-query normalisations)."""
     cosine: float
     bm25: float
     rank: int
+    probability: float = 0.0
+    """Probability that the post repeats the claim, from database-independent features only."""
 
 
 class Reranker:
@@ -86,6 +99,10 @@ class Reranker:
         self.scale = np.asarray(weights["scale"], dtype=np.float64)
         self.coef = np.asarray(weights["coef"], dtype=np.float64)
         self.intercept = float(weights["intercept"])  # type: ignore[arg-type]
+        self.abs_mean = np.asarray(weights.get("abs_mean", self.mean[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
+        self.abs_scale = np.asarray(weights.get("abs_scale", self.scale[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
+        self.abs_coef = np.asarray(weights.get("abs_coef", self.coef[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
+        self.abs_intercept = float(weights.get("abs_intercept", self.intercept))  # type: ignore[arg-type]
         self.dense_coef = float(weights.get("dense_coef", 20.0))  # type: ignore[arg-type]
         self.dense_intercept = float(weights.get("dense_intercept", -17.0))  # type: ignore[arg-type]
         self.meta = dict(weights.get("meta", {}))  # type: ignore[call-overload]
@@ -110,8 +127,18 @@ class Reranker:
         z = cosine * self.dense_coef + self.dense_intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
+    def absolute(self, features: np.ndarray) -> np.ndarray:
+        """Probability from the database-independent features (:data:`ABSOLUTE_FEATURES`)."""
+        rows = features[:, list(ABSOLUTE_FEATURES)]
+        z = ((rows - self.abs_mean) / self.abs_scale) @ self.abs_coef + self.abs_intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """What a match reports: the larger of the absolute and the dense-only probability."""
+        return np.maximum(self.absolute(features), self.dense_only(features[:, 0]))
+
     def __call__(self, features: np.ndarray) -> np.ndarray:
-        """The score a match carries: the larger of the full and the dense-only probability."""
+        """The ranking score: the larger of the full and the dense-only probability."""
         return np.maximum(self.full(features), self.dense_only(features[:, 0]))
 
 
@@ -239,11 +266,16 @@ class ClaimMatcher:
             if len(cand) == 0:
                 results.append([])
                 continue
-            # BM25 alone gives a rank, not a calibrated probability: halve it so it never reads as certain.
-            scores = self.reranker(features) if self.use_dense else features[:, 2] * 0.5
+            if self.use_dense:
+                scores = self.reranker(features)
+                probabilities = self.reranker.probability(features)
+            else:
+                # BM25 alone gives a rank, not a calibrated probability: halve it so it never reads as certain.
+                scores = probabilities = features[:, 2] * 0.5
             order = np.argsort(-scores, kind="stable")[:top]
             results.append([
-                Match(self.claims[int(cand[j])], float(scores[j]), float(cosines[j]), float(bm25[j]), r + 1)
+                Match(self.claims[int(cand[j])], float(scores[j]), float(cosines[j]), float(bm25[j]), r + 1,
+                      float(probabilities[j]))
                 for r, j in enumerate(order)
             ])
         return results
