@@ -1,0 +1,224 @@
+"""Faults on the real servers: a worker killed mid-stream, the Kafka broker killed and restarted,
+the search engine gone and back. After each, every ingested item must have ended as exactly one of:
+an item with incidents, a dead letter, or processed without breach; no incident twice in the index;
+the same incidents as the in-process runner finds in the same feed.
+
+Each test prints one ``FAULT-FIGURES {...}`` line (items, incidents, dead letters, duplicates,
+seconds to recover) that docs/reliability.md reports; run with ``-s`` to see them.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.kafka_producer import ProduceReport, ensure_topics, produce_sources
+from pantau.schemas import MediaItem
+from pantau.settings import Settings
+from pantau.stores.base import IncidentQuery, Scope
+from pantau.stores.search import SearchStore
+from streams.runner import Pipeline
+from tests.integration.conftest import Servers
+from tests.integration.faults import Outcome, RestartableBroker, account, replicated_feed
+from tests.integration.tcp_proxy import TcpProxy
+from tests.integration.test_kafka_pipeline import (  # noqa: F401 - fixtures used by name
+    _output,
+    _start_worker,
+    _stop_worker,
+    _wait_for,
+    env,
+    search_store,
+    settings_of,
+)
+
+pytestmark = pytest.mark.integration
+
+COPIES = 6
+"""Copies of the sample feed's text items (13 each, plus one broken-media item per copy)."""
+
+SOURCE = "faults"
+
+
+def _feed_sources(path: Path) -> str:
+    return json.dumps([{"kind": "jsonl", "name": SOURCE, "path": str(path)}])
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The replicated feed and the ids its items get."""
+    path = tmp_path / "faults.jsonl"
+    native = replicated_feed(path, COPIES)
+    return path, [MediaItem.make_id(f"jsonl:{SOURCE}", n) for n in native]
+
+
+@pytest.fixture
+def expected(settings_of: Callable[..., Settings], feed: tuple[Path, list[str]], tmp_path: Path) -> Outcome:
+    """What the in-process runner makes of the feed, with no fault."""
+    path, ids = feed
+    baseline = settings_of(
+        PANTAU_STORE__URL=f"sqlite:///{tmp_path / 'baseline.db'}",
+        PANTAU_DATA_DIR=str(tmp_path / "baseline"),
+        PANTAU_SOURCES=_feed_sources(path),
+    )
+    pipeline = Pipeline.from_settings(baseline)
+    try:
+        pipeline.run_once()
+        outcome = account(pipeline.store, ids)
+    finally:
+        pipeline.store.close()
+    assert outcome.incidents and outcome.dead_letters == COPIES and outcome.clean and not outcome.lost
+    return outcome
+
+
+def _produce(settings_of: Callable[..., Settings], path: Path) -> ProduceReport:
+    return produce_sources(settings_of(PANTAU_SOURCES=_feed_sources(path)))
+
+
+def _split(path: Path, parts: int) -> list[Path]:
+    lines = path.read_text().splitlines(keepends=True)
+    size = -(-len(lines) // parts)
+    out = []
+    for n in range(parts):
+        part = path.with_name(f"{path.stem}-{n}.jsonl")
+        part.write_text("".join(lines[n * size : (n + 1) * size]))
+        out.append(part)
+    return out
+
+
+def _check(name: str, store: SearchStore, ids: list[str], expected: Outcome, recover_s: float) -> Outcome:
+    """Account for every item, compare with the fault-free run, print the figures."""
+    outcome = account(store, ids)
+    print("FAULT-FIGURES", json.dumps({"test": name, **outcome.as_row(), "recover_s": round(recover_s, 1)}))
+    assert outcome.lost == [], f"{len(outcome.lost)} items lost"
+    assert outcome.both == [], "an item is both an incident and a dead letter"
+    assert outcome.duplicates == 0
+    assert outcome.incident_ids == expected.incident_ids
+    assert (outcome.incidents, outcome.dead_letters, outcome.clean) == (
+        expected.incidents,
+        expected.dead_letters,
+        expected.clean,
+    )
+    assert outcome.incidents + outcome.dead_letters + outcome.clean == len(set(ids))
+    return outcome
+
+
+def test_worker_killed_mid_stream_and_a_new_worker_finishes_without_loss_or_duplicates(
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    search_store: SearchStore,
+    feed: tuple[Path, list[str]],
+    expected: Outcome,
+) -> None:
+    path, ids = feed
+    ensure_topics(settings_of().kafka)
+    search_store.open()
+    worker = _start_worker({**env, "PANTAU_BATCH_SIZE": "4"})
+    try:
+        report = _produce(settings_of, path)
+        assert set(report.item_ids) == set(ids)
+        _wait_for("the first items", lambda: len(search_store.processed(ids)) >= 4, 180, worker)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        _output(worker)
+        done_before = len(search_store.processed(ids))
+        assert done_before < len(ids), "the worker finished before it was killed; the test proved nothing"
+
+        began = time.monotonic()
+        worker = _start_worker(env)
+        _wait_for("every item after the kill", lambda: search_store.processed(ids) == set(ids), 180, worker)
+        recover_s = time.monotonic() - began
+    finally:
+        _stop_worker(worker)
+    _check("worker kill -9", search_store, ids, expected, recover_s)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> RestartableBroker:
+    """A Kafka broker of this test's own, which it may kill and restart."""
+    own = RestartableBroker(tmp_path / "broker")
+    own.start()
+    yield own
+    own.stop()
+
+
+def test_broker_killed_and_restarted_mid_stream_loses_nothing(
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    search_store: SearchStore,
+    feed: tuple[Path, list[str]],
+    expected: Outcome,
+    broker: RestartableBroker,
+) -> None:
+    path, ids = feed
+    first, second = _split(path, 2)
+    own_env = {**env, "PANTAU_KAFKA__BOOTSTRAP_SERVERS": broker.address}
+
+    def own(**extra: str) -> Settings:
+        return settings_of(PANTAU_KAFKA__BOOTSTRAP_SERVERS=broker.address, **extra)
+
+    ensure_topics(own().kafka)
+    search_store.open()
+    worker = _start_worker(own_env)
+    try:
+        first_ids = _produce(own, first).item_ids
+        _wait_for("the first half", lambda: search_store.processed(first_ids) == set(first_ids), 180, worker)
+
+        broker.kill()
+        time.sleep(5)  # the worker loses its broker mid-stream
+        began = time.monotonic()
+        broker_s = broker.start()
+        second_ids = _produce(own, second).item_ids
+        if worker.poll() is not None:  # the worker gave up while the broker was gone: a new one takes over
+            print("worker exited during the broker outage:", _output(worker)[-500:])
+            worker = _start_worker(own_env)
+        _wait_for("the second half", lambda: search_store.processed(ids) == set(ids), 240, worker)
+        recover_s = time.monotonic() - began
+    finally:
+        _stop_worker(worker)
+    print(f"broker restart took {broker_s:.1f}s")
+    assert set(first_ids) | set(second_ids) == set(ids)
+    _check("broker kill -9 and restart", search_store, ids, expected, recover_s)
+
+
+def test_search_engine_gone_and_back_the_same_worker_catches_up(
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    search_store: SearchStore,
+    feed: tuple[Path, list[str]],
+    expected: Outcome,
+    servers: Servers,
+) -> None:
+    path, ids = feed
+    first, second = _split(path, 2)
+    host, port = servers.opensearch_url.split("://", 1)[1].split(":")
+    proxy = TcpProxy(host, int(port))
+    proxied = {**env, "PANTAU_STORE__URL": f"opensearch://127.0.0.1:{proxy.restore()}"}
+    ensure_topics(settings_of().kafka)
+    search_store.open()
+    worker = _start_worker(proxied)
+    try:
+        first_ids = _produce(settings_of, first).item_ids
+        _wait_for("the first half", lambda: search_store.processed(first_ids) == set(first_ids), 180, worker)
+
+        proxy.cut()  # the search engine is unreachable: the worker must pause, not drop or dead-letter
+        _produce(settings_of, second)
+        time.sleep(8)
+        assert worker.poll() is None, "the worker must wait for the store, not exit"
+        assert search_store.processed(ids) == set(first_ids)
+
+        began = time.monotonic()
+        proxy.restore()
+        _wait_for("every item after the outage", lambda: search_store.processed(ids) == set(ids), 180, worker)
+        recover_s = time.monotonic() - began
+    finally:
+        returncode = _stop_worker(worker)
+        proxy.cut()
+    assert returncode == 0
+    found = search_store.search(IncidentQuery(limit=10_000), Scope.everything())
+    assert found.total == len(expected.incident_ids)
+    _check("search engine unreachable 8s", search_store, ids, expected, recover_s)
