@@ -23,7 +23,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from pantau.errors import ConfigError
 
@@ -155,7 +160,14 @@ class Settings(BaseSettings):
     """Everything configurable in Pantau."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PANTAU_", env_nested_delimiter="__", extra="forbid", frozen=True
+        env_prefix="PANTAU_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        # Secret files (Docker/Kubernetes secrets): a folder named by PANTAU_SECRETS_DIR holding one
+        # file per secret, named like its variable: pantau_kafka__sasl_password, pantau_search__api_key.
+        secrets_nested_delimiter="__",
+        secrets_dir_missing="error",
     )
 
     data_dir: Path = Field(
@@ -193,7 +205,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # CLI flags (init) > environment > secret files > TOML (merged into init by load()).
-        return (init_settings, env_settings, file_secret_settings)
+        return (init_settings, env_settings, NestedSecretsSettingsSource(file_secret_settings))
 
     @classmethod
     def load(
@@ -221,6 +233,8 @@ class Settings(BaseSettings):
         env_keys = {k[len("PANTAU_"):].lower().split("__")[0] for k in env if k.startswith("PANTAU_")}
         file_layer = {k: v for k, v in data.items() if k not in env_keys}
         merged = {**file_layer, **dict(overrides or {})}
+        if env.get("PANTAU_SECRETS_DIR"):
+            merged["_secrets_dir"] = env["PANTAU_SECRETS_DIR"]
         try:
             if environ is None:
                 return cls(**merged)
