@@ -15,8 +15,8 @@ splits Thai and Chinese into single characters. So each image is read with few m
 
 Each image (or keyframe with new text) gives one ``TextPart(origin="ocr")`` with the
 ``media_sha256`` of its file and, for keyframes, ``start`` = frame time. Words under
-``min_confidence`` are dropped. The part's language is left to ``text.language`` unless the
-item declared one.
+``min_confidence`` are dropped. The part's language is the item's declared one, or the
+language a Thai, Tamil or Chinese model implies; Latin-script parts are left to ``text.language``.
 """
 
 from __future__ import annotations
@@ -97,6 +97,22 @@ def _flat(image: Any) -> bool:
     import numpy as np
 
     return float(np.asarray(image.reduce(4) if min(image.size) >= 8 else image, dtype=np.float32).std()) < 4.0
+
+
+_SCRIPT_LANGUAGE = {"tha": "th", "chi_sim": "zh", "tam": "ta"}
+
+
+def _part_language(models: str | None, declared: str | None) -> str | None:
+    """The language an OCR reading is known to be in: the declared one it was read as, or the script's.
+
+    Thai, Tamil and Chinese script each mean one language in scope, and short lines of them are
+    often too short for CLD2; Latin-script readings are left to ``text.language``.
+    """
+    if not models:
+        return None
+    if declared and "+" in models:
+        return declared
+    return _SCRIPT_LANGUAGE.get(models)
 
 
 def join_words(words: list[str]) -> str:
@@ -231,9 +247,7 @@ class OcrEnricher(Enricher):
                         text=text,
                         media_sha256=sha,
                         start=at,
-                        language=enriched.item.language
-                        if models and "+" in models and enriched.item.language
-                        else None,
+                        language=_part_language(models, enriched.item.language),
                     )
                 )
                 meta = enriched.enrichment.media_meta.setdefault(sha, {})

@@ -51,6 +51,7 @@ def test_when_image_shows_text_then_ocr_part_reads_it(
     enriched = _enrich(ocr, media_settings, path, declared)
     [part] = enriched.enrichment.text_parts
     assert (part.origin, part.text, part.media_sha256) == ("ocr", text, enriched.item.media[0].sha256)
+    assert part.language == {"tha": "th", "chi_sim": "zh"}.get(lang)  # script-implied, else left to CLD2
     assert text in enriched.text
     assert "media.ocr" in enriched.enrichment.done
 
