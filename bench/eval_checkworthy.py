@@ -70,27 +70,41 @@ def train(texts: list[str], y: np.ndarray, dev_texts: list[str], dev_y: np.ndarr
     from sklearn.model_selection import cross_val_predict
 
     features = CheckworthyModel(idf, np.zeros(len(idf)), 0.0, 0.5).features(texts)
-    oof = cross_val_predict(LogisticRegression(C=c, max_iter=3000, class_weight="balanced"), features, y, cv=5,
-                            method="decision_function")
+    oof = cross_val_predict(
+        LogisticRegression(C=c, max_iter=3000, class_weight="balanced"),
+        features,
+        y,
+        cv=5,
+        method="decision_function",
+    )
     platt = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y)
     a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
     coef = model.coef_[0] * a
     intercept = float(model.intercept_[0]) * a + b
     calibrated = CheckworthyModel(idf, coef, intercept, 0.5)
     p = calibrated.predict(dev_texts)
-    threshold, f1 = max(((float(t), _f1(dev_y, (p >= t).astype(int))[0]) for t in np.arange(0.1, 0.71, 0.025)),
-                        key=lambda pair: pair[1])
-    np.savez_compressed(
-        out, idf=idf.astype(np.float16), coef=coef.astype(np.float32),
-        intercept=np.float32(intercept), threshold=np.float32(threshold),
+    threshold, f1 = max(
+        ((float(t), _f1(dev_y, (p >= t).astype(int))[0]) for t in np.arange(0.1, 0.71, 0.025)),
+        key=lambda pair: pair[1],
     )
-    print(f"wrote {out}: C={c}, Platt a={a:.2f} b={b:.2f}, threshold={threshold:.3f}, dev F1 {f1:.4f}",
-          file=sys.stderr)
+    np.savez_compressed(
+        out,
+        idf=idf.astype(np.float16),
+        coef=coef.astype(np.float32),
+        intercept=np.float32(intercept),
+        threshold=np.float32(threshold),
+    )
+    print(
+        f"wrote {out}: C={c}, Platt a={a:.2f} b={b:.2f}, threshold={threshold:.3f}, dev F1 {f1:.4f}",
+        file=sys.stderr,
+    )
 
 
 def main() -> None:
     """Train and/or evaluate; print a JSON report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--train", action="store_true")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
@@ -107,11 +121,22 @@ def main() -> None:
     elapsed = time.perf_counter() - began
     f1, precision, recall = _f1(dev_y, (p >= model.threshold).astype(int))
     f1_half = _f1(dev_y, (p >= 0.5).astype(int))[0]
-    print(json.dumps({
-        "split": "dev", "items": len(dev_y), "positives": int(dev_y.sum()), "threshold": round(model.threshold, 2),
-        "F1_positive": round(f1, 4), "precision": round(precision, 4), "recall": round(recall, 4),
-        "F1_positive_at_0.5": round(f1_half, 4), "texts_per_second": round(len(dev_x) / elapsed, 1),
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "split": "dev",
+                "items": len(dev_y),
+                "positives": int(dev_y.sum()),
+                "threshold": round(model.threshold, 2),
+                "F1_positive": round(f1, 4),
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "F1_positive_at_0.5": round(f1_half, 4),
+                "texts_per_second": round(len(dev_x) / elapsed, 1),
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

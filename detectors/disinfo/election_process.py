@@ -44,18 +44,32 @@ __all__ = ["ElectionProcessDetector", "Finding", "find_process_claims", "stated_
 log = logging.getLogger(__name__)
 
 MONTHS: dict[str, int] = {}
-for _number, _names in enumerate((
-    "january jan januari", "february feb februari pebruari", "march mar mac maret",
-    "april apr", "may mei", "june jun juni", "july jul julai juli", "august aug ogos agustus agt",
-    "september sep sept", "october oct oktober okt", "november nov nopember",
-    "december dec disember desember des",
-), 1):
+for _number, _names in enumerate(
+    (
+        "january jan januari",
+        "february feb februari pebruari",
+        "march mar mac maret",
+        "april apr",
+        "may mei",
+        "june jun juni",
+        "july jul julai juli",
+        "august aug ogos agustus agt",
+        "september sep sept",
+        "october oct oktober okt",
+        "november nov nopember",
+        "december dec disember desember des",
+    ),
+    1,
+):
     for _name in _names.split():
         MONTHS[_name] = _number
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 _DATE_PATTERNS = (
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|hb|\s*hb)?\s+(?:of\s+)?(?P<m>{_MONTH})\b\.?(?:,?\s+(?P<y>\d{{4}}))?", re.I),
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|hb|\s*hb)?\s+(?:of\s+)?(?P<m>{_MONTH})\b\.?(?:,?\s+(?P<y>\d{{4}}))?",
+        re.I,
+    ),
     re.compile(rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?", re.I),
     re.compile(r"\b(?P<y>20\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
     re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>(?:20)?\d\d))?\b"),
@@ -75,28 +89,68 @@ _LINK = r"(?:\s+\S+){0,4}?\s+(?:by|via|through|using|with|over|on|melalui|secara
 
 _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     ("vote-by-sms", 0.95, re.compile(rf"\b{_VOTE}{_LINK}{_CHANNEL_SMS}\b", re.I)),
-    ("vote-by-sms", 0.95, re.compile(rf"\b(?:sms|text|whatsapp)\s+(?:your|a)\s+(?:vote|choice)\b", re.I)),
-    ("vote-by-sms", 0.95, re.compile(
-        rf"\b(?:text|sms|whatsapp|hantar|kirim)\s+(?:\S+\s+){{0,3}}?(?:to|ke|kepada)\s+\+?\d{{4,}}\b(?=.*{_VOTE})", re.I)),
+    ("vote-by-sms", 0.95, re.compile(r"\b(?:sms|text|whatsapp)\s+(?:your|a)\s+(?:vote|choice)\b", re.I)),
+    (
+        "vote-by-sms",
+        0.95,
+        re.compile(
+            rf"\b(?:text|sms|whatsapp|hantar|kirim)\s+(?:\S+\s+){{0,3}}?(?:to|ke|kepada)\s+\+?\d{{4,}}\b(?=.*{_VOTE})",
+            re.I,
+        ),
+    ),
     ("vote-online", 0.95, re.compile(rf"\b{_VOTE}{_LINK}{_CHANNEL_ONLINE}\b", re.I)),
-    ("vote-online", 0.95, re.compile(
-        rf"\b{_VOTE}(?:\s+\S+){{0,6}}?\s+(?:be\s+)?(?:possible|allowed|available|boleh|bisa|dapat)\s+"
-        rf"(?:\S+\s+){{0,2}}?{_CHANNEL_ONLINE}\b", re.I)),
-    ("vote-online", 0.95, re.compile(rf"\b(?:online|internet|e-)\s?voting\b|\bundi\s+(?:dalam\s+talian|online)\b", re.I)),
-    ("postponement", 0.90, re.compile(
-        r"\b(?:election|elections|polling\s+day|polls?|voting\s+day|vote|voting|general\s+election|by-?election)"
-        r"(?:\s+\S+){0,4}?\s+(?:has\s+been\s+|have\s+been\s+|is\s+|are\s+|was\s+|will\s+be\s+|been\s+)?"
-        r"(?:postponed|delayed|cancel+ed|called\s+off|rescheduled|pushed\s+back|moved\s+to)\b", re.I)),
-    ("postponement", 0.90, re.compile(
-        r"\b(?:postpone[sd]?|postponing|delay(?:s|ed)?|cancel+(?:s|ed)?|reschedul(?:e|es|ed))\s+(?:the\s+)?"
-        r"(?:general\s+)?(?:election|elections|polling\s+day|polls|vote|voting)\b", re.I)),
-    ("postponement", 0.90, re.compile(
-        r"\b(?:pilihan\s+raya|PRU\d*|hari\s+mengundi|pengundian|mengundi|undian|pemilu|pemilihan(?:\s+umum)?|"
-        r"pemungutan\s+suara|pencoblosan|hari\s+pencoblosan)(?:\s+\S+){0,3}?\s+"
-        r"(?:di)?(?:tangguh(?:kan)?|tunda|undur|batal(?:kan)?|anjak(?:kan)?|alihkan)\b", re.I)),
-    ("postponement", 0.90, re.compile(
-        r"\b(?:menangguhkan|menunda|mengundur|membatalkan)\s+(?:\S+\s+){0,2}?"
-        r"(?:pilihan\s+raya|PRU\d*|hari\s+mengundi|pengundian|pemilu|pemungutan\s+suara|pencoblosan)\b", re.I)),
+    (
+        "vote-online",
+        0.95,
+        re.compile(
+            rf"\b{_VOTE}(?:\s+\S+){{0,6}}?\s+(?:be\s+)?(?:possible|allowed|available|boleh|bisa|dapat)\s+"
+            rf"(?:\S+\s+){{0,2}}?{_CHANNEL_ONLINE}\b",
+            re.I,
+        ),
+    ),
+    (
+        "vote-online",
+        0.95,
+        re.compile(r"\b(?:online|internet|e-)\s?voting\b|\bundi\s+(?:dalam\s+talian|online)\b", re.I),
+    ),
+    (
+        "postponement",
+        0.90,
+        re.compile(
+            r"\b(?:election|elections|polling\s+day|polls?|voting\s+day|vote|voting|general\s+election|by-?election)"
+            r"(?:\s+\S+){0,4}?\s+(?:has\s+been\s+|have\s+been\s+|is\s+|are\s+|was\s+|will\s+be\s+|been\s+)?"
+            r"(?:postponed|delayed|cancel+ed|called\s+off|rescheduled|pushed\s+back|moved\s+to)\b",
+            re.I,
+        ),
+    ),
+    (
+        "postponement",
+        0.90,
+        re.compile(
+            r"\b(?:postpone[sd]?|postponing|delay(?:s|ed)?|cancel+(?:s|ed)?|reschedul(?:e|es|ed))\s+(?:the\s+)?"
+            r"(?:general\s+)?(?:election|elections|polling\s+day|polls|vote|voting)\b",
+            re.I,
+        ),
+    ),
+    (
+        "postponement",
+        0.90,
+        re.compile(
+            r"\b(?:pilihan\s+raya|PRU\d*|hari\s+mengundi|pengundian|mengundi|undian|pemilu|pemilihan(?:\s+umum)?|"
+            r"pemungutan\s+suara|pencoblosan|hari\s+pencoblosan)(?:\s+\S+){0,3}?\s+"
+            r"(?:di)?(?:tangguh(?:kan)?|tunda|undur|batal(?:kan)?|anjak(?:kan)?|alihkan)\b",
+            re.I,
+        ),
+    ),
+    (
+        "postponement",
+        0.90,
+        re.compile(
+            r"\b(?:menangguhkan|menunda|mengundur|membatalkan)\s+(?:\S+\s+){0,2}?"
+            r"(?:pilihan\s+raya|PRU\d*|hari\s+mengundi|pengundian|pemilu|pemungutan\s+suara|pencoblosan)\b",
+            re.I,
+        ),
+    ),
 )
 
 _POLLING_CONTEXT = re.compile(
@@ -106,9 +160,12 @@ _POLLING_CONTEXT = re.compile(
     re.I,
 )
 _MOVED_TO = re.compile(
-    r"\b(?:postponed|delayed|moved|rescheduled|pushed\s+back|ditangguhkan|tangguh|dianjakkan|ditunda|diundur)\b", re.I
+    r"\b(?:postponed|delayed|moved|rescheduled|pushed\s+back|ditangguhkan|tangguh|dianjakkan|ditunda|diundur)\b",
+    re.I,
 )
-_SIDE_VOTING = re.compile(r"\b(?:postal|early|advance|undi\s+pos|undi\s+awal|pos|awal|luar\s+negeri|overseas)\b", re.I)
+_SIDE_VOTING = re.compile(
+    r"\b(?:postal|early|advance|undi\s+pos|undi\s+awal|pos|awal|luar\s+negeri|overseas)\b", re.I
+)
 _DENIAL = re.compile(
     r"\b(?:not|no|never|cannot|can't|can\s+not|isn't|is\s+not|won't|false|fake|hoax|hoaxes|myth|debunk\w*|untrue|"
     r"tidak|tak|bukan|tiada|jangan\s+percaya|palsu|hoaks|bohong|salah|tidak\s+benar|fitnah)\b",
@@ -172,7 +229,9 @@ def find_process_claims(
             m = pattern.search(sentence)
             if not m:
                 continue
-            if label == "vote-online" and any(w in methods for w in ("online", "internet", "electronic", "i-voting")):
+            if label == "vote-online" and any(
+                w in methods for w in ("online", "internet", "electronic", "i-voting")
+            ):
                 continue
             if label == "vote-by-sms" and "sms" in methods:
                 continue
@@ -187,7 +246,9 @@ def find_process_claims(
             if stated in other_dates and not moved:
                 continue  # nomination day, campaign end... mentioned alongside voting
             score = 0.85 if not _SIDE_VOTING.search(sentence) or moved else 0.5
-            findings.append(Finding("wrong-date", 0.15 if denied else score, sentence[:200], stated.isoformat()))
+            findings.append(
+                Finding("wrong-date", 0.15 if denied else score, sentence[:200], stated.isoformat())
+            )
     findings.sort(key=lambda f: f.score, reverse=True)
     return findings
 
@@ -217,8 +278,10 @@ class ElectionProcessDetector(Detector):
         from codes.calendar import Calendar, load_calendar
 
         options: ElectionProcessOptions = self.options  # type: ignore[assignment]
-        path = Path(options.calendar_file) if options.calendar_file else (
-            self.settings.calendar_file if self.settings else None
+        path = (
+            Path(options.calendar_file)
+            if options.calendar_file
+            else (self.settings.calendar_file if self.settings else None)
         )
         try:
             self.calendar = load_calendar(path) if path and Path(path).is_file() else Calendar()
@@ -235,8 +298,12 @@ class ElectionProcessDetector(Detector):
         for moment in (election.campaign_start, election.campaign_end, election.silence_start):
             if moment:
                 other.append(moment.date())
-        return {"polling_day": election.polling_day, "methods": tuple(election.voting_methods),
-                "other": tuple(other), "id": election.id}
+        return {
+            "polling_day": election.polling_day,
+            "methods": tuple(election.voting_methods),
+            "other": tuple(other),
+            "id": election.id,
+        }
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per item with text."""
@@ -253,8 +320,10 @@ class ElectionProcessDetector(Detector):
             details: dict[str, Any] = {
                 "election": facts["id"],
                 "polling_day": facts["polling_day"].isoformat() if facts["polling_day"] else "",
-                "findings": [{"label": f.label, "score": f.score, "text": f.text, "stated_date": f.stated_date}
-                             for f in findings[:5]],
+                "findings": [
+                    {"label": f.label, "score": f.score, "text": f.text, "stated_date": f.stated_date}
+                    for f in findings[:5]
+                ],
             }
             if not findings:
                 results.append([self.signal(enriched, 0.0, "no-process-claim", "", details)])

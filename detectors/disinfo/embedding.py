@@ -107,7 +107,9 @@ class TransformersEncoder:
     e5-style prefixes are added when ``prefixes`` is true (``query: ``/``passage: ``).
     """
 
-    def __init__(self, model_id: str, prefixes: bool = True, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(
+        self, model_id: str, prefixes: bool = True, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
         self.model_id = model_id
         self.prefixes = prefixes
         self.batch_size = batch_size

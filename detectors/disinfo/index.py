@@ -97,7 +97,9 @@ class VectorIndex:
         try:
             import faiss
         except ImportError as exc:
-            raise DetectorUnavailable("claim matching needs faiss-cpu: pip install 'pantau[disinfo]'") from exc
+            raise DetectorUnavailable(
+                "claim matching needs faiss-cpu: pip install 'pantau[disinfo]'"
+            ) from exc
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, dim = vectors.shape
         kind = self.kind

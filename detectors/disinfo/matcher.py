@@ -99,9 +99,15 @@ class Reranker:
         self.scale = np.asarray(weights["scale"], dtype=np.float64)
         self.coef = np.asarray(weights["coef"], dtype=np.float64)
         self.intercept = float(weights["intercept"])  # type: ignore[arg-type]
-        self.abs_mean = np.asarray(weights.get("abs_mean", self.mean[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
-        self.abs_scale = np.asarray(weights.get("abs_scale", self.scale[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
-        self.abs_coef = np.asarray(weights.get("abs_coef", self.coef[list(ABSOLUTE_FEATURES)]), dtype=np.float64)
+        self.abs_mean = np.asarray(
+            weights.get("abs_mean", self.mean[list(ABSOLUTE_FEATURES)]), dtype=np.float64
+        )
+        self.abs_scale = np.asarray(
+            weights.get("abs_scale", self.scale[list(ABSOLUTE_FEATURES)]), dtype=np.float64
+        )
+        self.abs_coef = np.asarray(
+            weights.get("abs_coef", self.coef[list(ABSOLUTE_FEATURES)]), dtype=np.float64
+        )
         self.abs_intercept = float(weights.get("abs_intercept", self.intercept))  # type: ignore[arg-type]
         self.dense_coef = float(weights.get("dense_coef", 20.0))  # type: ignore[arg-type]
         self.dense_intercept = float(weights.get("dense_intercept", -17.0))  # type: ignore[arg-type]
@@ -220,7 +226,11 @@ class ClaimMatcher:
         if self.use_dense:
             try:
                 self._matrix = self.cache.encode(
-                    self.encoder, [c.passage() for c in self.claims], "passage", progress, budget_s=encode_budget_s
+                    self.encoder,
+                    [c.passage() for c in self.claims],
+                    "passage",
+                    progress,
+                    budget_s=encode_budget_s,
                 )
             except EncodeBudgetExceeded as exc:
                 log.warning("claim matcher falls back to BM25 alone: %s", exc)
@@ -228,7 +238,9 @@ class ClaimMatcher:
                 return
             self.vectors.build(self._matrix)
 
-    def candidate_table(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    def candidate_table(
+        self, texts: Sequence[str]
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """For each text: candidate claim numbers, their feature rows, cosines and BM25 scores.
 
         Empty arrays for an empty text or database. The re-ranker is trained on these rows.
@@ -245,7 +257,9 @@ class ClaimMatcher:
             _, ids = self.vectors.search(q_vectors, k)
         for row, i in enumerate(live):
             bm25_all = self.lexical.scores(cleaned[i])
-            lexical_top = np.argpartition(-bm25_all, k - 1)[:k] if len(bm25_all) > k else np.arange(len(bm25_all))
+            lexical_top = (
+                np.argpartition(-bm25_all, k - 1)[:k] if len(bm25_all) > k else np.arange(len(bm25_all))
+            )
             lexical_top = lexical_top[bm25_all[lexical_top] > 0]
             if self.use_dense:
                 dense_ids = ids[row][ids[row] >= 0]
@@ -273,11 +287,19 @@ class ClaimMatcher:
                 # BM25 alone gives a rank, not a calibrated probability: halve it so it never reads as certain.
                 scores = probabilities = features[:, 2] * 0.5
             order = np.argsort(-scores, kind="stable")[:top]
-            results.append([
-                Match(self.claims[int(cand[j])], float(scores[j]), float(cosines[j]), float(bm25[j]), r + 1,
-                      float(probabilities[j]))
-                for r, j in enumerate(order)
-            ])
+            results.append(
+                [
+                    Match(
+                        self.claims[int(cand[j])],
+                        float(scores[j]),
+                        float(cosines[j]),
+                        float(bm25[j]),
+                        r + 1,
+                        float(probabilities[j]),
+                    )
+                    for r, j in enumerate(order)
+                ]
+            )
         return results
 
     @property

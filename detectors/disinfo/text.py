@@ -21,9 +21,7 @@ MAX_TEXT_CHARS = 5_000
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|pic\.twitter\.com/\S+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-_INVISIBLE = dict.fromkeys(
-    i for i in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD)
-)
+_INVISIBLE = dict.fromkeys(i for i in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD))
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 

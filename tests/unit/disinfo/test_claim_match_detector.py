@@ -30,7 +30,12 @@ def detector(tmp_path_factory: pytest.TempPathFactory) -> ClaimMatchDetector:
     [
         ("PENTING: hari mengundi pilihan raya umum ditangguhkan ke 6 Disember!", "ms", "nfc-2026-0141", "en"),
         ("Pengundi boleh mengundi melalui SMS ke nombor 3388, sebarkan!", "ms", "cekfakta-2026-310", "id"),
-        ("The commission says you can vote online by sending your IC number to a bot", "en", "semak-2026-077", "ms"),
+        (
+            "The commission says you can vote online by sending your IC number to a bot",
+            "en",
+            "semak-2026-077",
+            "ms",
+        ),
     ],
 )
 def test_a_post_finds_a_fact_check_in_another_language(
@@ -43,8 +48,12 @@ def test_a_post_finds_a_fact_check_in_another_language(
     assert signal.details["url"].startswith("https://")
 
 
-def test_a_repeat_scores_above_an_unrelated_post_and_empty_text_gets_nothing(detector: ClaimMatchDetector) -> None:
-    repeat = "Ballot boxes in Tanjung Kenari were already filled with votes before polling day. Stolen election!"
+def test_a_repeat_scores_above_an_unrelated_post_and_empty_text_gets_nothing(
+    detector: ClaimMatchDetector,
+) -> None:
+    repeat = (
+        "Ballot boxes in Tanjung Kenari were already filled with votes before polling day. Stolen election!"
+    )
     unrelated = "Our rally in Kuala Seri had great food and music tonight"
     [[a], [b], empty] = detector.detect([_item(repeat), _item(unrelated), _item("  ")])
     assert a.details["claim_id"] == "nfc-2026-0152" and a.label == "repeats-false-claim"
@@ -75,8 +84,10 @@ def test_no_claims_at_all_fails_at_load_naming_the_fix(tmp_path: Path) -> None:
 def test_claims_from_the_database_folder_are_matched(tmp_path: Path) -> None:
     folder = tmp_path / "claims"
     folder.mkdir()
-    (folder / "claims.jsonl").write_text(json.dumps(
-        {"id": "db-1", "claim": "Voters must show a vaccination card to vote", "rating": "False"}) + "\n")
+    (folder / "claims.jsonl").write_text(
+        json.dumps({"id": "db-1", "claim": "Voters must show a vaccination card to vote", "rating": "False"})
+        + "\n"
+    )
     d = ClaimMatchDetector({"include_samples": False})
     d.settings = Settings.load(overrides={"data_dir": tmp_path})
     d.ensure_loaded()

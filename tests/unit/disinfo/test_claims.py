@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from detectors.disinfo.claim_match import SAMPLES_DIR
 from detectors.disinfo.claims import (
     ClaimsDB,
     normalise_verdict,
@@ -12,7 +13,6 @@ from detectors.disinfo.claims import (
     parse_claimreview_html,
     read_claims_file,
 )
-from detectors.disinfo.claim_match import SAMPLES_DIR
 from pantau.errors import BadFeed
 
 REVIEW = {
@@ -30,11 +30,24 @@ REVIEW = {
 @pytest.mark.parametrize(
     ("rating", "expected"),
     [
-        ("False", "false"), ("Pants on Fire!", "false"), ("Salah", "false"), ("PALSU", "false"),
-        ("Hoaks", "false"), ("[HOAKS]", "false"), ("Tidak benar", "false"),
-        ("Misleading", "misleading"), ("Mengelirukan", "misleading"), ("Menyesatkan", "misleading"),
-        ("Partly false", "misleading"), ("Half True", "misleading"), ("Missing context", "misleading"),
-        ("True", "true"), ("Benar", "true"), ("Mixture", "mixed"), ("", "unrated"), ("Explainer", "unrated"),
+        ("False", "false"),
+        ("Pants on Fire!", "false"),
+        ("Salah", "false"),
+        ("PALSU", "false"),
+        ("Hoaks", "false"),
+        ("[HOAKS]", "false"),
+        ("Tidak benar", "false"),
+        ("Misleading", "misleading"),
+        ("Mengelirukan", "misleading"),
+        ("Menyesatkan", "misleading"),
+        ("Partly false", "misleading"),
+        ("Half True", "misleading"),
+        ("Missing context", "misleading"),
+        ("True", "true"),
+        ("Benar", "true"),
+        ("Mixture", "mixed"),
+        ("", "unrated"),
+        ("Explainer", "unrated"),
     ],
 )
 def test_textual_ratings_fold_onto_verdicts(rating: str, expected: str) -> None:
@@ -65,8 +78,22 @@ def test_claimreview_shapes_are_all_read(document: object) -> None:
 
 
 def test_fact_check_tools_api_response_is_read() -> None:
-    document = {"claims": [{"text": "Polls moved", "claimant": "X", "claimReview": [
-        {"publisher": {"name": "MyCheck"}, "url": "https://m.example", "textualRating": "Palsu", "languageCode": "ms"}]}]}
+    document = {
+        "claims": [
+            {
+                "text": "Polls moved",
+                "claimant": "X",
+                "claimReview": [
+                    {
+                        "publisher": {"name": "MyCheck"},
+                        "url": "https://m.example",
+                        "textualRating": "Palsu",
+                        "languageCode": "ms",
+                    }
+                ],
+            }
+        ]
+    }
     claims, skipped = parse_claimreview(document)
     assert skipped == [] and claims[0].verdict == "false" and claims[0].publisher == "MyCheck"
 
@@ -128,7 +155,16 @@ def test_csv_with_claim_column_is_read(tmp_path: Path) -> None:
 def test_checkthat_vclaims_lines_keep_id_title_and_subtitle(tmp_path: Path) -> None:
     path = tmp_path / "v.jsonl"
     path.write_text(
-        json.dumps({"vclaim_id": "v1", "vclaim": "A claim", "title": "T", "subtitle": "S", "author": "A", "date": "1"})
+        json.dumps(
+            {
+                "vclaim_id": "v1",
+                "vclaim": "A claim",
+                "title": "T",
+                "subtitle": "S",
+                "author": "A",
+                "date": "1",
+            }
+        )
         + "\n\n[1, 2]\n{oops\n"
     )
     claims, skipped = read_claims_file(path)

@@ -43,10 +43,25 @@ def test_query_files_are_read_gracefully(tmp_path: Path, content: str, expected:
 
 def test_match_writes_a_trec_run(tmp_path: Path, claims_file: Path) -> None:
     queries = tmp_path / "q.tsv"
-    queries.write_text("iclaim_id\ticlaim\nq1\tthey say you can vote by SMS now\nq2\t\nq3\tmicrochips in vaccines!\n")
+    queries.write_text(
+        "iclaim_id\ticlaim\nq1\tthey say you can vote by SMS now\nq2\t\nq3\tmicrochips in vaccines!\n"
+    )
     run = tmp_path / "run.tsv"
-    result = runner.invoke(claims_app, ["match", "--claims", str(claims_file), "--queries", str(queries),
-                                        "--top", "2", "-o", str(run), "--lexical-only"])
+    result = runner.invoke(
+        claims_app,
+        [
+            "match",
+            "--claims",
+            str(claims_file),
+            "--queries",
+            str(queries),
+            "--top",
+            "2",
+            "-o",
+            str(run),
+            "--lexical-only",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = [line.split("\t") for line in run.read_text().splitlines()]
     assert all(len(r) == 6 and r[1] == "Q0" for r in rows)
@@ -59,19 +74,25 @@ def test_match_writes_a_trec_run(tmp_path: Path, claims_file: Path) -> None:
     ("claims_text", "message"),
     [("", "no usable claim"), ("{oops\n", "no usable claim"), ('{"vclaim_id": "x"}\n', "no usable claim")],
 )
-def test_match_with_unusable_claims_exits_2_with_a_reason(tmp_path: Path, claims_text: str, message: str) -> None:
+def test_match_with_unusable_claims_exits_2_with_a_reason(
+    tmp_path: Path, claims_text: str, message: str
+) -> None:
     claims = tmp_path / "c.jsonl"
     claims.write_text(claims_text)
     queries = tmp_path / "q.tsv"
     queries.write_text("q1\thello\n")
-    result = runner.invoke(claims_app, ["match", "--claims", str(claims), "--queries", str(queries), "--lexical-only"])
+    result = runner.invoke(
+        claims_app, ["match", "--claims", str(claims), "--queries", str(queries), "--lexical-only"]
+    )
     assert result.exit_code == 2
     assert message in result.output
 
 
 def test_match_with_missing_queries_file_exits_2(tmp_path: Path, claims_file: Path) -> None:
-    result = runner.invoke(claims_app, ["match", "--claims", str(claims_file), "--queries", str(tmp_path / "nope.tsv"),
-                                        "--lexical-only"])
+    result = runner.invoke(
+        claims_app,
+        ["match", "--claims", str(claims_file), "--queries", str(tmp_path / "nope.tsv"), "--lexical-only"],
+    )
     assert result.exit_code == 2
     assert "cannot read queries" in result.output
 

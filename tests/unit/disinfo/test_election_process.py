@@ -53,7 +53,11 @@ def test_correct_or_unrelated_statements_are_not_flagged(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["You cannot vote by SMS. That message is a hoax.", "HOAKS: pemilu tidak ditunda", "Polling day is not postponed"],
+    [
+        "You cannot vote by SMS. That message is a hoax.",
+        "HOAKS: pemilu tidak ditunda",
+        "Polling day is not postponed",
+    ],
 )
 def test_denials_and_corrections_score_low(text: str) -> None:
     findings = find_process_claims(text, POLLING)
@@ -87,7 +91,9 @@ def test_detector_reads_the_calendar_and_signals_per_item(settings: Settings) ->
     detector = ElectionProcessDetector()
     detector.settings = settings
     detector.ensure_loaded()
-    out = detector.detect([_item("Hari mengundi ditangguhkan ke 6 Disember."), _item(""), _item("Selamat pagi")])
+    out = detector.detect(
+        [_item("Hari mengundi ditangguhkan ke 6 Disember."), _item(""), _item("Selamat pagi")]
+    )
     assert out[0][0].detector == "disinfo.election_process" and out[0][0].score >= 0.85
     assert out[0][0].details["polling_day"] == "2026-11-29"
     assert out[1] == []
