@@ -119,9 +119,12 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         dialect: Any = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
     required, optional = CSV_COLUMNS[path.name]
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    try:
+        columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    except csv.Error as exc:  # a field over the csv module's size limit, a stray quote...
+        raise ConfigError(f"{path}:1: not readable as CSV: {exc}") from exc
     missing = [c for c in required if c not in columns]
     if missing:
         raise ConfigError(
@@ -134,7 +137,14 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             f"{path}:1: unknown column(s) {', '.join(unknown)}; expected columns: "
             f"{', '.join(required + optional)}"
         )
-    for number, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ConfigError(f"{path}:{reader.line_num}: not readable as CSV: {exc}") from exc
         clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         if any(clean.values()):
             yield number, clean

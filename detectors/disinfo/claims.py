@@ -423,7 +423,7 @@ def read_csv(path: Path, delimiter: str | None = None) -> tuple[list[FactCheck],
     if delimiter is None:
         head = text[:4096]
         delimiter = max(",;\t|", key=head.count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns = set(reader.fieldnames or [])
     if not columns & set(_FIELD_ALIASES["claim"]):
         raise BadFeed(f"{path}: no claim column; expected one of {', '.join(_FIELD_ALIASES['claim'])}")
@@ -448,7 +448,7 @@ def read_turnbackhoax(path: Path) -> tuple[list[FactCheck], list[str]]:
     circulated and is kept as the claim text of hoax rows.
     """
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text), delimiter=";")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     header = next(reader, None)
     if not header or [h.strip().lower() for h in header[:3]] != ["label", "headline", "body"]:
         raise BadFeed(f"{path}: not a turnbackhoax dump (expected header Label;Headline;Body)")
@@ -535,14 +535,17 @@ def read_claims_file(path: Path, kind: str = "auto") -> tuple[list[FactCheck], l
             raise BadFeed(
                 f"{path}: cannot tell the format; pass kind=claimreview|html|jsonl|csv|turnbackhoax"
             )
-    if kind == "turnbackhoax":
-        return read_turnbackhoax(path)
+    try:
+        if kind == "turnbackhoax":
+            return read_turnbackhoax(path)
+        if kind == "csv":
+            return read_csv(path, "\t" if suffix == ".tsv" else None)
+    except csv.Error as exc:  # a field over the csv module's size limit, a stray quote...
+        raise BadFeed(f"{path}: not readable as CSV: {exc}") from exc
     if kind == "html":
         return parse_claimreview_html(_read_text(path), path.name)
     if kind == "jsonl":
         return read_jsonl(path)
-    if kind == "csv":
-        return read_csv(path, "\t" if suffix == ".tsv" else None)
     if kind == "claimreview":
         try:
             document = json.loads(_read_text(path))

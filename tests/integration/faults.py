@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from tests.integration.conftest import INFRA
 __all__ = ["Outcome", "RestartableBroker", "account", "replicated_feed"]
 
 KAFKA_LIB = INFRA / "lib" / "kafka"
+JAVA = shutil.which("java") or "java"
 
 
 def _free_port() -> int:
@@ -83,10 +85,23 @@ class RestartableBroker:
         )
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         done = subprocess.run(  # noqa: S603 - the Kafka jars gathered by infra/local/up
-            ["java", "-cp", f"{KAFKA_LIB}/*", "kafka.tools.StorageTool", "format", "--standalone",
-             "-t", cluster_id, "-c", str(conf)],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            [
+                JAVA,
+                "-cp",
+                f"{KAFKA_LIB}/*",
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                "-t",
+                cluster_id,
+                "-c",
+                str(conf),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"kafka storage format failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
         return conf
@@ -99,11 +114,22 @@ class RestartableBroker:
         log = (self.folder / f"server-{self.starts}.log").open("wb")
         began = time.monotonic()
         self.process = subprocess.Popen(  # noqa: S603
-            ["java", "-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
-             f"-Dlog4j2.configurationFile={INFRA / 'conf' / 'kafka-log4j2.properties'}",
-             "-cp", f"{KAFKA_LIB}/*", "kafka.Kafka", str(conf)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                JAVA,
+                "-Xms128m",
+                "-Xmx384m",
+                "-XX:+UseSerialGC",
+                "-Djava.net.preferIPv4Stack=true",
+                f"-Dlog4j2.configurationFile={INFRA / 'conf' / 'kafka-log4j2.properties'}",
+                "-cp",
+                f"{KAFKA_LIB}/*",
+                "kafka.Kafka",
+                str(conf),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.starts += 1
         deadline = began + timeout_s
         while time.monotonic() < deadline:
@@ -142,7 +168,11 @@ def replicated_feed(path: Path, copies: int) -> list[str]:
                     item["url"] = f"{item['url']}?copy={n}"
                 ids.append(item["id"])
                 fh.write(json.dumps(item) + "\n")
-            broken = {"id": f"broken-media~{n}", "text": "Lihat gambar ini", "media": [str(path.parent / "missing.png")]}
+            broken = {
+                "id": f"broken-media~{n}",
+                "text": "Lihat gambar ini",
+                "media": [str(path.parent / "missing.png")],
+            }
             ids.append(broken["id"])
             fh.write(json.dumps(broken) + "\n")
     return ids

@@ -7,13 +7,15 @@ Each test prints one ``FAULT-FIGURES {...}`` line (items, incidents, dead letter
 seconds to recover) that docs/reliability.md reports; run with ``-s`` to see them.
 """
 
+# ruff: noqa: F811 - fixtures imported from test_kafka_pipeline are redefined as parameters
 from __future__ import annotations
 
 import json
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,10 +92,13 @@ def _split(path: Path, parts: int) -> list[Path]:
     return out
 
 
-def _check(name: str, store: SearchStore, ids: list[str], expected: Outcome, recover_s: float) -> Outcome:
+def _check(
+    name: str, store: SearchStore, ids: list[str], expected: Outcome, recover_s: float, **notes: Any
+) -> Outcome:
     """Account for every item, compare with the fault-free run, print the figures."""
     outcome = account(store, ids)
-    print("FAULT-FIGURES", json.dumps({"test": name, **outcome.as_row(), "recover_s": round(recover_s, 1)}))
+    figures = {"test": name, **outcome.as_row(), "recover_s": round(recover_s, 1), **notes}
+    print("FAULT-FIGURES", json.dumps(figures))
     assert outcome.lost == [], f"{len(outcome.lost)} items lost"
     assert outcome.both == [], "an item is both an incident and a dead letter"
     assert outcome.duplicates == 0
@@ -138,7 +143,7 @@ def test_worker_killed_mid_stream_and_a_new_worker_finishes_without_loss_or_dupl
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> RestartableBroker:
+def broker(tmp_path: Path) -> Iterator[RestartableBroker]:
     """A Kafka broker of this test's own, which it may kill and restart."""
     own = RestartableBroker(tmp_path / "broker")
     own.start()
@@ -173,16 +178,24 @@ def test_broker_killed_and_restarted_mid_stream_loses_nothing(
         began = time.monotonic()
         broker_s = broker.start()
         second_ids = _produce(own, second).item_ids
-        if worker.poll() is not None:  # the worker gave up while the broker was gone: a new one takes over
+        worker_survived = worker.poll() is None
+        if not worker_survived:  # the worker gave up while the broker was gone: a new one takes over
             print("worker exited during the broker outage:", _output(worker)[-500:])
             worker = _start_worker(own_env)
         _wait_for("the second half", lambda: search_store.processed(ids) == set(ids), 240, worker)
         recover_s = time.monotonic() - began
     finally:
         _stop_worker(worker)
-    print(f"broker restart took {broker_s:.1f}s")
     assert set(first_ids) | set(second_ids) == set(ids)
-    _check("broker kill -9 and restart", search_store, ids, expected, recover_s)
+    _check(
+        "broker kill -9 and restart",
+        search_store,
+        ids,
+        expected,
+        recover_s,
+        broker_start_s=round(broker_s, 1),
+        worker_survived=worker_survived,
+    )
 
 
 def test_search_engine_gone_and_back_the_same_worker_catches_up(

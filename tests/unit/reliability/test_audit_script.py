@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,18 +57,35 @@ def stub_venv(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("report", "strict", "code", "says"),
     [
-        ({"dependencies": [_dep("requests"), _dep("urllib3", [FIXABLE])]}, False, 1,
-         "VULNERABLE urllib3==1.0 PYSEC-2099-1 (CVE-2099-1): upgrade to 1.0.1"),
+        (
+            {"dependencies": [_dep("requests"), _dep("urllib3", [FIXABLE])]},
+            False,
+            1,
+            "VULNERABLE urllib3==1.0 PYSEC-2099-1 (CVE-2099-1): upgrade to 1.0.1",
+        ),
         ({"dependencies": [_dep("requests", [UNFIXED])]}, False, 0, "WARNING requests==1.0 GHSA-xxxx"),
         ({"dependencies": [_dep("requests"), _dep("urllib3")]}, False, 0, "2 packages scanned, 0 fixable"),
         (None, False, 0, "WARNING: pip-audit produced no report"),
-        ({"dependencies": [_dep("requests", skip="Dependency not found on PyPI")]}, False, 0,
-         "WARNING: the vulnerability service answered for no package"),
+        (
+            {"dependencies": [_dep("requests", skip="Dependency not found on PyPI")]},
+            False,
+            0,
+            "WARNING: the vulnerability service answered for no package",
+        ),
         (None, True, 2, "NOT scanned"),
     ],
-    ids=["fixable-fails", "unfixed-warns", "clean", "unreachable-warns", "all-skipped-warns", "strict-unreachable"],
-)  # fmt: skip
-def test_audit_verdicts(stub_venv: Path, report: dict[str, Any] | None, strict: bool, code: int, says: str) -> None:
+    ids=[
+        "fixable-fails",
+        "unfixed-warns",
+        "clean",
+        "unreachable-warns",
+        "all-skipped-warns",
+        "strict-unreachable",
+    ],
+)
+def test_audit_verdicts(
+    stub_venv: Path, report: dict[str, Any] | None, strict: bool, code: int, says: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKE_", "PANTAU_AUDIT"))}
     env["PANTAU_AUDIT_VENV"] = str(stub_venv)
     if report is not None:
@@ -76,7 +94,12 @@ def test_audit_verdicts(stub_venv: Path, report: dict[str, Any] | None, strict: 
     if strict:
         env["PANTAU_AUDIT_STRICT"] = "1"
     done = subprocess.run(  # noqa: S603 - our own script
-        ["bash", str(AUDIT)], env=env, capture_output=True, text=True, timeout=60, check=False
+        [shutil.which("bash") or "/bin/bash", str(AUDIT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == code, done.stderr
     assert says in done.stderr

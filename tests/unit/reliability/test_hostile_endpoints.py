@@ -30,9 +30,18 @@ PNG = (
     b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 TRAVERSING_NAMES = [
-    "../../../../etc/passwd", "..\\..\\windows\\win.ini", "/etc/cron.d/evil", "a/../../b.png", "%2e%2e%2fx.png",
-    "\x00.png", "con.png", ".", "..", "x" * 300 + ".png", "good.png",
-]  # fmt: skip
+    "../../../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "/etc/cron.d/evil",
+    "a/../../b.png",
+    "%2e%2e%2fx.png",
+    "\x00.png",
+    "con.png",
+    ".",
+    "..",
+    "x" * 300 + ".png",
+    "good.png",
+]
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
@@ -59,16 +68,27 @@ def tipline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Pat
 def _multipart(boundary: str, parts: list[tuple[str, str | None, bytes]]) -> bytes:
     body = b""
     for name, filename, content in parts:
-        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
         body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass")
         body += content + b"\r\n"
     return body + f"--{boundary}--\r\n".encode()
 
 
 content_types = st.sampled_from(
-    ["application/json", "multipart/form-data; boundary=XyZ", "multipart/form-data", "multipart/form-data; boundary=",
-     "application/x-www-form-urlencoded", "text/plain", "application/xml", "", "multipart/mixed; boundary=XyZ"]
-)  # fmt: skip
+    [
+        "application/json",
+        "multipart/form-data; boundary=XyZ",
+        "multipart/form-data",
+        "multipart/form-data; boundary=",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/xml",
+        "",
+        "multipart/mixed; boundary=XyZ",
+    ]
+)
 parts = st.lists(
     st.tuples(
         st.sampled_from(["text", "url", "file", "contact", "language", "x", ""]),
@@ -85,7 +105,9 @@ parts = st.lists(
     body=st.one_of(
         parts.map(lambda p: _multipart("XyZ", p)),
         st.binary(max_size=300),
-        st.dictionaries(st.sampled_from(["text", "url", "contact", "language"]), text | st.integers(), max_size=4)
+        st.dictionaries(
+            st.sampled_from(["text", "url", "contact", "language"]), text | st.integers(), max_size=4
+        )
         .map(json.dumps)
         .map(str.encode),
         st.just(b"{" * 5000),
@@ -99,7 +121,9 @@ def test_tipline_answers_any_request_with_an_ack_or_a_reason(
     client, root = tipline
     if truncate:
         body = body[:-truncate]
-    answer = client.post("/tips", content=body, headers={"content-type": content_type} if content_type else {})
+    answer = client.post(
+        "/tips", content=body, headers={"content-type": content_type} if content_type else {}
+    )
     assert answer.status_code in (202, 400, 413, 415, 422), answer.text
     if answer.status_code != 202:
         assert answer.json()["error"], "a refusal must say why"
@@ -124,7 +148,9 @@ def test_tipline_uploads_are_stored_content_addressed_whatever_their_name(
 
 
 # -- the media store ------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", [f"https://cdn.example/{n}" for n in TRAVERSING_NAMES] + ["file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url", [f"https://cdn.example/{n}" for n in TRAVERSING_NAMES] + ["file:///etc/passwd"]
+)
 def test_media_store_names_files_by_content_never_by_the_given_name(tmp_path: Path, url: str) -> None:
     from ingest.fetch import store_bytes
 
@@ -150,7 +176,9 @@ tweet = st.fixed_dictionaries(
             st.fixed_dictionaries({"media_keys": st.lists(st.one_of(text, st.integers()), max_size=3)}), text
         ),
         "entities": st.one_of(
-            st.fixed_dictionaries({"mentions": st.lists(st.dictionaries(text, text, max_size=3), max_size=2)}),
+            st.fixed_dictionaries(
+                {"mentions": st.lists(st.dictionaries(text, text, max_size=3), max_size=2)}
+            ),
             st.none(),
         ),
         "in_reply_to_user_id": st.one_of(text, st.none()),
@@ -158,25 +186,39 @@ tweet = st.fixed_dictionaries(
 )
 media_entry = st.dictionaries(
     st.sampled_from(["media_key", "type", "url", "preview_image_url", "variants"]),
-    st.one_of(text, st.sampled_from(["3_1", "photo", "video", "http://127.0.0.1/x", "file:///etc/passwd"]),
-              st.lists(st.dictionaries(st.sampled_from(["content_type", "bit_rate", "url"]), text | st.integers(),
-                                       max_size=3), max_size=2)),
+    st.one_of(
+        text,
+        st.sampled_from(["3_1", "photo", "video", "http://127.0.0.1/x", "file:///etc/passwd"]),
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(["content_type", "bit_rate", "url"]), text | st.integers(), max_size=3
+            ),
+            max_size=2,
+        ),
+    ),
     max_size=5,
-)  # fmt: skip
+)
 pages = st.one_of(
     st.fixed_dictionaries(
-        {"meta": st.dictionaries(st.sampled_from(["result_count", "next_token", "newest_id"]), text | st.integers(),
-                                 max_size=2)},
+        {
+            "meta": st.dictionaries(
+                st.sampled_from(["result_count", "next_token", "newest_id"]), text | st.integers(), max_size=2
+            )
+        },
         optional={
             "data": st.one_of(st.lists(st.one_of(tweet, text), max_size=4), text, st.none()),
-            "includes": st.fixed_dictionaries({}, optional={"media": st.lists(media_entry, max_size=3),
-                                                            "users": st.lists(st.dictionaries(text, text, max_size=3),
-                                                                              max_size=2)}),
+            "includes": st.fixed_dictionaries(
+                {},
+                optional={
+                    "media": st.lists(media_entry, max_size=3),
+                    "users": st.lists(st.dictionaries(text, text, max_size=3), max_size=2),
+                },
+            ),
         },
     ),
     st.lists(st.integers(), max_size=2),
     text,
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +238,9 @@ def test_x_connector_turns_any_page_into_items_or_dead_letters(
     from tests.unit.connectors.replay import Reply
 
     replay.routes.clear()
-    replay.add("GET", "/2/users/by/username/pbn_official", Reply({"data": {"id": "111", "username": "pbn_official"}}))
+    replay.add(
+        "GET", "/2/users/by/username/pbn_official", Reply({"data": {"id": "111", "username": "pbn_official"}})
+    )
     replay.add("GET", "/2/users/111/tweets", Reply(page, status=status))
     source = XSource(
         "x",

@@ -47,10 +47,31 @@ def _assert_reasons(found: list[FactCheck], skipped: list[str]) -> None:
 
 # -- ClaimReview and claim files ---------------------------------------------------------------
 review_keys = st.sampled_from(
-    ["@context", "@type", "@graph", "claimReviewed", "reviewRating", "itemReviewed", "author", "url",
-     "datePublished", "inLanguage", "ratingValue", "bestRating", "alternateName", "name", "text",
-     "claimant", "claimDate", "claimReview", "publisher", "languageCode", "textualRating", "title"]
-)  # fmt: skip
+    [
+        "@context",
+        "@type",
+        "@graph",
+        "claimReviewed",
+        "reviewRating",
+        "itemReviewed",
+        "author",
+        "url",
+        "datePublished",
+        "inLanguage",
+        "ratingValue",
+        "bestRating",
+        "alternateName",
+        "name",
+        "text",
+        "claimant",
+        "claimDate",
+        "claimReview",
+        "publisher",
+        "languageCode",
+        "textualRating",
+        "title",
+    ]
+)
 review_values = st.one_of(
     json_values, st.sampled_from(["ClaimReview", "Claim", "Rating", "https://schema.org", "False", "Salah"])
 )
@@ -62,7 +83,9 @@ reviews = st.recursive(
 
 
 @HOSTILE
-@given(document=st.one_of(reviews, st.fixed_dictionaries({"claims": st.lists(reviews, max_size=4)}), json_values))
+@given(
+    document=st.one_of(reviews, st.fixed_dictionaries({"claims": st.lists(reviews, max_size=4)}), json_values)
+)
 def test_claimreview_documents_never_crash_and_skips_carry_reasons(document: Any) -> None:
     found, skipped = parse_claimreview(document, "fuzz")
     _assert_reasons(found, skipped)
@@ -72,17 +95,23 @@ def test_claimreview_documents_never_crash_and_skips_carry_reasons(document: Any
 @given(
     document=st.one_of(reviews.map(json.dumps), text),
     wrapper=st.sampled_from(
-        ['<script type="application/ld+json">{}</script>', "<script type='application/ld+json'>{}",
-         "<html><script type=application/ld+json>{}</script><script>{}</script>", "{}</script>"]
+        [
+            '<script type="application/ld+json">{}</script>',
+            "<script type='application/ld+json'>{}",
+            "<html><script type=application/ld+json>{}</script><script>{}</script>",
+            "{}</script>",
+        ]
     ),
-)  # fmt: skip
+)
 def test_claimreview_html_pages_never_crash(document: str, wrapper: str) -> None:
     found, skipped = parse_claimreview_html(wrapper.replace("{}", document), "fuzz.html")
     _assert_reasons(found, skipped)
 
 
 claim_record = st.dictionaries(
-    st.sampled_from(["claim", "text", "verdict", "rating", "url", "language", "date", "publisher", "id", "x"]),
+    st.sampled_from(
+        ["claim", "text", "verdict", "rating", "url", "language", "date", "publisher", "id", "x"]
+    ),
     json_values,
     max_size=6,
 )
@@ -91,7 +120,9 @@ claim_record = st.dictionaries(
 @HOSTILE
 @given(
     kind=st.sampled_from([".jsonl", ".csv", ".tsv", ".json", ".html", ".txt"]),
-    rows=st.lists(st.one_of(claim_record.map(json.dumps), text, st.binary(max_size=30).map(repr)), max_size=6),
+    rows=st.lists(
+        st.one_of(claim_record.map(json.dumps), text, st.binary(max_size=30).map(repr)), max_size=6
+    ),
     raw=st.binary(max_size=60),
 )
 def test_claim_files_of_any_kind_import_or_fail_with_bad_feed(
@@ -127,7 +158,9 @@ csv_cells = st.one_of(
     files=st.dictionaries(
         st.sampled_from(sorted(CSV_COLUMNS)),
         st.tuples(
-            st.lists(st.sampled_from(sum((sum(c, []) for c in CSV_COLUMNS.values()), []) + ["bogus"]), max_size=5),
+            st.lists(
+                st.sampled_from(sum((sum(c, []) for c in CSV_COLUMNS.values()), []) + ["bogus"]), max_size=5
+            ),
             st.lists(st.lists(csv_cells, max_size=5), max_size=4),
         ),
         max_size=4,
@@ -152,18 +185,37 @@ def test_registry_csv_import_builds_or_fails_with_a_config_error(
 ftm_entity = st.fixed_dictionaries(
     {
         "id": st.one_of(text, st.integers()),
-        "schema": st.sampled_from(["Person", "Organization", "PublicBody", "Membership", "Occupancy", "Position", "X"]),
+        "schema": st.sampled_from(
+            ["Person", "Organization", "PublicBody", "Membership", "Occupancy", "Position", "X"]
+        ),
     },
     optional={
         "properties": st.dictionaries(
-            st.sampled_from(["name", "alias", "topics", "gender", "member", "organization", "holder", "post",
-                             "country", "nationality", "abbreviation", "weakAlias", "website"]),
-            st.one_of(st.lists(st.one_of(text, st.sampled_from(["pol.party", "role.pep", "my"])), max_size=3),
-                      json_values),
+            st.sampled_from(
+                [
+                    "name",
+                    "alias",
+                    "topics",
+                    "gender",
+                    "member",
+                    "organization",
+                    "holder",
+                    "post",
+                    "country",
+                    "nationality",
+                    "abbreviation",
+                    "weakAlias",
+                    "website",
+                ]
+            ),
+            st.one_of(
+                st.lists(st.one_of(text, st.sampled_from(["pol.party", "role.pep", "my"])), max_size=3),
+                json_values,
+            ),
             max_size=5,
         )
     },
-)  # fmt: skip
+)
 
 
 @HOSTILE
@@ -246,11 +298,21 @@ def test_png_metadata_and_xmp_reading_never_crash(
 @given(
     head=st.one_of(
         st.binary(max_size=300),
-        st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP", b"ID3",
-                         b"\x00\x00\x00\x18ftypmp42", b"\x1aE\xdf\xa3", b"%PDF-", b"PK\x03\x04"]).flatmap(
-            lambda magic: st.binary(max_size=100).map(lambda rest: magic + rest)),
+        st.sampled_from(
+            [
+                b"\x89PNG\r\n\x1a\n",
+                b"\xff\xd8\xff",
+                b"GIF89a",
+                b"RIFF\x00\x00\x00\x00WEBP",
+                b"ID3",
+                b"\x00\x00\x00\x18ftypmp42",
+                b"\x1aE\xdf\xa3",
+                b"%PDF-",
+                b"PK\x03\x04",
+            ]
+        ).flatmap(lambda magic: st.binary(max_size=100).map(lambda rest: magic + rest)),
     )
-)  # fmt: skip
+)
 def test_mime_sniffing_of_any_bytes_returns_a_type_or_none(head: bytes) -> None:
     mime = sniff_mime(head)
     assert mime is None or (isinstance(mime, str) and "/" in mime)
@@ -272,3 +334,44 @@ def test_archives_are_never_unpacked_so_zip_slip_cannot_happen() -> None:
     ]
     assert offenders == []
     assert modality_of_mime(sniff_mime(b"PK\x03\x04" + bytes(40))) is None
+
+
+# -- regressions found by the generated inputs above -------------------------------------------------
+HUGE_FIELD = '"' + "a" * 200_000 + '"'
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "readable"),
+    [
+        ("claims.csv", "claim,verdict\n\r\x00", True),  # a bare carriage return once crashed the csv reader
+        ("claims.csv", f"claim,verdict\n{HUGE_FIELD},false\n", False),  # over csv's field size limit
+        ("claims.tsv", "claim\tverdict\r\nA\rB\tfalse\r\n", True),
+    ],
+)
+def test_claim_csv_edge_cases_read_or_fail_with_bad_feed(
+    tmp_path: Path, name: str, body: str, readable: bool
+) -> None:
+    path = tmp_path / name
+    path.write_text(body, newline="")
+    if readable:
+        found, skipped = read_claims_file(path)
+        _assert_reasons(found, skipped)
+    else:
+        with pytest.raises(PantauError, match="not readable as CSV"):
+            read_claims_file(path)
+
+
+@pytest.mark.parametrize(
+    ("parties", "readable"),
+    [("name,id\r\nPBN\rPKR,pkr\r\n", True), (f"name,id\n{HUGE_FIELD},pbn\n", False)],
+)
+def test_registry_csv_edge_cases_read_or_fail_with_config_error(
+    tmp_path: Path, parties: str, readable: bool
+) -> None:
+    (tmp_path / "parties.csv").write_text(parties, newline="")
+    (tmp_path / "people.csv").write_text("name\nAminah\n")
+    if readable:
+        assert registry_from_csv(tmp_path).parties
+    else:
+        with pytest.raises(PantauError, match="not readable as CSV"):
+            registry_from_csv(tmp_path)

@@ -69,7 +69,9 @@ def test_settings_print_masked_in_every_form() -> None:
     settings = Settings.load(environ=_secret_env())
     for shown in (str(settings), repr(settings), str(settings.masked()), settings.model_dump_json()):
         _assert_no_secret(shown)
-    assert settings.search.api_key is not None and settings.search.api_key.get_secret_value() in SECRETS.values()
+    assert (
+        settings.search.api_key is not None and settings.search.api_key.get_secret_value() in SECRETS.values()
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,8 +90,13 @@ def test_cli_output_and_logs_carry_no_secret(tmp_path: Path, args: list[str]) ->
     }
     done = subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "pantau.cli", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout + done.stderr, "the command printed nothing; the test would prove nothing"
     _assert_no_secret(done.stdout + done.stderr)
@@ -156,14 +163,30 @@ class _Recorder:
 @pytest.mark.parametrize(
     ("url", "module", "cls", "auth_key", "auth_value"),
     [
-        ("opensearch+https://os.example:9200", "opensearchpy", "OpenSearch", "http_auth",
-         ("pantau", SECRETS["PANTAU_SEARCH__PASSWORD"])),
-        ("elasticsearch+https://es.example:9243", "elasticsearch", "Elasticsearch", "api_key",
-         SECRETS["PANTAU_SEARCH__API_KEY"]),
+        (
+            "opensearch+https://os.example:9200",
+            "opensearchpy",
+            "OpenSearch",
+            "http_auth",
+            ("pantau", SECRETS["PANTAU_SEARCH__PASSWORD"]),
+        ),
+        (
+            "elasticsearch+https://es.example:9243",
+            "elasticsearch",
+            "Elasticsearch",
+            "api_key",
+            SECRETS["PANTAU_SEARCH__API_KEY"],
+        ),
     ],
-)  # fmt: skip
+)
 def test_search_clients_carry_tls_and_credentials(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str, module: str, cls: str, auth_key: str, auth_value: Any
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    url: str,
+    module: str,
+    cls: str,
+    auth_key: str,
+    auth_value: Any,
 ) -> None:
     lib = pytest.importorskip(module)
     monkeypatch.setattr(lib, cls, _Recorder)
