@@ -51,6 +51,7 @@ __all__ = [
     "SUPPORTED_MIME",
     "check_address",
     "content_path",
+    "fetch_bytes",
     "fetch_media",
     "modality_of_mime",
     "resolve_public",
@@ -302,7 +303,8 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 
 def _request(
-    scheme: str, host: str, port: int, path: str, addresses: list[str], timeout: float, url: str
+    scheme: str, host: str, port: int, path: str, addresses: list[str], timeout: float, url: str,
+    accept: str = "image/*,video/*,audio/*",
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
     """GET ``path`` from the first checked address that accepts a connection."""
     error: Exception | None = None
@@ -313,7 +315,7 @@ def _request(
         else:
             conn = _PinnedHTTPConnection(host, port, ip, timeout)
         try:
-            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "image/*,video/*,audio/*"})
+            conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": accept})
             return conn, conn.getresponse()
         except (ConnectionRefusedError, ConnectionResetError) as exc:  # try the next address
             conn.close()
@@ -324,7 +326,9 @@ def _request(
     raise BadMedia(f"cannot fetch {url}: {error.__class__.__name__}: {error}")
 
 
-def _open(url: str, settings: Settings, deadline: float) -> http.client.HTTPResponse:
+def _open(
+    url: str, settings: Settings, deadline: float, accept: str = "image/*,video/*,audio/*"
+) -> http.client.HTTPResponse:
     """Follow at most ``max_redirects`` redirects, checking each hop; return the final 200 response."""
     allow_private = settings.media.allow_private_addresses
     current = url
@@ -334,7 +338,7 @@ def _open(url: str, settings: Settings, deadline: float) -> http.client.HTTPResp
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
-        conn, response = _request(scheme, host, port, path, addresses, remaining, current)
+        conn, response = _request(scheme, host, port, path, addresses, remaining, current, accept)
         if response.status in _REDIRECTS:
             location = response.getheader("Location")
             conn.close()
@@ -347,6 +351,46 @@ def _open(url: str, settings: Settings, deadline: float) -> http.client.HTTPResp
             raise BadMedia(f"cannot fetch {current}: HTTP {response.status} {response.reason}")
         return response
     raise UnsafeURL(f"too many redirects (more than {settings.media.max_redirects}) from {url}")
+
+
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+"""Largest feed or web page :func:`fetch_bytes` reads by default."""
+
+
+def fetch_bytes(url: str, settings: Settings, max_bytes: int = DOCUMENT_MAX_BYTES) -> bytes:
+    """Fetch a document (an RSS/Atom feed, a web page) into memory with the same protections as media.
+
+    Same SSRF checks at every hop, bounded redirects, one overall deadline and a size cap.
+
+    :raises UnsafeURL: bad scheme, credentials in the URL, a non-public address, too many redirects.
+    :raises MediaTooLarge: over ``max_bytes``.
+    :raises BadMedia: network error, HTTP error or timeout.
+    """
+    deadline = time.monotonic() + settings.media.fetch_timeout_s
+    accept = "application/rss+xml,application/atom+xml,application/xml,text/xml,text/html;q=0.9,*/*;q=0.5"
+    response = _open(url, settings, deadline, accept=accept)
+    try:
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise MediaTooLarge(f"{url} declares {declared} bytes, over the limit of {max_bytes}")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
+            try:
+                chunk = response.read1(_CHUNK)
+            except (OSError, http.client.HTTPException) as exc:
+                raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > max_bytes:
+                raise MediaTooLarge(f"{url} is over the limit of {max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        response.close()
 
 
 def fetch_media(url: str, settings: Settings) -> MediaFile:
