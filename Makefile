@@ -15,7 +15,8 @@ run: setup
 	$(BIN)/pantau run --once
 
 demo: run
-	$(BIN)/pantau users demo >/dev/null 2>&1 || true
+	@echo "Demo users (sign in to the dashboard with one of these):"
+	@$(BIN)/pantau users demo || true
 	$(BIN)/pantau dashboard --port $(PORT)
 
 dashboard: setup
