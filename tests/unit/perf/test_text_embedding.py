@@ -69,3 +69,15 @@ def test_engine_calls_respect_the_batch_size() -> None:
     model = CountingModel()
     SharedEncoder(model, batch_size=3).query([str(i) for i in range(7)])
     assert [len(c) for c in model.calls] == [3, 3, 1]
+
+
+def test_cache_of_zero_entries_encodes_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from detectors import text_embedding
+
+    model = CountingModel()
+    monkeypatch.setitem(text_embedding._shared, "original", SharedEncoder(model))
+    text_embedding.embed(["a"])
+    text_embedding.set_cache_entries(0)
+    text_embedding.embed(["a"])
+    text_embedding.embed(["a"])
+    assert model.calls == [["a"], ["a"], ["a"]]
