@@ -22,6 +22,7 @@ language a Thai, Tamil or Chinese model implies; Latin-script parts are left to 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -123,6 +124,9 @@ def join_words(words: list[str]) -> str:
     """
     text = _ZERO_WIDTH.sub("", " ".join(w for w in words if w))
     return _GAP.sub("", text).strip()
+
+
+OCR_CACHE_ENTRIES = 10_000
 
 
 class OcrEnricher(Enricher):
@@ -231,13 +235,34 @@ class OcrEnricher(Enricher):
                 best = (text, models, conf)
         return best
 
+    def _ocr_cached(
+        self, sha: str | None, at: float | None, path: str, declared_language: str | None
+    ) -> tuple[str, str | None, float]:
+        """:meth:`ocr_file`, remembered by (file digest, frame time, language) for repeated media.
+
+        Share cascades post the same image thousands of times; Tesseract reads it once. The
+        cache keeps the last ``OCR_CACHE_ENTRIES`` readings (a few MiB of text).
+        """
+        if sha is None or not getattr(self.settings, "dedupe", True):  # dedupe off: the naive benchmark
+            return self.ocr_file(path, declared_language)
+        cache: OrderedDict[tuple[str, float | None, str | None], tuple[str, str | None, float]]
+        cache = self.__dict__.setdefault("_ocr_cache", OrderedDict())
+        key = (sha, at, declared_language)
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        result = cache[key] = self.ocr_file(path, declared_language)
+        while len(cache) > OCR_CACHE_ENTRIES:
+            cache.popitem(last=False)
+        return result
+
     def enrich(self, batch: Sequence[EnrichedItem]) -> None:
         """Add one OCR text part per image or keyframe with text."""
         options: OcrOptions = self.options  # type: ignore[assignment]
         for enriched in batch:
             seen: set[tuple[str, str]] = set()
             for sha, path, at in visual_sources(enriched):
-                text, models, conf = self.ocr_file(path, enriched.item.language)
+                text, models, conf = self._ocr_cached(sha, at, path, enriched.item.language)
                 if len(text.replace(" ", "")) < options.min_chars or (sha, text) in seen:
                     continue
                 seen.add((sha, text))
