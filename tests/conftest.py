@@ -33,3 +33,17 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def _hypothesis_profiles() -> None:
+    """In CI, property tests draw the same examples every run (reproducible builds); locally they explore."""
+    import os
+
+    from hypothesis import settings as hypothesis_settings
+
+    hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        hypothesis_settings.load_profile("ci")
+
+
+_hypothesis_profiles()

@@ -305,7 +305,13 @@ def parse_claimreview(document: Any, where: str = "document") -> tuple[list[Fact
             if not isinstance(claim, dict):
                 skipped.append(f"{where}: claims[{i}] is not an object")
                 continue
-            for j, review in enumerate(claim.get("claimReview") or [{}]):
+            reviews = claim.get("claimReview") or [{}]
+            if isinstance(reviews, dict):
+                reviews = [reviews]
+            if not isinstance(reviews, list):
+                skipped.append(f"{where}: claims[{i}].claimReview is not a list of objects")
+                continue
+            for j, review in enumerate(reviews):
                 review = review if isinstance(review, dict) else {}
                 fc = _make(
                     {

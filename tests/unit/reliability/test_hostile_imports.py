@@ -375,3 +375,13 @@ def test_registry_csv_edge_cases_read_or_fail_with_config_error(
     else:
         with pytest.raises(PantauError, match="not readable as CSV"):
             registry_from_csv(tmp_path)
+
+
+def test_fact_check_tools_claim_review_that_is_not_a_list_is_skipped_with_a_reason() -> None:
+    from detectors.disinfo.claims import parse_claimreview
+
+    found, skipped = parse_claimreview({"claims": [{"@context": "ClaimReview", "claimReview": 1}]})
+    assert found == [] and any("claimReview is not a list" in s for s in skipped)
+    found, _ = parse_claimreview({"claims": [{"text": "Polling day moved", "claimReview": {
+        "textualRating": "False", "url": "https://fc.example/1", "publisher": {"name": "FC"}}}]})
+    assert len(found) == 1
