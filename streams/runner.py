@@ -250,7 +250,8 @@ class Pipeline:
                 report.latency_alerted += [(alerted - at).total_seconds() for at in with_incidents.values()]
             except Exception as exc:  # noqa: BLE001 - alerts failing must not lose incidents
                 log.warning("alerting failed: %s", exc)
-                self._retry(lambda: self.store.add_dead_letters([dead_letter(exc, "alert", [i.id for i in incidents])]))
+                letter = dead_letter(exc, "alert", [i.id for i in incidents])
+                self._retry(lambda: self.store.add_dead_letters([letter]))
                 report.dead_letters += 1
             timer.add("alert", time.perf_counter() - start)
         report.items += len(items)

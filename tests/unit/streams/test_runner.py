@@ -7,7 +7,6 @@ from pantau.settings import Settings
 from pantau.stores.base import IncidentQuery, Scope
 from streams.runner import Pipeline
 
-
 LIGHT = Path(__file__).resolve().parents[2] / "fixtures" / "detectors_light.yaml"
 
 
