@@ -60,6 +60,11 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
     load_start = time.perf_counter()
     pipeline.registry.load()
     load_s = time.perf_counter() - load_start
+    if mode == "naive":  # nor the gendered-abuse model's per-text score LRU: every item is scored
+        for name in ("gbv.text", "gbv.threat"):
+            model = getattr(pipeline.registry.get(name), "model", None) if name in pipeline.registry.names() else None
+            if hasattr(model, "set_cache_size"):
+                model.set_cache_size(0)
     report = pipeline.run_once()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = {
@@ -80,8 +85,15 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
         "p99_alert_s": percentile(report.latency_alerted, 99),
         "peak_rss_mib": peak_kib / 1024,
         "cache_hits": getattr(pipeline.cache, "hits", 0),
+        "text_engine": _text_engine(),
     }
     print(json.dumps(out))
+
+
+def _text_engine() -> str:
+    from detectors.text_embedding import engine_name
+
+    return engine_name()
 
 
 def run_scenario(feed: Path, mode: str, batch_size: int = 64, detectors_file: Path | None = None) -> dict[str, Any]:

@@ -42,7 +42,10 @@ Example Snippet::
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -179,6 +182,58 @@ def _fields_read(rule: str) -> list[str]:
     text = strip_strings(rule)
     found = re.findall(r"(?<![\w.])((?:item|calendar)\s*\.\s*\w+)", text)
     return list(dict.fromkeys(f.replace(" ", "") for f in found))
+
+
+_SIGNAL_ATTR = re.compile(r"""signals\s*\[\s*(?:"([^"]*)"|'([^']*)')\s*\](?:\s*\.\s*(\w+))?""")
+_ROOT = re.compile(r"(?<![\w.])(item|calendar|signals)\b")
+_PLAIN_READ = re.compile(r"""(?:item|calendar)\s*\.\s*\w+|signals\s*\[\s*""\s*\]""")
+
+
+def reads_by_name_only(rule: str) -> bool:
+    """True when the rule reads facts only as ``item.x``, ``calendar.x`` and ``signals["name"]``.
+
+    Such a rule depends on nothing but those paths (CEL has no side effects and Pantau's
+    functions are pure), so its result can be remembered by their values. A rule that reads
+    a whole root (``signals.exists(...)``, ``item["text"]``) cannot.
+    """
+    text = strip_strings(rule)
+    return all(_PLAIN_READ.match(text, m.start()) for m in _ROOT.finditer(text))
+
+
+class _Reads:
+    """What the rules of one code read: ``item.x``/``calendar.x`` fields and, per signal, its attributes."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {"item": [], "calendar": []}
+        self.signals: dict[str, set[str] | None] = {}
+        """Attributes read of each signal; ``None``: the whole signal (it is read without an attribute)."""
+
+    def add(self, fields: Iterable[str], rule: str) -> None:
+        for path in fields:
+            scope, name = path.split(".", 1)
+            if name not in self.fields[scope]:
+                self.fields[scope].append(name)
+        for a, b, attr in _SIGNAL_ATTR.findall(rule):
+            name = a or b
+            if not attr:
+                self.signals[name] = None
+            elif name not in self.signals:
+                self.signals[name] = {attr}
+            elif self.signals[name] is not None:
+                self.signals[name].add(attr)  # type: ignore[union-attr]
+
+    def project(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts the rules read, and nothing else (cheaper to convert, and the memo key)."""
+        signals = facts["signals"]
+        projected: dict[str, Any] = {
+            scope: {name: facts[scope][name] for name in names if name in facts[scope]}
+            for scope, names in self.fields.items()
+        }
+        projected["signals"] = {}
+        for name, attrs in self.signals.items():
+            sig = signals.get(name) or empty_signal()
+            projected["signals"][name] = sig if attrs is None else {a: sig[a] for a in attrs if a in sig}
+        return projected
 
 
 def _person_facts(person: Person) -> dict[str, Any]:
@@ -429,6 +484,20 @@ class CodeEngine:
         self._functions_by_code: dict[str, set[str]] = {}
         for c in clauses:
             self._functions_by_code.setdefault(c.code.id, set()).update(c.functions)
+        self.memo_entries = 20_000
+        """Verdicts remembered by the facts the rules read (0: none; the naive benchmark)."""
+        self.memo_hits = 0
+        self._memo: OrderedDict[str, frozenset[int]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self._reads_by_code: dict[str, _Reads | None] = {}
+        for c in clauses:
+            reads = self._reads_by_code.setdefault(c.code.id, _Reads())
+            if reads is None:
+                continue
+            if not reads_by_name_only(c.clause.rule):
+                self._reads_by_code[c.code.id] = None  # judged on all facts, verdicts never remembered
+                continue
+            reads.add(c.fields, c.clause.rule)
 
     @property
     def codes(self) -> list[Code]:
@@ -813,31 +882,19 @@ class CodeEngine:
         breaches: list[Breach] = []
         at = enriched.item.published_at or enriched.item.ingested_at
         facts_by_code: dict[str, dict[str, Any]] = {}
-        ctx_by_code: dict[str, Any] = {}
-        skipped: set[str] = set()  # codes not in force at the item's local date
+        fired_by_code: dict[str, frozenset[int]] = {}
         for compiled in self.clauses:
             code = compiled.code
-            if code.id in skipped:
-                continue
             facts = facts_by_code.get(code.id)
             if facts is None:
                 facts = facts_by_code[code.id] = self._facts(code, enriched, signals, registry, calendar)
                 if not self.in_force(code, at, facts["calendar"].get("timezone")):
-                    skipped.add(code.id)
-                    continue
-                # Converting the facts into CEL values is the costly part: once per item and code.
-                ctx_by_code[code.id] = _context(facts, self._functions_by_code.get(code.id))
+                    fired_by_code[code.id] = frozenset()
+                else:
+                    fired_by_code[code.id] = self._fired(code.id, facts, enriched.item.id)
+            if id(compiled) not in fired_by_code[code.id]:
+                continue
             by_signatory = facts["item"]["by_signatory"]
-            if compiled.clause.applies_to == "signatories" and not by_signatory:
-                continue
-            try:
-                fired = self._evaluate(compiled, facts, ctx_by_code[code.id])
-            except Exception as exc:  # noqa: BLE001
-                raise RuleError(
-                    f"clause {compiled.clause.id} failed on item {enriched.item.id}: {exc}"
-                ) from exc
-            if not fired:
-                continue
             party = facts["item"]["party"] or None
             notify = list(compiled.clause.on_breach.notify)
             if not by_signatory:
@@ -859,6 +916,51 @@ class CodeEngine:
                 )
             )
         return breaches
+
+
+    def _fired(self, code_id: str, facts: dict[str, Any], item_id: str) -> frozenset[int]:
+        """``id()`` of the code's clauses that fire on these facts; remembered by the facts they read.
+
+        Converting facts to CEL values is most of the judge's cost; a share cascade repeats the
+        same signals and the same author facts thousands of times, so the verdict is kept in a
+        bounded LRU keyed by exactly what the code's rules read (plus attribution).
+        """
+        reads = self._reads_by_code.get(code_id)
+        key = None
+        if reads is not None:
+            projected = reads.project(facts)
+            if self.memo_entries > 0:
+                key = code_id + json.dumps(
+                    [facts["item"]["by_signatory"], facts["item"]["party"], projected], sort_keys=True, default=str
+                )
+                with self._memo_lock:
+                    hit = self._memo.get(key)
+                    if hit is not None:
+                        self._memo.move_to_end(key)
+                        self.memo_hits += 1
+                        return hit
+            ctx = _context(projected, self._functions_by_code.get(code_id))
+        else:
+            ctx = _context(facts, self._functions_by_code.get(code_id))
+        by_signatory = facts["item"]["by_signatory"]
+        fired = set()
+        for compiled in self.clauses:
+            if compiled.code.id != code_id:
+                continue
+            if compiled.clause.applies_to == "signatories" and not by_signatory:
+                continue
+            try:
+                if self._evaluate(compiled, facts, ctx):
+                    fired.add(id(compiled))
+            except Exception as exc:  # noqa: BLE001
+                raise RuleError(f"clause {compiled.clause.id} failed on item {item_id}: {exc}") from exc
+        verdict = frozenset(fired)
+        if key is not None:
+            with self._memo_lock:
+                self._memo[key] = verdict
+                while len(self._memo) > self.memo_entries:
+                    self._memo.popitem(last=False)
+        return verdict
 
 
 def _shown(value: Any) -> Any:

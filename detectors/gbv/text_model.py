@@ -180,6 +180,13 @@ class GbvTextModel:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
+    def set_cache_size(self, entries: int) -> None:
+        """Bound the per-text score LRU (``0``: remember nothing across calls; the naive benchmark)."""
+        with self._lock:
+            self._cache_size = entries
+            while len(self._cache) > entries:
+                self._cache.popitem(last=False)
+
     @classmethod
     def load(cls, path: Path = DEFAULT_WEIGHTS, use_encoder: bool = True) -> GbvTextModel:
         """Read the weights file and (when ``use_encoder``) load the encoder."""
