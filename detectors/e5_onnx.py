@@ -136,7 +136,8 @@ class Q4File:
         """Dequantised word-embedding rows for ``ids`` (any shape) as float32 ``(*ids.shape, hidden)``."""
         _, _, offset = self.tensors["emb.word"]
         blocks = self.hidden // QK
-        table = np.frombuffer(self.buf, dtype=np.uint8, count=self.vocab * blocks * _BLOCK_BYTES, offset=offset)
+        count = self.vocab * blocks * _BLOCK_BYTES
+        table = np.frombuffer(self.buf, dtype=np.uint8, count=count, offset=offset)
         scales, values = _unpack(table.reshape(self.vocab, blocks, _BLOCK_BYTES)[ids.reshape(-1)])
         rows = (values.astype(np.float32) - 8.0) * scales[:, :, None]
         return rows.reshape(*ids.shape, self.hidden)
@@ -230,8 +231,7 @@ class Tokenizer:
 
 
 def build_graph(model: Q4File, precision: Precision = "int8") -> bytes:
-    """Serialise an ONNX graph of the encoder: ``embeddings (b, t, h)``, ``mask (b, t)`` -> ``hidden (b, t, h)``."""
-    import onnx
+    """Serialise an ONNX graph of the encoder: ``embeddings (b, t, h)``, ``mask (b, t)`` -> ``hidden``."""
     from onnx import TensorProto, helper, numpy_helper
 
     hidden, ffn = model.hidden, model.ffn
@@ -252,18 +252,21 @@ def build_graph(model: Q4File, precision: Precision = "int8") -> bytes:
         b = constant(bias, model.floats(bias))
         if precision == "q4":  # ORT packs element 2i in the low nibble, 2i + 1 in the high one
             packed = (values[:, :, 0::2] | (values[:, :, 1::2] << 4)).astype(np.uint8)
-            y = node("MatMulNBits", [x, constant(weight, packed), constant(weight + ".s", scales.reshape(-1))],
+            inputs = [x, constant(weight, packed), constant(weight + ".s", scales.reshape(-1))]
+            y = node("MatMulNBits", inputs,
                      domain="com.microsoft", K=n_in, N=n_out, bits=4, block_size=QK, accuracy_level=4)
             return node("Add", [y, b])
         dense = ((values.astype(np.float32) - 8.0) * scales[:, :, None]).reshape(n_out, n_in).T
         col_scale = np.maximum(np.abs(dense).max(axis=0), 1e-8) / 127.0
         quantised = np.clip(np.round(dense / col_scale), -127, 127).astype(np.int8)
         return node("DynamicQuantizeMatMul",
-                    [x, constant(weight, quantised), constant(weight + ".s", col_scale.astype(np.float32)), "", b],
+                    [x, constant(weight, quantised), constant(weight + ".s", col_scale.astype(np.float32)),
+                     "", b],
                     domain="com.microsoft")
 
     def layer_norm(x: str, weight: str, bias: str) -> str:
-        return node("LayerNormalization", [x, constant(weight, model.floats(weight)), constant(bias, model.floats(bias))],
+        params = [constant(weight, model.floats(weight)), constant(bias, model.floats(bias))]
+        return node("LayerNormalization", [x, *params],
                     axis=-1, epsilon=model.eps)
 
     x = layer_norm("embeddings", "emb.ln.w", "emb.ln.b")
@@ -272,11 +275,13 @@ def build_graph(model: Q4File, precision: Precision = "int8") -> bytes:
         q = linear(x, p + "q.w", p + "q.b", hidden, hidden)
         k = linear(x, p + "k.w", p + "k.b", hidden, hidden)
         v = linear(x, p + "v.w", p + "v.b", hidden, hidden)
-        attention = node("MultiHeadAttention", [q, k, v, "", "mask"], domain="com.microsoft", num_heads=model.heads)
+        attention = node("MultiHeadAttention", [q, k, v, "", "mask"], domain="com.microsoft",
+                         num_heads=model.heads)
         x = layer_norm(node("Add", [x, linear(attention, p + "ao.w", p + "ao.b", hidden, hidden)]),
                        p + "aln.w", p + "aln.b")
         mid = node("Gelu", [linear(x, p + "fi.w", p + "fi.b", ffn, hidden)], domain="com.microsoft")
-        x = layer_norm(node("Add", [x, linear(mid, p + "fo.w", p + "fo.b", hidden, ffn)]), p + "oln.w", p + "oln.b")
+        out = linear(mid, p + "fo.w", p + "fo.b", hidden, ffn)
+        x = layer_norm(node("Add", [x, out]), p + "oln.w", p + "oln.b")
     nodes.append(helper.make_node("Identity", [x], ["hidden"]))
     graph = helper.make_graph(
         nodes, "multilingual-e5-small",
@@ -315,7 +320,9 @@ class OnnxE5:
     def __init__(self, variant: str = "original", threads: int = 2, precision: Precision = "int8",
                  batch_size: int = 32, path: Path | None = None) -> None:
         if not onnx_available():
-            raise DetectorUnavailable("the ONNX text engine needs onnxruntime and onnx: pip install 'pantau[speed]'")
+            raise DetectorUnavailable(
+                "the ONNX text engine needs onnxruntime and onnx: pip install 'pantau[speed]'"
+            )
         import onnxruntime as ort
 
         self.variant = variant

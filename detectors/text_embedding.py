@@ -102,7 +102,7 @@ _config: dict[str, Any] = {"engine": "auto", "threads": 2}
 
 
 def configure(engine: TextEngine = "auto", threads: int = 2) -> None:
-    """Choose the engine and its threads (``Settings.text_engine``/``threads``); takes effect for new encoders.
+    """Choose the engine and its threads (``Settings.text_engine``, ``threads``) for new encoders.
 
     An encoder already loaded with another engine or thread count is dropped, so the next
     :func:`shared_encoder` call loads the configured one.

@@ -197,8 +197,11 @@ class FaceEnricher(Enricher):
         for enriched in batch:
             for sha, path, at in visual_sources(enriched):
                 meta = enriched.enrichment.media_meta.setdefault(sha, {})
-                for face in self.models.faces(self._bgr(path), options.max_faces):
-                    person, similarity = self.identify(face.embedding)
+                found = self.memo(("faces", sha, at), lambda p=path: [
+                    (face, *self.identify(face.embedding))
+                    for face in self.models.faces(self._bgr(p), options.max_faces)
+                ])
+                for face, person, similarity in found:
                     meta.setdefault("face_landmarks", []).append(
                         {"time": at, "box": face.box, "points": face.landmarks}
                     )

@@ -233,7 +233,7 @@ class HashEnricher(Enricher):
                 hashes: list[str] = []
                 qualities: list[int] = []
                 for path, at in frames:
-                    value, quality, variants = self._hash_file(path)
+                    value, quality, variants = self.memo(("pdq", sha, at), lambda p=path: self._hash_file(p))
                     hashes.append(value)
                     qualities.append(quality)
                     if quality >= options.min_quality and len(index):

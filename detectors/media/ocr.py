@@ -22,7 +22,6 @@ language a Thai, Tamil or Chinese model implies; Latin-script parts are left to 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -124,9 +123,6 @@ def join_words(words: list[str]) -> str:
     """
     text = _ZERO_WIDTH.sub("", " ".join(w for w in words if w))
     return _GAP.sub("", text).strip()
-
-
-OCR_CACHE_ENTRIES = 10_000
 
 
 class OcrEnricher(Enricher):
@@ -238,23 +234,9 @@ class OcrEnricher(Enricher):
     def _ocr_cached(
         self, sha: str | None, at: float | None, path: str, declared_language: str | None
     ) -> tuple[str, str | None, float]:
-        """:meth:`ocr_file`, remembered by (file digest, frame time, language) for repeated media.
-
-        Share cascades post the same image thousands of times; Tesseract reads it once. The
-        cache keeps the last ``OCR_CACHE_ENTRIES`` readings (a few MiB of text).
-        """
-        if sha is None or not getattr(self.settings, "dedupe", True):  # dedupe off: the naive benchmark
-            return self.ocr_file(path, declared_language)
-        cache: OrderedDict[tuple[str, float | None, str | None], tuple[str, str | None, float]]
-        cache = self.__dict__.setdefault("_ocr_cache", OrderedDict())
-        key = (sha, at, declared_language)
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        result = cache[key] = self.ocr_file(path, declared_language)
-        while len(cache) > OCR_CACHE_ENTRIES:
-            cache.popitem(last=False)
-        return result
+        """:meth:`ocr_file`, remembered by (file digest, frame time, language) for repeated media."""
+        key = None if sha is None else ("ocr", sha, at, declared_language)
+        return self.memo(key, lambda: self.ocr_file(path, declared_language))
 
     def enrich(self, batch: Sequence[EnrichedItem]) -> None:
         """Add one OCR text part per image or keyframe with text."""
