@@ -128,7 +128,9 @@ class DetectorRegistry:
             if name in needed:
                 continue
             if name not in by_name:
-                raise ConfigError(f"a plug-in needs enricher {name!r}, which is not registered or not enabled")
+                raise ConfigError(
+                    f"a plug-in needs enricher {name!r}, which is not registered or not enabled"
+                )
             needed.add(name)
             stack.extend(by_name[name].needs)
         return needed
@@ -169,7 +171,9 @@ class DetectorRegistry:
                 continue
             plugin_cls = load_class(entry.cls)
             if plugin_cls.name != entry.name:
-                raise ConfigError(f"{path}: entry {entry.name!r} points to {entry.cls}, named {plugin_cls.name!r}")
+                raise ConfigError(
+                    f"{path}: entry {entry.name!r} points to {entry.cls}, named {plugin_cls.name!r}"
+                )
             try:
                 plugin = plugin_cls(entry.options)
             except ValidationError as exc:

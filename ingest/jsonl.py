@@ -46,7 +46,9 @@ class JsonlSource(Source):
                     try:
                         text = raw.decode("utf-8")
                     except UnicodeDecodeError as exc:
-                        raise BadFeed(f"{where}: not UTF-8 (byte {exc.start}): re-encode the feed as UTF-8") from exc
+                        raise BadFeed(
+                            f"{where}: not UTF-8 (byte {exc.start}): re-encode the feed as UTF-8"
+                        ) from exc
                     try:
                         record = json.loads(text)
                     except json.JSONDecodeError as exc:

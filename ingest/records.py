@@ -53,11 +53,14 @@ def _media_files(record: dict[str, Any], base_dir: Path | None) -> list[MediaFil
             raise BadFeed("media url must be a string")
         if path is None and url is None:
             raise BadFeed("media entry needs a 'path' or a 'url'")
-        files.append(MediaFile(path=path, url=url, mime=entry.get("mime") if isinstance(entry.get("mime"), str) else None))
+        mime = entry.get("mime") if isinstance(entry.get("mime"), str) else None
+        files.append(MediaFile(path=path, url=url, mime=mime))
     return files
 
 
-def item_from_record(source: Source, record: Any, base_dir: Path | None = None, line: int | None = None) -> MediaItem:
+def item_from_record(
+    source: Source, record: Any, base_dir: Path | None = None, line: int | None = None
+) -> MediaItem:
     """Build an item from a decoded JSON record; raise :class:`BadFeed` with the reason when it is not one.
 
     :param source: the source the record came from (its name goes into the item id).

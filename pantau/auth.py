@@ -545,7 +545,8 @@ def users_disable(username: str, enable: bool = False, config: ConfigOpt = None)
     typer.echo(f"{username} {'enabled' if enable else 'disabled'}")
 
 
-DEMO_PASSWORD_SUFFIX = "-demo-pass"
+# Predictable on purpose: `users demo` prints these passwords, for demonstrations only.
+DEMO_PASSWORD_SUFFIX = "-demo-pass"  # noqa: S105 - documented demo password suffix, not a secret
 
 
 @users_app.command("demo")

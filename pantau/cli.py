@@ -77,7 +77,9 @@ def _main(
 @app.command()
 def run(
     config: ConfigOpt = None,
-    once: Annotated[bool, typer.Option("--once", help="Process what the sources hold now, then exit 0.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Process what the sources hold now, then exit 0.")
+    ] = False,
     backend: Annotated[Optional[str], typer.Option(help="embedded or kafka.")] = None,  # noqa: UP045
     reprocess: Annotated[bool, typer.Option(help="Judge again items already processed.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls when not --once.")] = 30.0,
@@ -88,7 +90,9 @@ def run(
         try:
             from streams.faust_app import run_kafka
         except ImportError as exc:
-            _fail(PantauError(f"the Kafka backend needs the 'scale' extra: pip install 'pantau[scale]' ({exc})"))
+            _fail(
+                PantauError(f"the Kafka backend needs the 'scale' extra: pip install 'pantau[scale]' ({exc})")
+            )
         try:
             kafka_report = run_kafka(settings, once=once, interval_s=interval)
         except PantauError as exc:
@@ -120,7 +124,8 @@ def run(
             return
     err.print(report.summary())
     if report.by_family:
-        err.print("incidents by family: " + ", ".join(f"{k}={v}" for k, v in sorted(report.by_family.items())))
+        by_family = ", ".join(f"{k}={v}" for k, v in sorted(report.by_family.items()))
+        err.print("incidents by family: " + by_family)
     if report.dead_letters:
         err.print(f"{report.dead_letters} item(s) went to the dead-letter store: see `pantau deadletters`")
     err.print(f"store: {settings.store_url}")
@@ -178,8 +183,13 @@ def _count_lines(path: Path) -> int | None:
 @app.command()
 def score(
     detector: Annotated[str, typer.Argument(help="Detector name, e.g. gbv.text (see `pantau detectors`).")],
-    input_file: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help='Lines {"id", "text"} or {"id", "path"}.')],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output JSONL (default stdout).")] = None,  # noqa: UP045
+    input_file: Annotated[
+        Path, typer.Argument(metavar="INPUT.jsonl", help='Lines {"id", "text"} or {"id", "path"}.')
+    ],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("-o", "--output", help="Output JSONL (default stdout)."),
+    ] = None,
     config: ConfigOpt = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Items per batch.")] = None,  # noqa: UP045
 ) -> None:
@@ -291,7 +301,9 @@ def _cross_check(engine: Any, settings: Settings) -> list[str]:
     from codes.registry import load_registry
 
     try:
-        return engine.cross_check(load_registry(settings.registry_file), load_calendar(settings.calendar_file))
+        return engine.cross_check(
+            load_registry(settings.registry_file), load_calendar(settings.calendar_file)
+        )
     except PantauError as exc:
         return [f"cannot check the codes against the registry and calendar: {exc}"]
 

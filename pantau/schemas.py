@@ -123,7 +123,9 @@ class MediaItem(_Record):
     id: str = Field(description="Stable id: digest of source and native id.")
     source: str = Field(description="Name of the configured source, e.g. 'feed:demo'.")
     native_id: str = Field(description="The id the platform or feed gave the item.")
-    platform: str | None = Field(None, description="facebook, tiktok, youtube, x, telegram, web, rss, tip, ...")
+    platform: str | None = Field(
+        None, description="facebook, tiktok, youtube, x, telegram, web, rss, tip, ..."
+    )
     account: str | None = Field(None, description="Handle or id of the account that posted.")
     account_name: str | None = None
     party: str | None = Field(None, description="Party id, when the account is in the registry.")
@@ -247,7 +249,8 @@ class Incident(_Record):
     """A breach of a clause by one item: the unit people review."""
 
     id: str = Field(
-        description="Digest of item id, code id, code version and clause id: replays overwrite, never duplicate; "
+        description="Digest of item id, code id, code version and clause id: "
+        "replays overwrite, never duplicate; "
         "a new code version adds incidents and leaves those judged under the old one as they were."
     )
     item: MediaItem

@@ -43,14 +43,16 @@ def _item(source: _ScoreSource, record: dict[str, Any], line: int) -> MediaItem:
     return item.model_copy(update={"id": str(record["id"])})
 
 
-def _row(record_id: Any, detector: str, version: str, signals: list[Signal], error: str = "") -> dict[str, Any]:
+def _row(
+    record_id: Any, detector: str, version: str, signals: list[Signal], error: str = ""
+) -> dict[str, Any]:
     if error:
         return {"id": record_id, "score": 0.0, "label": "error", "evidence": "", "detector": detector,
                 "version": version, "error": error}
     own = [s for s in signals if s.detector == detector] or signals
     if not own:
-        return {"id": record_id, "score": 0.0, "label": "not-applicable", "evidence": "", "detector": detector,
-                "version": version, "details": {}}
+        return {"id": record_id, "score": 0.0, "label": "not-applicable", "evidence": "",
+                "detector": detector, "version": version, "details": {}}
     best = max(own, key=lambda s: s.score)
     return {"id": record_id, "score": round(best.score, 6), "label": best.label, "evidence": best.evidence,
             "detector": detector, "version": version, "details": best.details}

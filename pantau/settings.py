@@ -69,7 +69,9 @@ class SourceConfig(_Section):
         "jsonl", "rss", "folder", "youtube", "telegram", "x", "meta", "tiktok", "web", "tipline"
     ] = Field(description="Feed kind; platform kinds are built by ingest.connectors.build_source.")
     name: str = Field(description="Source name; part of every item id, so keep it stable.")
-    path: str | None = Field(None, description="File or folder (relative paths resolve from the config file).")
+    path: str | None = Field(
+        None, description="File or folder (relative paths resolve from the config file)."
+    )
     url: str | None = Field(None, description="URL, for RSS/Atom feeds.")
     platform: str | None = Field(None, description="Platform the items come from, if the feed does not say.")
     party: str | None = Field(None, description="Party of every item of this source, if known.")
@@ -149,7 +151,9 @@ class DashboardSettings(_Section):
     public_url: str | None = Field(
         None, description="URL people reach the dashboard at: permalinks in alerts, OIDC redirect."
     )
-    users_file: str | None = Field(None, description="Users and password hashes; default under the data folder.")
+    users_file: str | None = Field(
+        None, description="Users and password hashes; default under the data folder."
+    )
     session_minutes: int = Field(480, ge=1, description="Sessions expire after this many minutes.")
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None

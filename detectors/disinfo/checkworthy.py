@@ -65,7 +65,8 @@ class CheckworthyModel:
                 return cls(data["idf"], data["coef"], float(data["intercept"]), float(data["threshold"]))
         except (OSError, KeyError, ValueError) as exc:
             raise DetectorUnavailable(
-                f"check-worthiness weights unreadable at {path}: {exc}; rebuild with bench/eval_checkworthy.py --train"
+                f"check-worthiness weights unreadable at {path}: {exc}; "
+                "rebuild with bench/eval_checkworthy.py --train"
             ) from exc
 
     def features(self, texts: Sequence[str]):  # noqa: ANN201 - scipy sparse matrix

@@ -5,7 +5,8 @@ Signal (one per item with text), read by code-of-conduct rules as
 
 - ``score``: probability that the item repeats the fact-checked claim it most probably
   repeats (the matcher's database-independent probability, see :mod:`detectors.disinfo.matcher`)
-  times the weight of that claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5, true 0.0; options);
+  times the weight of that claim's verdict (false 1.0, misleading 0.9, mixed 0.5, unrated 0.5,
+  true 0.0; options);
 - ``label``: ``repeats-false-claim``, ``repeats-misleading-claim``, ``resembles-checked-claim``
   (mixed or unrated), ``repeats-true-claim`` (score 0), or ``no-match`` (match probability
   below ``min_evidence``, 0.5);
@@ -85,7 +86,8 @@ class ClaimMatchDetector(Detector):
         claims = self._read_claims(options, data_dir)
         if not claims:
             raise DetectorUnavailable(
-                "disinfo.claim_match has no fact-checks: run `pantau claims import FILE` or set options.claims"
+                "disinfo.claim_match has no fact-checks: "
+                "run `pantau claims import FILE` or set options.claims"
             )
         device = self.settings.device if self.settings else "auto"  # resolved for torch encoders
         encoder = make_encoder(options.encoder, device=device)

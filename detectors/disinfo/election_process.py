@@ -75,7 +75,10 @@ _DATE_PATTERNS = (
     re.compile(r"\b(?P<d>\d{1,2})[/.](?P<m>\d{1,2})(?:[/.](?P<y>(?:20)?\d\d))?\b"),
 )
 
-_CHANNEL_SMS = r"(?:sms|text(?:ing)?\s+messages?|texts?|whats\s?app|wa|telegram|phone\s+calls?|telefon|telepon|pesanan\s+ringkas)"
+_CHANNEL_SMS = (
+    r"(?:sms|text(?:ing)?\s+messages?|texts?|whats\s?app|wa|telegram|phone\s+calls?|telefon|telepon|"
+    r"pesanan\s+ringkas)"
+)
 _CHANNEL_ONLINE = (
     r"(?:online|on\s?line|the\s+internet|internet|an?\s+app|apps?|aplikasi|apl|bots?|e-?mail|emel|website|laman\s+web|"
     r"dalam\s+talian|daring|secara\s+digital|e-?voting|i-?voting)"
@@ -85,7 +88,10 @@ _VOTE = (
     r"mengundi|undi|undian|pengundian|"
     r"memilih|mencoblos|coblos|nyoblos|memberikan\s+suara|pemungutan\s+suara|pencoblosan|suara\s+anda)"
 )
-_LINK = r"(?:\s+\S+){0,4}?\s+(?:by|via|through|using|with|over|on|melalui|secara|dengan|guna|menggunakan|lewat|pakai|via)\s+"
+_LINK = (
+    r"(?:\s+\S+){0,4}?\s+"
+    r"(?:by|via|through|using|with|over|on|melalui|secara|dengan|guna|menggunakan|lewat|pakai|via)\s+"
+)
 
 _RULES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     ("vote-by-sms", 0.95, re.compile(rf"\b{_VOTE}{_LINK}{_CHANNEL_SMS}\b", re.I)),
@@ -189,7 +195,10 @@ def _year_for(month: int, day: int, reference: date) -> int:
 
 
 def stated_dates(sentence: str, reference: date) -> list[date]:
-    """Dates written in a sentence (en/ms/id month names, ISO, day/month); years default to ``reference``'s."""
+    """Dates written in a sentence (en/ms/id month names, ISO, day/month).
+
+    Years default to ``reference``'s.
+    """
     found: list[date] = []
     seen_spans: list[tuple[int, int]] = []
     for pattern in _DATE_PATTERNS:

@@ -28,8 +28,9 @@ EXACT_LIMIT = 200_000
 
 STOPWORDS = frozenset(
     # English
-    "the a an of to in and or is are was were be been being for on at by with from that this these those it its "
-    "as not no but has have had will would can could do does did i you he she we they his her their our my your "
+    "the a an of to in and or is are was were be been being for on at by with from that this these those "
+    "it its as not no but has have had will would can could do does did i you he she we they his her their "
+    "our my your "
     "me him them us rt amp via just so if then than there here what which who whom how when where all any "
     # Malay / Indonesian
     "yang dan di ke dari ini itu untuk dengan pada adalah akan ada tidak tak bagi oleh juga atau kita kami "

@@ -120,7 +120,8 @@ class Reranker:
             return cls(json.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, json.JSONDecodeError, KeyError) as exc:
             raise DetectorUnavailable(
-                f"claim re-ranker weights unreadable at {path}: {exc}; rebuild with bench/eval_claims.py --train"
+                f"claim re-ranker weights unreadable at {path}: {exc}; "
+                "rebuild with bench/eval_claims.py --train"
             ) from exc
 
     def full(self, features: np.ndarray) -> np.ndarray:
@@ -286,7 +287,8 @@ class ClaimMatcher:
                 scores = self.reranker(features)
                 probabilities = self.reranker.probability(features)
             else:
-                # BM25 alone gives a rank, not a calibrated probability: halve it so it never reads as certain.
+                # BM25 alone gives a rank, not a calibrated probability:
+                # halve it so it never reads as certain.
                 scores = probabilities = features[:, 2] * 0.5
             order = np.argsort(-scores, kind="stable")[:top]
             results.append(

@@ -26,7 +26,10 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def clean_text(text: str | None, limit: int = MAX_TEXT_CHARS) -> str:
-    """Return ``text`` without URLs, invisible characters and repeated spaces, NFKC-normalised, cut at ``limit``."""
+    """Return ``text`` without URLs, invisible characters and repeated spaces.
+
+    NFKC-normalised, cut at ``limit``.
+    """
     if not text:
         return ""
     text = text[: limit * 2]

@@ -133,12 +133,12 @@ class XSource(ConnectorSource):
         }
         if kind == "user":
             url = f"{self.api_base}/2/users/{self._user_id(value, state)}/tweets"
-            token_param = "pagination_token"
+            token_param = "pagination_token"  # noqa: S105 - name of the paging query parameter, not a secret
             if self.options.exclude:
                 params["exclude"] = ",".join(self.options.exclude)
         else:
             url = f"{self.api_base}/2/tweets/search/recent"
-            token_param = "next_token"
+            token_param = "next_token"  # noqa: S105 - name of the paging query parameter, not a secret
             params["query"] = value
 
         def fetch(cursor: Any) -> JsonDict:

@@ -188,10 +188,15 @@ class SQLiteStore(IncidentStore):
         new = 0
         with self._tx() as conn:
             for inc in incidents:
-                row = conn.execute("SELECT status, created_at FROM incidents WHERE id=?", (inc.id,)).fetchone()
+                row = conn.execute(
+                    "SELECT status, created_at FROM incidents WHERE id=?", (inc.id,)
+                ).fetchone()
                 if row is not None:
                     inc = inc.model_copy(
-                        update={"status": IncidentStatus(row[0]), "created_at": datetime.fromisoformat(row[1])}
+                        update={
+                            "status": IncidentStatus(row[0]),
+                            "created_at": datetime.fromisoformat(row[1]),
+                        }
                     )
                     conn.execute("DELETE FROM incidents_fts WHERE id=?", (inc.id,))
                 else:
@@ -278,14 +283,16 @@ class SQLiteStore(IncidentStore):
                 ).fetchall()
                 facets[column] = {k: v for k, v in counts}
             incidents = [
-                Incident.model_validate_json(d).model_copy(update={"status": IncidentStatus(s)}) for d, s in rows
+                Incident.model_validate_json(d).model_copy(update={"status": IncidentStatus(s)})
+                for d, s in rows
             ]
             highlights: dict[str, str] = {}
             fts = _fts_query(query.text) if query.text.strip() else ""
             if fts and incidents:
                 ids = [i.id for i in incidents]
                 for inc_id, snip in conn.execute(
-                    f"SELECT id, snippet(incidents_fts, 1, '<mark>', '</mark>', ' … ', 24) FROM incidents_fts "  # noqa: S608
+                    "SELECT id, snippet(incidents_fts, 1, '<mark>', '</mark>', ' … ', 24) "  # noqa: S608
+                    "FROM incidents_fts "
                     f"WHERE incidents_fts MATCH ? AND id IN ({','.join('?' * len(ids))})",
                     [fts, *ids],
                 ):
@@ -420,15 +427,20 @@ class SQLiteStore(IncidentStore):
         now = _iso(utcnow())
         with self._tx() as conn:
             if delivered is True:
-                conn.execute("UPDATE alerts SET delivered_at=?, delivery_error=NULL WHERE id=?", (now, alert_id))
+                conn.execute(
+                    "UPDATE alerts SET delivered_at=?, delivery_error=NULL WHERE id=?", (now, alert_id)
+                )
             elif delivered is False:
                 conn.execute("UPDATE alerts SET delivery_error=? WHERE id=?", (error or "failed", alert_id))
             if acknowledged:
                 conn.execute(
-                    "UPDATE alerts SET acknowledged_at=coalesce(acknowledged_at, ?) WHERE id=?", (now, alert_id)
+                    "UPDATE alerts SET acknowledged_at=coalesce(acknowledged_at, ?) WHERE id=?",
+                    (now, alert_id),
                 )
             if responded:
-                conn.execute("UPDATE alerts SET responded_at=coalesce(responded_at, ?) WHERE id=?", (now, alert_id))
+                conn.execute(
+                    "UPDATE alerts SET responded_at=coalesce(responded_at, ?) WHERE id=?", (now, alert_id)
+                )
 
     def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
         """Alerts inside the scope (by party), newest first."""
@@ -459,7 +471,8 @@ class SQLiteStore(IncidentStore):
         """Append an audit event."""
         with self._tx() as conn:
             conn.execute(
-                "INSERT INTO audit(id, at, doc) VALUES (?,?,?)", (event.id, _iso(event.at), event.model_dump_json())
+                "INSERT INTO audit(id, at, doc) VALUES (?,?,?)",
+                (event.id, _iso(event.at), event.model_dump_json()),
             )
 
     def audit_log(self, limit: int = 500) -> list[AuditEvent]:
