@@ -121,7 +121,6 @@ class EngineClient(ABC):
             self._client.close()
             self._client = None
 
-    @abstractmethod
     def request(
         self,
         method: str,
@@ -131,12 +130,32 @@ class EngineClient(ABC):
         params: dict[str, Any] | None = None,
         ndjson: bool = False,
     ) -> Any:
-        """Send one request and return the decoded JSON answer.
+        """Send one request and return the decoded JSON answer (the client is opened first).
 
         :param ndjson: ``body`` is a list of JSON lines (``_bulk``).
         :raises StoreUnavailable: the engine cannot be reached or is overloaded.
         :raises SearchEngineError: any other error status.
         """
+        self.open()
+        return self._perform(method, path, body, params, ndjson)
+
+    @abstractmethod
+    def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None, ndjson: bool) -> Any:
+        """Carry one request through the engine's client, which :meth:`open` created.
+
+        Errors of the client are mapped with :meth:`_unavailable` (unreachable) and
+        :meth:`_refused` (an error status).
+        """
+
+    def _tls_options(self) -> dict[str, Any]:
+        """Client options for certificate checks: only for ``https`` URLs with settings."""
+        s = self.settings
+        if s is None or not self.url.startswith("https"):
+            return {}
+        options: dict[str, Any] = {"verify_certs": s.verify_certs}
+        if s.ca_certs:
+            options["ca_certs"] = s.ca_certs
+        return options
 
     def _unavailable(self, exc: BaseException, retry_after: float = 2.0) -> StoreUnavailable:
         return StoreUnavailable(f"{self.engine} at {self.url} unavailable: {exc}", retry_after=retry_after)
@@ -184,26 +203,14 @@ class OpenSearchClient(EngineClient):
                 kwargs["http_auth"] = (s.username, s.password.get_secret_value())
             if s.api_key:
                 kwargs["headers"] = {"Authorization": f"ApiKey {s.api_key.get_secret_value()}"}
-            if self.url.startswith("https"):
-                kwargs["verify_certs"] = s.verify_certs
-                if s.ca_certs:
-                    kwargs["ca_certs"] = s.ca_certs
+        kwargs.update(self._tls_options())
         self._client = OpenSearch(hosts=[self.url], **kwargs)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        params: dict[str, Any] | None = None,
-        ndjson: bool = False,
-    ) -> Any:
+    def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None, ndjson: bool) -> Any:
         """Send one request through the opensearch-py transport."""
         from opensearchpy.exceptions import ConnectionError as OSConnectionError
         from opensearchpy.exceptions import TransportError
 
-        self.open()
         headers = None
         if ndjson:
             body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in body)
@@ -239,26 +246,14 @@ class ElasticsearchClient(EngineClient):
                 kwargs["api_key"] = s.api_key.get_secret_value()
             elif s.username and s.password:
                 kwargs["basic_auth"] = (s.username, s.password.get_secret_value())
-            if self.url.startswith("https"):
-                kwargs["verify_certs"] = s.verify_certs
-                if s.ca_certs:
-                    kwargs["ca_certs"] = s.ca_certs
+        kwargs.update(self._tls_options())
         self._client = Elasticsearch(self.url, **kwargs)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        params: dict[str, Any] | None = None,
-        ndjson: bool = False,
-    ) -> Any:
+    def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None, ndjson: bool) -> Any:
         """Send one request through the Elasticsearch client (compatibility headers added by it)."""
         from elastic_transport import TransportError
         from elasticsearch import ApiError, UnsupportedProductError
 
-        self.open()
         headers = {"accept": "application/json"}
         if body is not None:
             headers["content-type"] = "application/x-ndjson" if ndjson else "application/json"
