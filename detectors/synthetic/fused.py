@@ -54,7 +54,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
 from detectors.synthetic.clip_probe import ClipProbeDetector
-from detectors.synthetic.mediafiles import limits, media_files, open_rgb_image, rgb_array
+from detectors.synthetic.frames import sample_frames
+from detectors.synthetic.mediafiles import (
+    judge_media_files,
+    limits,
+    media_files,
+    open_rgb_image,
+    rgb_array,
+)
 from detectors.synthetic.provenance import ProvenanceDetector, ProvenanceOptions, ProvenanceReport
 from detectors.synthetic.spectral import SpectralDetector, SpectralOptions
 from detectors.synthetic.watermark import WatermarkDetector, WatermarkOptions
@@ -64,7 +71,13 @@ from pantau.schemas import EnrichedItem, Family, Modality, Signal
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["FusionOptions", "SyntheticAudioDetector", "SyntheticImageDetector", "SyntheticVideoDetector"]
+__all__ = [
+    "FusionOptions",
+    "SyntheticAudioDetector",
+    "SyntheticImageDetector",
+    "SyntheticVideoDetector",
+    "sample_frames",  # moved to detectors.synthetic.frames; still importable from here
+]
 
 
 def _logit(p: float) -> float:
@@ -287,42 +300,7 @@ class SyntheticImageDetector(_FusedBase):
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per image; a missing, empty or oversized file raises :class:`BadMedia`."""
-        self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            signals = []
-            for media in media_files(enriched, self.modalities):
-                v = self.judge_file(str(media.path))
-                signals.append(
-                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
-                )
-            results.append(signals)
-        return results
-
-
-def sample_frames(path: str | Path, count: int, max_pixels: int) -> list[tuple[float, np.ndarray]]:
-    """Return up to ``count`` evenly spaced (time in seconds, RGB frame) pairs of a video (OpenCV)."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise BadMedia(f"{Path(path).name}: OpenCV cannot open this video")
-    try:
-        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
-        width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        if width * height > max_pixels:
-            raise BadMedia(f"{Path(path).name}: frames of {int(width)}x{int(height)} exceed the pixel limit")
-        indices = np.linspace(0, max(total - 1, 0), num=min(count, max(total, 1))).astype(int)
-        frames: list[tuple[float, np.ndarray]] = []
-        for index in dict.fromkeys(indices.tolist()):
-            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-            ok, frame = cap.read()
-            if ok and frame is not None:
-                frames.append((index / fps, np.ascontiguousarray(frame[:, :, ::-1])))
-        return frames
-    finally:
-        cap.release()
+        return judge_media_files(self, batch)
 
 
 class SyntheticVideoDetector(_FusedBase):
@@ -378,17 +356,7 @@ class SyntheticVideoDetector(_FusedBase):
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per video."""
-        self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            signals = []
-            for media in media_files(enriched, self.modalities):
-                v = self.judge_file(str(media.path))
-                signals.append(
-                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
-                )
-            results.append(signals)
-        return results
+        return judge_media_files(self, batch)
 
 
 class SyntheticAudioDetector(Detector):

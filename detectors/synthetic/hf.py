@@ -128,7 +128,7 @@ class HuggingFaceDetector(Detector):
         if modality == Modality.VIDEO:
             from PIL import Image
 
-            from detectors.synthetic.fused import sample_frames
+            from detectors.synthetic.frames import sample_frames
 
             opts: HuggingFaceOptions = self.options  # type: ignore[assignment]
             frames = [Image.fromarray(rgb) for _, rgb in sample_frames(path, opts.frames, self._max_pixels)]

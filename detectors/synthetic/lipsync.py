@@ -37,7 +37,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, media_files
+from detectors.synthetic.frames import open_video
+from detectors.synthetic.mediafiles import judge_media_files, limits
 from pantau.errors import BadMedia, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
@@ -223,16 +224,7 @@ class LipSyncDetector(Detector):
         import cv2
 
         opts: LipSyncOptions = self.options  # type: ignore[assignment]
-        cap = cv2.VideoCapture(str(path))
-        if not cap.isOpened():
-            raise BadMedia(f"{Path(path).name}: OpenCV cannot open this video")
-        try:
-            native = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
-            width, height = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
-            if width * height > self._max_pixels:
-                raise BadMedia(
-                    f"{Path(path).name}: frames of {int(width)}x{int(height)} exceed the pixel limit"
-                )
+        with open_video(path, self._max_pixels) as (cap, native):
             step = max(1, round(native / opts.fps))
             times, mouth, eyes = [], [], []
             frames_seen, index = 0, 0
@@ -257,8 +249,6 @@ class LipSyncDetector(Detector):
                             eyes.append(e)
                 index += 1
             return np.array(times), np.array(mouth), np.array(eyes), frames_seen, native / step
-        finally:
-            cap.release()
 
     def judge_file(self, path: str | Path) -> dict[str, Any]:
         """Return ``score``, ``label``, ``evidence`` and ``details`` for one video."""
@@ -299,14 +289,4 @@ class LipSyncDetector(Detector):
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per video."""
-        self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            signals = []
-            for media in media_files(enriched, self.modalities):
-                v = self.judge_file(str(media.path))
-                signals.append(
-                    self.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
-                )
-            results.append(signals)
-        return results
+        return judge_media_files(self, batch)

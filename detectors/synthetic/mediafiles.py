@@ -15,14 +15,14 @@ Example Snippet::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from pantau.errors import BadMedia, MediaTooLarge
-from pantau.schemas import EnrichedItem, MediaFile, Modality
+from pantau.schemas import EnrichedItem, MediaFile, Modality, Signal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_PIXELS",
     "file_sha256",
+    "judge_media_files",
     "limits",
     "media_files",
     "modality_of",
@@ -133,6 +134,46 @@ def media_files(enriched: EnrichedItem, modalities: Iterable[Modality]) -> list[
             update["sha256"] = file_sha256(media.path)
         found.append(media.model_copy(update=update))
     return found
+
+
+class FileJudge(Protocol):
+    """A detector that judges one file at a time (``judge_file``), as the fused and lip-sync ones do."""
+
+    @property
+    def modalities(self) -> frozenset[Modality]: ...
+
+    def ensure_loaded(self) -> None: ...
+
+    def judge_file(self, path: str | Path) -> dict[str, Any]: ...
+
+    def signal(
+        self,
+        enriched: EnrichedItem,
+        score: float,
+        label: str,
+        evidence: str = "",
+        details: dict[str, Any] | None = None,
+        media_sha256: str | None = None,
+    ) -> Signal: ...
+
+
+def judge_media_files(detector: FileJudge, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+    """``detector.detect``: one signal per media file of its modalities, from ``judge_file``.
+
+    ``judge_file`` returns ``score``, ``label``, ``evidence`` and ``details``; a missing,
+    empty or oversized file raises :class:`~pantau.errors.BadMedia` from it.
+    """
+    detector.ensure_loaded()
+    results: list[list[Signal]] = []
+    for enriched in batch:
+        signals = []
+        for media in media_files(enriched, detector.modalities):
+            v = detector.judge_file(str(media.path))
+            signals.append(
+                detector.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+            )
+        results.append(signals)
+    return results
 
 
 def open_rgb_image(
