@@ -1,4 +1,4 @@
-"""A seeded store, users and an AppTest factory for the dashboard tests."""
+"""A seeded store, users, an AppTest factory and the helpers the dashboard tests share."""
 
 from __future__ import annotations
 
@@ -6,19 +6,36 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from codes.registry import load_registry
 from pantau.alerting import Alerter
-from pantau.auth import Session, UserDirectory
-from pantau.schemas import Family, Incident, IncidentStatus, Severity, utcnow
+from pantau.auth import OIDCClient, Session, UserDirectory
+from pantau.schemas import Family, Incident, IncidentStatus, Severity, Signal, utcnow
 from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.sqlite import SQLiteStore
 from tests.mocks.incidents import make_incident
 
 APP = str(Path(__file__).resolve().parents[3] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery"
+
+
+def make_signal(detector: str, family: Family, score: float, label: str, **fields: Any) -> Signal:
+    """A signal of item ``x``, detector version ``1``: what the tests vary, plus any other ``fields``.
+
+    A plain function, not a fixture: ``pytest.mark.parametrize`` lists build signals too.
+    """
+    return Signal(
+        item_id="x", detector=detector, version="1", family=family, score=score, label=label, **fields
+    )
+
+
+def go_to(at: Any, page: str) -> Any:
+    """Pick ``page`` in the navigation of a running AppTest and run it again."""
+    return next(r for r in at.radio if r.key == "nav").set_value(page).run()
 
 
 @dataclass
@@ -108,7 +125,9 @@ def app(seeded: Seeded) -> Callable[..., object]:
 
     from dashboard.context import SESSION_KEY
 
-    def make(username: str | None = None, incident: str | None = None, minutes: int = 60) -> AppTest:
+    def make(
+        username: str | None = None, incident: str | None = None, minutes: int = 60, page: str | None = None
+    ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         if username is not None:
             user = seeded.users.get(username)
@@ -116,6 +135,37 @@ def app(seeded: Seeded) -> Callable[..., object]:
             at.session_state[SESSION_KEY] = Session.start(user, minutes)
         if incident is not None:
             at.query_params["incident"] = incident
-        return at.run()
+        at.run()
+        return go_to(at, page) if page is not None else at
 
     return make
+
+
+@pytest.fixture
+def sign_in(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Return a function that fills and submits the sign-in form (of ``at``, else of a fresh AppTest)."""
+
+    def submit(username: str, password: str = PASSWORD, at: Any = None) -> Any:
+        at = app() if at is None else at
+        at.text_input(key="signin_user").input(username)
+        at.text_input(key="signin_password").input(password)
+        at.button[0].click().run()
+        return at
+
+    return submit
+
+
+OIDC_ISSUER, OIDC_REDIRECT = "https://idp.example", "https://pantau.example/"
+
+
+@pytest.fixture
+def oidc() -> OIDCClient:
+    """An OIDC client of client id ``pantau`` and secret ``secret`` at ``OIDC_ISSUER``."""
+    return OIDCClient(OIDC_ISSUER, "pantau", "secret", OIDC_REDIRECT)
+
+
+@pytest.fixture
+def users_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A runner for ``pantau users`` commands whose data folder (``users.json``) is ``tmp_path``."""
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
+    return CliRunner()

@@ -17,6 +17,7 @@ from pantau.access import (
 from pantau.auth import User
 from pantau.schemas import Family, IncidentStatus, Signal, TextPart
 from tests.mocks.incidents import image_file, make_incident
+from tests.unit.dashboard.conftest import make_signal
 
 REGISTRY = Registry(
     people=[
@@ -76,13 +77,11 @@ def test_redact_incident_removes_victims_but_keeps_the_poster() -> None:
         mentions=["@rina_k"],
         text_parts=[TextPart(origin="ocr", text="Call 012-3456789")],
         signals=[
-            Signal(
-                item_id="x",
-                detector="gbv.text",
-                version="1",
-                family=Family.GBV,
-                score=0.9,
-                label="sexist",
+            make_signal(
+                "gbv.text",
+                Family.GBV,
+                0.9,
+                "sexist",
                 evidence="attack on Rina Kusuma",
                 details={"private_names": ["Rina Kusuma"], "span": "Rina Kusuma"},
             )
@@ -105,46 +104,13 @@ def test_non_gbv_incident_keeps_party_account_handles() -> None:
 @pytest.mark.parametrize(
     ("signal", "intimate"),
     [
+        (make_signal("gbv.intimate", Family.GBV, 0.95, "intimate-deepfake"), True),
+        (make_signal("gbv.intimate", Family.GBV, 0.1, "intimate-deepfake"), False),
         (
-            Signal(
-                item_id="x",
-                detector="gbv.intimate",
-                version="1",
-                family=Family.GBV,
-                score=0.95,
-                label="intimate-deepfake",
-            ),
+            make_signal("synthetic.image", Family.SYNTHETIC, 0.9, "ai-generated", details={"intimate": True}),
             True,
         ),
-        (
-            Signal(
-                item_id="x",
-                detector="gbv.intimate",
-                version="1",
-                family=Family.GBV,
-                score=0.1,
-                label="intimate-deepfake",
-            ),
-            False,
-        ),
-        (
-            Signal(
-                item_id="x",
-                detector="synthetic.image",
-                version="1",
-                family=Family.SYNTHETIC,
-                score=0.9,
-                label="ai-generated",
-                details={"intimate": True},
-            ),
-            True,
-        ),
-        (
-            Signal(
-                item_id="x", detector="gbv.text", version="1", family=Family.GBV, score=0.9, label="sexist"
-            ),
-            False,
-        ),
+        (make_signal("gbv.text", Family.GBV, 0.9, "sexist"), False),
     ],
 )
 def test_is_intimate(signal: Signal, intimate: bool) -> None:
@@ -153,15 +119,7 @@ def test_is_intimate(signal: Signal, intimate: bool) -> None:
 
 def test_intimate_media_withheld_by_hash_or_all_media() -> None:
     media = [image_file("a" * 64, "/m/a.png"), image_file("b" * 64, "/m/b.png")]
-    pointed = Signal(
-        item_id="x",
-        detector="gbv.intimate",
-        version="1",
-        family=Family.GBV,
-        score=0.9,
-        label="intimate",
-        media_sha256="a" * 64,
-    )
+    pointed = make_signal("gbv.intimate", Family.GBV, 0.9, "intimate", media_sha256="a" * 64)
     unpointed = pointed.model_copy(update={"media_sha256": None})
     assert intimate_media(make_incident("1", media=media, signals=[pointed])) == {"a" * 64}
     assert intimate_media(make_incident("1", media=media, signals=[unpointed])) == {"a" * 64, "b" * 64}

@@ -13,9 +13,10 @@ from dashboard.context import SESSION_KEY
 from dashboard.evidence import verify_pack
 from dashboard.views.incident import NOT_FOUND
 from pantau.auth import Session
-from tests.unit.dashboard.conftest import PASSWORD, Seeded
+from tests.unit.dashboard.conftest import Seeded, go_to, make_signal
 
 AppFactory = Callable[..., object]
+SignIn = Callable[..., object]
 
 
 def _text(at: object) -> str:
@@ -31,23 +32,20 @@ def _events(seeded: Seeded) -> list[tuple[str, str, str]]:
     return [(e.event, e.actor, e.target) for e in seeded.store.audit_log()]
 
 
-def test_sign_in_with_password_opens_the_commission_overview(app: AppFactory, seeded: Seeded) -> None:
+def test_sign_in_with_password_opens_the_commission_overview(
+    app: AppFactory, sign_in: SignIn, seeded: Seeded
+) -> None:
     at = app()
     assert "Sign in" in [b.label for b in at.button]
-    at.text_input(key="signin_user").input("ana")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click().run()
+    sign_in("ana", at=at)
     assert not at.exception
     assert at.session_state[SESSION_KEY].user.username == "ana"
     assert [r.value for r in at.radio if r.key == "nav"] == ["Overview"]
     assert ("sign_in", "ana", "") in _events(seeded)
 
 
-def test_wrong_password_is_refused_and_audited(app: AppFactory, seeded: Seeded) -> None:
-    at = app()
-    at.text_input(key="signin_user").input("ana")
-    at.text_input(key="signin_password").input("wrong password")
-    at.button[0].click().run()
+def test_wrong_password_is_refused_and_audited(sign_in: SignIn, seeded: Seeded) -> None:
+    at = sign_in("ana", "wrong password")
     assert SESSION_KEY not in at.session_state
     assert "wrong password" in _text(at)
     assert ("sign_in_failed", "ana", "") in _events(seeded)
@@ -80,8 +78,7 @@ def test_each_role_sees_its_pages_and_each_page_renders(app: AppFactory, user: s
     nav = next(r for r in at.radio if r.key == "nav")
     assert list(nav.options) == pages
     for page in pages:
-        nav = next(r for r in at.radio if r.key == "nav")
-        nav.set_value(page).run()
+        go_to(at, page)
         assert not at.exception, (page, at.exception)
         assert f"## {page}" in _text(at)
 
@@ -97,8 +94,7 @@ def test_commission_overview_shows_kpis_and_charts(app: AppFactory) -> None:
 
 
 def test_review_queue_confirm_and_dismiss_need_reason(app: AppFactory, seeded: Seeded) -> None:
-    at = app("ana")
-    next(r for r in at.radio if r.key == "nav").set_value("Review queue").run()
+    at = app("ana", page="Review queue")
     pick = at.selectbox(key="review-pick")
     assert [o.split(" · ")[-1] for o in pick.options] == [
         seeded.pbn_new.id[:8],
@@ -170,7 +166,7 @@ def test_party_officer_search_and_inbox_hold_only_their_party(app: AppFactory, s
     at = app("siti")
     inbox = at.selectbox(key="inbox-pick")
     assert len(inbox.options) == 2 and all("pbn.official" in o for o in inbox.options)  # pbn-1 and pbn-2
-    next(r for r in at.radio if r.key == "nav").set_value("Our incidents").run()
+    go_to(at, "Our incidents")
     at.text_input(key="search-text").input("pilihan raya").run()
     text = _text(at)
     assert "pkr2.rasmi" not in text
@@ -232,10 +228,10 @@ def test_commission_audit_and_dead_letter_pages(app: AppFactory, seeded: Seeded)
     at = app("ana", incident=seeded.pbn_new.id)
     at.query_params.pop("incident")
     at.button(key="incident-back").click().run()
-    next(r for r in at.radio if r.key == "nav").set_value("Audit log").run()
+    go_to(at, "Audit log")
     frame = at.dataframe[0].value
     assert "view_incident" in set(frame["event"])
-    next(r for r in at.radio if r.key == "nav").set_value("Dead letters").run()
+    go_to(at, "Dead letters")
     assert "1 kept" in _text(at)
 
 
@@ -251,11 +247,8 @@ def test_evidence_pack_verifies_and_detects_tampering(seeded: Seeded) -> None:
     assert doc["breach"]["clause_id"] == "GBV-1" and doc["timestamps"]["exported_at"]
 
 
-def test_session_lifetime_comes_from_settings(app: AppFactory, seeded: Seeded) -> None:
-    at = app()
-    at.text_input(key="signin_user").input("jo")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.button[0].click().run()
+def test_session_lifetime_comes_from_settings(sign_in: SignIn) -> None:
+    at = sign_in("jo")
     session: Session = at.session_state[SESSION_KEY]
     assert session.expires_at - session.issued_at == timedelta(minutes=480)
 
@@ -263,7 +256,7 @@ def test_session_lifetime_comes_from_settings(app: AppFactory, seeded: Seeded) -
 def test_intimate_images_are_never_shown_and_others_are_blurred(app: AppFactory, seeded: Seeded) -> None:
     from PIL import Image
 
-    from pantau.schemas import Family, Signal
+    from pantau.schemas import Family
     from tests.mocks.incidents import image_file, make_incident
 
     paths = []
@@ -276,15 +269,7 @@ def test_intimate_images_are_never_shown_and_others_are_blurred(app: AppFactory,
         "media-1",
         media=[image_file(intimate_sha, str(paths[0])), image_file(other_sha, str(paths[1]))],
         signals=[
-            Signal(
-                item_id="x",
-                detector="gbv.intimate",
-                version="1",
-                family=Family.GBV,
-                score=0.97,
-                label="intimate-deepfake",
-                media_sha256=intimate_sha,
-            ),
+            make_signal("gbv.intimate", Family.GBV, 0.97, "intimate-deepfake", media_sha256=intimate_sha),
         ],
     )
     seeded.store.upsert_incidents([incident])
@@ -311,10 +296,10 @@ def test_hostile_item_text_is_shown_literally_never_interpreted(
     seeded.store.upsert_incidents([incident])
     at = app("ana", incident=incident.id if page == "incident" else None)
     if page == "review":
-        next(r for r in at.radio if r.key == "nav").set_value("Review queue").run()
+        go_to(at, "Review queue")
         at.selectbox(key="review-pick").set_value(incident.id).run()
     if page == "search":
-        next(r for r in at.radio if r.key == "nav").set_value("Search").run()
+        go_to(at, "Search")
         at.text_input(key="search-text").input("Lihat").run()
     sources = "\n".join(m.value for m in at.markdown)
     assert "&#33;&#91;x&#93;" in sources  # the text is there, escaped
@@ -342,8 +327,7 @@ def test_journalist_sees_decisions_without_deciders_or_reasons(app: AppFactory, 
 
 
 def test_overdue_page_lists_unanswered_officer_alerts(app: AppFactory, seeded: Seeded) -> None:
-    at = app("ana")
-    next(r for r in at.radio if r.key == "nav").set_value("Overdue answers").run()
+    at = app("ana", page="Overdue answers")
     frame = at.dataframe[0].value
     overdue = frame[frame["state"] == "OVERDUE"]
     assert set(overdue["incident"]) == {seeded.pbn_new.id, seeded.pbn_confirmed.id}
@@ -374,15 +358,12 @@ def test_live_overview_renders_as_a_refreshing_fragment(app: AppFactory) -> None
     assert {m.label: m.value for m in at.metric}["Incidents"] == "4"
 
 
-def test_repeated_failures_lock_the_user_across_browser_sessions(app: AppFactory, seeded: Seeded) -> None:
+def test_repeated_failures_lock_the_user_across_browser_sessions(sign_in: SignIn, seeded: Seeded) -> None:
     from dashboard.signin import MAX_FAILURES_PER_USER
     from pantau.stores.base import AuditEvent
 
     for _ in range(MAX_FAILURES_PER_USER):
         seeded.store.audit(AuditEvent(actor="ana", role="-", event="sign_in_failed", detail="password"))
-    at = app()  # a fresh browser session
-    at.text_input(key="signin_user").input("ana")
-    at.text_input(key="signin_password").input(PASSWORD)  # even the right password
-    at.button[0].click().run()
+    at = sign_in("ana")  # a fresh browser session, and even the right password
     assert SESSION_KEY not in at.session_state
     assert "Too many failed attempts for this user" in _text(at)

@@ -25,8 +25,7 @@ from pantau.auth import (
     verify_password,
 )
 from pantau.errors import ConfigError
-
-PASSWORD = "correct horse battery"
+from tests.unit.dashboard.conftest import OIDC_ISSUER, OIDC_REDIRECT, PASSWORD
 
 
 @pytest.fixture
@@ -100,13 +99,12 @@ def test_session_expires() -> None:
     assert session.expired(session.issued_at + timedelta(minutes=30))
 
 
-def test_oidc_state_round_trip_and_forgery() -> None:
-    client = OIDCClient("https://idp.example", "pantau", "secret", "https://pantau.example/")
-    state, nonce = client.make_state(now=1000)
-    assert client.check_state(state, now=1100) == nonce
+def test_oidc_state_round_trip_and_forgery(oidc: OIDCClient) -> None:
+    state, nonce = oidc.make_state(now=1000)
+    assert oidc.check_state(state, now=1100) == nonce
     with pytest.raises(AuthError, match="expired"):
-        client.check_state(state, now=1000 + 601)
-    other = OIDCClient("https://idp.example", "pantau", "other-secret", "https://pantau.example/")
+        oidc.check_state(state, now=1000 + 601)
+    other = OIDCClient(OIDC_ISSUER, "pantau", "other-secret", OIDC_REDIRECT)
     with pytest.raises(AuthError, match="not issued here"):
         other.check_state(state, now=1100)
 
@@ -116,8 +114,10 @@ def _jwt(claims: dict[str, object]) -> str:
     return f"e30.{part}.sig"
 
 
-def test_oidc_finish_checks_issuer_audience_and_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
-    client = OIDCClient("https://idp.example", "pantau", "secret", "https://pantau.example/")
+def test_oidc_finish_checks_issuer_audience_and_nonce(
+    oidc: OIDCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = oidc
     client._metadata = {
         "token_endpoint": "https://idp.example/token",
         "authorization_endpoint": "https://idp.example/a",
@@ -152,9 +152,8 @@ def test_decode_jwt_payload_rejects_garbage() -> None:
         decode_jwt_payload("not-a-jwt")
 
 
-def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
-    runner = CliRunner()
+def test_users_cli_add_list_remove(users_cli: CliRunner, tmp_path: Path) -> None:
+    runner = users_cli
     result = runner.invoke(
         users_app, ["add", "siti", "--role", "party_officer", "--party", "pbn", "--password", PASSWORD]
     )
@@ -168,14 +167,13 @@ def test_users_cli_add_list_remove(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_users_demo_adds_one_user_per_role_and_party_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    users_cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import bcrypt
 
     gensalt = bcrypt.gensalt
     monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=12, prefix=b"2b": gensalt(4, prefix))  # fast test
-    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path))
-    runner = CliRunner()
+    runner = users_cli
     result = runner.invoke(users_app, ["demo"])
     assert result.exit_code == 0, result.output
     users = UserDirectory(tmp_path / "users.json")
