@@ -105,13 +105,14 @@ class MediaProbeEnricher(Enricher):
             files = []
             for media in enriched.item.media:
                 media = self._localise(media)
+                verify = self.options.verify_images  # type: ignore[attr-defined]
+                limits = (settings.media.max_pixels, settings.media.max_duration_s, verify)
                 try:
-                    meta = probe_file(
-                        media,
-                        settings.media.max_pixels,
-                        settings.media.max_duration_s,
-                        self.options.verify_images,  # type: ignore[attr-defined]
-                    )
+                    # A repeated file (same digest, same limits) is probed once; a failure is not remembered.
+                    meta = dict(self.memo(
+                        ("probe", media.sha256, *limits) if media.sha256 else None,
+                        lambda m=media, lim=limits: probe_file(m, *lim),
+                    ))
                 except BadMedia as exc:
                     # Name the file as the feed did, not by its content hash.
                     label = media.meta.get("original_name") or media.url

@@ -228,7 +228,15 @@ class LipSyncDetector(Detector):
             step = max(1, round(native / opts.fps))
             times, mouth, eyes = [], [], []
             frames_seen, index = 0, 0
+            # Frames to be read, from the container's count: once too many have no face for the
+            # clip to pass the face test of judge_file (a face in at least half of them, and in 3 s),
+            # the rest cannot change the verdict, and a faceless clip stops early.
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            expected = len(range(0, min(count, int(opts.max_seconds * native) + 1), step)) if count > 0 else 0
+            allowed_misses = expected - max(3 * native / step, 0.5 * expected) if expected else None
             while index / native <= opts.max_seconds:
+                if allowed_misses is not None and frames_seen - len(times) > allowed_misses:
+                    return np.array(times), np.array(mouth), np.array(eyes), expected, native / step
                 ok = cap.grab()
                 if not ok:
                     break

@@ -67,6 +67,27 @@ def test_video_without_a_face_is_labelled_no_face(faceless_video: Path) -> None:
     assert (result["label"], result["score"]) == ("no-face", 0.0)
 
 
+def test_faceless_video_stops_once_the_face_test_cannot_pass(faceless_video: Path) -> None:
+    detector = LipSyncDetector()
+    detector.ensure_loaded()
+    calls = []
+    real = detector._faces
+
+    class Counting:
+        def setInputSize(self, size: tuple[int, int]) -> None:  # noqa: N802 - OpenCV's name
+            real.setInputSize(size)
+
+        def detect(self, image: object) -> object:
+            calls.append(1)
+            return real.detect(image)
+
+    detector._faces = Counting()
+    result = detector.judge_file(faceless_video)
+    assert result["label"] == "no-face" and result["details"]["frames"] == 50  # the whole clip's frames
+    # 50 frames at 10 fps need a face in 30: after 21 misses the verdict cannot change.
+    assert len(calls) == 21
+
+
 def test_file_that_is_not_a_video_is_bad_media(tmp_path: Path) -> None:
     from pantau.errors import BadMedia
 
