@@ -213,7 +213,9 @@ class Pipeline:
                 yield items, dead
 
     # -- processing ------------------------------------------------------------------------
-    def process(self, items: Sequence[MediaItem], report: RunReport, reprocess: bool = False) -> list[Incident]:
+    def process(
+        self, items: Sequence[MediaItem], report: RunReport, reprocess: bool = False
+    ) -> list[Incident]:
         """Run the stages on one batch and write the results; return the incidents."""
         timer = StageTimer()
         items = list({i.id: i for i in items}.values())
@@ -231,7 +233,9 @@ class Pipeline:
         dead += failed
         batch, signals, failed = detect(batch, self.registry, timer, self.cache)
         dead += failed
-        incidents, failed = timer.run("judge", lambda: judge(batch, signals, self.engine, self.people, self.calendar))
+        incidents, failed = timer.run(
+            "judge", lambda: judge(batch, signals, self.engine, self.people, self.calendar)
+        )
         dead += failed
         start = time.perf_counter()
         self._write(incidents, dead, report)
@@ -316,7 +320,9 @@ class Pipeline:
         report.seconds = time.perf_counter() - start
         return report
 
-    def run_forever(self, interval_s: float = 30.0, progress: Callable[[int, int], None] | None = None) -> None:
+    def run_forever(
+        self, interval_s: float = 30.0, progress: Callable[[int, int], None] | None = None
+    ) -> None:
         """Poll the sources every ``interval_s`` seconds until :meth:`stop`."""
         while not self._stop.is_set():
             report = self.run_once(progress=progress)

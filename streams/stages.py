@@ -288,7 +288,9 @@ def detect(
         start = time.perf_counter()
         produced: dict[str, list[Signal]] = {}
 
-        def call(b: list[EnrichedItem], det: object = detector, out: dict[str, list[Signal]] = produced) -> None:
+        def call(
+            b: list[EnrichedItem], det: object = detector, out: dict[str, list[Signal]] = produced
+        ) -> None:
             results = det.detect(b)  # type: ignore[attr-defined]
             if len(results) != len(b):
                 raise RuntimeError(f"{det.name} returned {len(results)} results for {len(b)} items")  # type: ignore[attr-defined]
