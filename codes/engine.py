@@ -222,6 +222,10 @@ class _Reads:
             elif self.signals[name] is not None:
                 self.signals[name].add(attr)  # type: ignore[union-attr]
 
+    def details_of(self) -> list[str]:
+        """Signals whose ``details`` the rules read (read whole, or ``.details`` read)."""
+        return [n for n, attrs in self.signals.items() if attrs is None or "details" in attrs]
+
     def project(self, facts: dict[str, Any]) -> dict[str, Any]:
         """The facts the rules read, and nothing else (cheaper to convert, and the memo key)."""
         signals = facts["signals"]
@@ -293,13 +297,18 @@ def build_facts(
     calendar: Calendar,
     signatories: Sequence[str],
     jurisdiction: str | None = None,
+    details_of: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """Return the CEL activation (``item``, ``signals``, ``calendar``) for one item.
 
     :param jurisdiction: the code's jurisdiction, used for the calendar unless the posting party
         has its own in the registry.
+    :param details_of: the signals whose ``details`` the rules read (``None``: all); the others
+        get empty details, which saves converting them.
     """
-    sig: dict[str, dict[str, Any]] = {name: empty_signal() for name in signal_names}
+    absent = empty_signal()  # one object for every absent signal: facts are read, never changed
+    sig: dict[str, dict[str, Any]] = dict.fromkeys(signal_names, absent)
+    wanted = None if details_of is None else set(details_of)
     for s in signals:
         current = sig.get(s.detector)
         if current is None or current["label"] == "absent" or s.score > current["score"]:
@@ -307,7 +316,7 @@ def build_facts(
                 "score": float(s.score),
                 "label": s.label,
                 "evidence": s.evidence,
-                "details": _plain(s.details),
+                "details": _plain(s.details) if wanted is None or s.detector in wanted else {},
             }
     if enriched is None:
         item_facts = empty_item()
@@ -800,7 +809,10 @@ class CodeEngine:
         signals: Sequence[Signal],
         registry: Registry,
         calendar: Calendar,
+        lean: bool = False,
     ) -> dict[str, Any]:
+        """The facts of one item for one code; ``lean``: signal details only where the rules read them."""
+        reads = self._reads_by_code.get(code.id) if lean else None
         return build_facts(
             enriched,
             signals,
@@ -809,6 +821,7 @@ class CodeEngine:
             calendar,
             self.signatories(code, registry),
             jurisdiction=code.jurisdiction or None,
+            details_of=None if reads is None else reads.details_of(),
         )
 
     def explain(
@@ -887,7 +900,9 @@ class CodeEngine:
             code = compiled.code
             facts = facts_by_code.get(code.id)
             if facts is None:
-                facts = facts_by_code[code.id] = self._facts(code, enriched, signals, registry, calendar)
+                facts = facts_by_code[code.id] = self._facts(
+                    code, enriched, signals, registry, calendar, lean=True
+                )
                 if not self.in_force(code, at, facts["calendar"].get("timezone")):
                     fired_by_code[code.id] = frozenset()
                 else:

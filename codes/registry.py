@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -195,7 +196,24 @@ class Registry(_Model):
         return pats
 
     def people_mentioned(self, text: str, handles: list[str] | None = None) -> list[Person]:
-        """Return people named in ``text`` (name variants, accent- and case-insensitive) or by handle."""
+        """Return people named in ``text`` (name variants, accent- and case-insensitive) or by handle.
+
+        Remembered for the last texts seen (share cascades repeat a post thousands of times).
+        """
+        key = (text, tuple(handles or ()))
+        memo = self._mentioned
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._people_mentioned(text, handles)
+            while len(memo) > 4096:
+                memo.popitem(last=False)
+        return list(found)
+
+    @cached_property
+    def _mentioned(self) -> OrderedDict[tuple[str, tuple[str, ...]], list[Person]]:
+        return OrderedDict()
+
+    def _people_mentioned(self, text: str, handles: list[str] | None) -> list[Person]:
         folded = _fold(text)
         found: dict[str, Person] = {}
         for pattern, person in self._name_patterns:
