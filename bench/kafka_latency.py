@@ -61,6 +61,8 @@ def run(feed: Path, work: Path, rate: float, seconds: float, naive: bool, args: 
         "PANTAU_KAFKA__BATCH_WAIT_S": str(args.batch_wait),
         "PANTAU_SEARCH__INDEX_PREFIX": name,
         "PANTAU_BATCH_SIZE": "1" if naive else str(args.batch_size),
+        "PANTAU_KAFKA__BATCH_SIZE": "1" if naive else str(args.batch_size),
+        "PANTAU_KAFKA__COMPRESSION": args.compression,
         "PANTAU_DEDUPE": "false" if naive else "true",
         "PANTAU_THREADS": str(args.threads),
     }
@@ -145,8 +147,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to send")
     parser.add_argument("--naive-seconds", type=float, default=0.0, help="naive baseline run length (0: skip)")
     parser.add_argument("--drain", type=float, default=120.0, help="seconds allowed after sending ends")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--batch-wait", type=float, default=0.25, help="kafka.batch_wait_s")
+    parser.add_argument("--batch-size", type=int, default=256, help="kafka.batch_size (and batch_size)")
+    parser.add_argument("--batch-wait", type=float, default=0.3, help="kafka.batch_wait_s")
+    parser.add_argument("--compression", choices=["none", "gzip"], default="none", help="kafka.compression")
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="model threads of the worker (settings.threads)")
     parser.add_argument("--duplicate-rate", type=float, default=0.6)

@@ -57,6 +57,7 @@ def main() -> None:
         "PANTAU_SOURCES": json.dumps([{"kind": "jsonl", "name": "bench", "path": str(feed)}]),
         "PANTAU_DETECTORS_FILE": str(work / "detectors.yaml"),
         "PANTAU_BATCH_SIZE": str(args.batch_size),
+        "PANTAU_KAFKA__BATCH_SIZE": str(args.batch_size),
         "PANTAU_KAFKA__BOOTSTRAP_SERVERS": servers["PANTAU_TEST_KAFKA"],
         "PANTAU_KAFKA__TOPIC_PREFIX": name,
         "PANTAU_KAFKA__CONSUMER_GROUP": name,

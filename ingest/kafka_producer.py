@@ -2,8 +2,9 @@
 
 The producer is idempotent (``enable_idempotence``, ``acks=all``): a retried send never
 writes a message twice within a producer session, and every message is on all in-sync
-replicas before it counts as sent. Values are JSON, compressed with gzip (no native library
-needed); the key is the item id, so one item's stages stay ordered (see :mod:`streams.topics`).
+replicas before it counts as sent. Values are JSON, compressed as ``kafka.compression`` says
+(none, or gzip: no native library); the key is the item id, so one item's stages stay
+ordered (see :mod:`streams.topics`).
 Delivery is confirmed per message by callbacks; :meth:`KafkaItemProducer.flush` waits for all
 of them and raises if any failed, so a caller knows that what it produced is durable.
 
@@ -117,7 +118,7 @@ class ProduceReport:
 
 
 class KafkaItemProducer:
-    """Sends items and dead letters to Pantau's topics; idempotent, acks=all, gzip.
+    """Sends items and dead letters to Pantau's topics; idempotent, acks=all, compression per settings.
 
     :param settings: the Kafka connection settings.
     :param linger_ms: how long the producer waits to fill a batch.
@@ -143,7 +144,7 @@ class KafkaItemProducer:
             self._producer = kafka.KafkaProducer(
                 enable_idempotence=True,
                 acks="all",
-                compression_type="gzip",
+                compression_type=None if self.settings.compression == "none" else self.settings.compression,
                 linger_ms=self.linger_ms,
                 max_in_flight_requests_per_connection=5,
                 delivery_timeout_ms=120_000,

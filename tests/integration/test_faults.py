@@ -122,7 +122,7 @@ def test_worker_killed_mid_stream_and_a_new_worker_finishes_without_loss_or_dupl
     path, ids = feed
     ensure_topics(settings_of().kafka)
     search_store.open()
-    worker = _start_worker({**env, "PANTAU_BATCH_SIZE": "4"})
+    worker = _start_worker({**env, "PANTAU_BATCH_SIZE": "4", "PANTAU_KAFKA__BATCH_SIZE": "4"})
     try:
         report = _produce(settings_of, path)
         assert set(report.item_ids) == set(ids)

@@ -105,6 +105,7 @@ def env(servers: Servers, unique_name: str, tmp_path: Path) -> dict[str, str]:
         "PANTAU_DATA_DIR": str(tmp_path / "data"),
         "PANTAU_DETECTORS_FILE": str(detectors),
         "PANTAU_BATCH_SIZE": "8",
+        "PANTAU_KAFKA__BATCH_SIZE": "8",
     }
 
 
