@@ -28,6 +28,7 @@ def embedded(
     naive_items: Annotated[Optional[int], typer.Option(help="Items for the naive run (default: same).")] = None,  # noqa: UP045
     output: Annotated[Optional[Path], typer.Option("-o", help="Append the Markdown report to this file.")] = None,  # noqa: UP045
     detectors_file: Annotated[Optional[Path], typer.Option(help="Detector list to benchmark.")] = None,  # noqa: UP045
+    video_seconds: Annotated[float, typer.Option(help="Length of each generated video clip.")] = 4.0,
 ) -> None:
     """Run each workload kind optimised and naive; print a Markdown report with the ratios."""
     import os
@@ -38,16 +39,18 @@ def embedded(
             if kind not in ("text", "image", "video"):
                 raise typer.BadParameter(f"unknown kind {kind!r}")
             err.print(f"[bold]{kind}[/bold]: generating {items} items (duplicate rate {duplicate_rate})")
-            feed = write_workload(Path(tmp) / kind, kind=kind, n_items=items, duplicate_rate=duplicate_rate)  # type: ignore[arg-type]
+            feed = write_workload(Path(tmp) / kind, kind=kind, n_items=items, duplicate_rate=duplicate_rate,  # type: ignore[arg-type]
+                                  video_seconds=video_seconds)
             naive_feed = feed
             if naive_items and naive_items != items:
                 naive_feed = write_workload(Path(tmp) / f"{kind}-naive", kind=kind, n_items=naive_items,  # type: ignore[arg-type]
-                                            duplicate_rate=duplicate_rate)
+                                            duplicate_rate=duplicate_rate, video_seconds=video_seconds)
             err.print(f"[bold]{kind}[/bold]: optimised run")
             fast = run_scenario(feed, "optimised", batch_size, detectors_file)
             err.print(f"[bold]{kind}[/bold]: naive run")
             naive = run_scenario(naive_feed, "naive", batch_size, detectors_file)
-            section = markdown(f"{kind} (duplicate rate {duplicate_rate})", fast, naive)
+            title = f"{kind} (duplicate rate {duplicate_rate}" + (f", {video_seconds:g} s clips)" if kind == "video" else ")")
+            section = markdown(title, fast, naive)
             report.append(section)
             print(section)
     if output:

@@ -21,8 +21,11 @@ language a Thai, Tamil or Chinese model implies; Latin-script parts are left to 
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,6 +93,11 @@ class OcrOptions(BaseModel):
     max_long_side: int = Field(2500, ge=200, description="Larger images are downscaled first.")
     upscale_below: int = Field(300, ge=0, description="Images whose long side is below this are upscaled 2x.")
     timeout_s: float = Field(30.0, gt=0, description="Time limit of one Tesseract call.")
+    single_threaded: bool = Field(
+        True,
+        description="Run each Tesseract single-threaded (OMP_THREAD_LIMIT=1) and read up to `threads` images "
+        "at once: Tesseract's own OpenMP threads made a 640x480 image slower (0.29 s against 0.17 s).",
+    )
 
 
 def _flat(image: Any) -> bool:
@@ -125,6 +133,20 @@ def join_words(words: list[str]) -> str:
     return _GAP.sub("", text).strip()
 
 
+def _single_threaded(tesseract: str, data_dir: Path) -> str:
+    """A wrapper that runs ``tesseract`` with ``OMP_THREAD_LIMIT=1`` (pytesseract passes no environment)."""
+    folder = Path(data_dir) / "tools"
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapper = folder / "tesseract-single-thread"
+    body = f"#!/bin/sh\nOMP_THREAD_LIMIT=1 exec {shlex.quote(tesseract)} \"$@\"\n"
+    if not wrapper.is_file() or wrapper.read_text() != body:
+        tmp = wrapper.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(body)
+        tmp.chmod(0o755)
+        tmp.replace(wrapper)
+    return str(wrapper)
+
+
 class OcrEnricher(Enricher):
     """Reads the text in images and keyframes with Tesseract."""
 
@@ -140,7 +162,10 @@ class OcrEnricher(Enricher):
             import pytesseract
         except ImportError as exc:
             raise DetectorUnavailable("pytesseract is not installed: pip install -e '.[media]'") from exc
-        pytesseract.pytesseract.tesseract_cmd = require_tool("tesseract")
+        tesseract = require_tool("tesseract")
+        if self.options.single_threaded:  # type: ignore[attr-defined]
+            tesseract = _single_threaded(tesseract, settings_of(self).data_dir)
+        pytesseract.pytesseract.tesseract_cmd = tesseract
         installed = set(pytesseract.get_languages(config=""))
         options: OcrOptions = self.options  # type: ignore[assignment]
         missing = [lang for lang in options.languages if lang not in installed]
@@ -239,12 +264,29 @@ class OcrEnricher(Enricher):
         return self.memo(key, lambda: self.ocr_file(path, declared_language))
 
     def enrich(self, batch: Sequence[EnrichedItem]) -> None:
-        """Add one OCR text part per image or keyframe with text."""
+        """Add one OCR text part per image or keyframe with text.
+
+        The distinct images and keyframes of the batch are read ``threads`` at a time (one
+        Tesseract process each); repeats come from the memo.
+        """
         options: OcrOptions = self.options  # type: ignore[assignment]
+        jobs = list(dict.fromkeys(
+            (sha, at, path, enriched.item.language)
+            for enriched in batch
+            for sha, path, at in visual_sources(enriched)
+        ))
+        workers = min(len(jobs), getattr(self.settings, "threads", 1)) if options.single_threaded else 1
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pantau-ocr") as pool:
+                readings = dict(zip(jobs, pool.map(lambda job: self._ocr_cached(*job), jobs), strict=True))
+        else:
+            readings = {job: self._ocr_cached(*job) for job in jobs}
         for enriched in batch:
             seen: set[tuple[str, str]] = set()
             for sha, path, at in visual_sources(enriched):
-                text, models, conf = self._ocr_cached(sha, at, path, enriched.item.language)
+                text, models, conf = readings[(sha, at, path, enriched.item.language)]
                 if len(text.replace(" ", "")) < options.min_chars or (sha, text) in seen:
                     continue
                 seen.add((sha, text))

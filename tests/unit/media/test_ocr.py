@@ -75,3 +75,32 @@ def test_when_missing_language_model_then_unavailable_names_package() -> None:
 )
 def test_when_words_joined_then_no_spaces_inside_thai_or_chinese(words: list[str], joined: str) -> None:
     assert join_words(words) == joined
+
+
+def test_a_batch_is_read_in_parallel_single_threaded_tesseracts_with_the_same_result(
+    media_settings, tmp_path: Path
+) -> None:
+    texts = [CASES[0][2], CASES[1][2], "Polls open at 8am on Sunday"]
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(tmp_path / f"poster{i}.png")
+        render_text_image(text, "eng").save(paths[-1])
+
+    def read(options: dict[str, object], threads: int) -> list[list[str]]:
+        enricher = OcrEnricher(options)
+        enricher.settings = media_settings.model_copy(update={"threads": threads})
+        enricher.ensure_loaded()
+        batch = [item_with(p) for p in paths]
+        probe = MediaProbeEnricher()
+        probe.settings = enricher.settings
+        probe.enrich(batch)
+        enricher.enrich(batch)
+        return [[p.text for p in e.enrichment.text_parts] for e in batch]
+
+    import pytesseract
+
+    parallel = read({}, 2)
+    wrapper = Path(pytesseract.pytesseract.tesseract_cmd)
+    assert "OMP_THREAD_LIMIT=1 exec" in wrapper.read_text()
+    assert parallel == [[t] for t in texts]
+    assert parallel == read({"single_threaded": False}, 1)
