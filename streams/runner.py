@@ -147,8 +147,10 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings, store: IncidentStore | None = None) -> Pipeline:
         """Build everything the settings describe; loud on any configuration error."""
+        from detectors.devices import limit_blas_threads
         from pantau.stores import by_url
 
+        limit_blas_threads(settings.blas_threads)
         registry = DetectorRegistry.from_settings(settings)
         engine = CodeEngine.from_files(settings.codes, signal_names=registry.signal_names())
         if not settings.dedupe:  # every item judged afresh (the naive benchmark)

@@ -109,3 +109,18 @@ def test_configure_picks_the_engine_and_reloads_on_change() -> None:
 def test_threads_that_sleep_give_the_same_vectors(int8: object) -> None:
     sleeping = e5_onnx.OnnxE5(precision="int8", spin=False)
     assert float((sleeping.encode(TEXTS[:4], True) * int8.encode(TEXTS[:4], True)).sum(axis=1).min()) > 0.9999
+
+
+def test_blas_threads_are_capped_for_the_pipeline() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from detectors.devices import limit_blas_threads
+
+    before = threadpoolctl.threadpool_info()
+    try:
+        assert limit_blas_threads(1)
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+    finally:
+        for pool in before:
+            if pool["user_api"] == "blas":
+                threadpoolctl.threadpool_limits(limits=pool["num_threads"], user_api="blas")
