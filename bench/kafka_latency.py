@@ -67,6 +67,7 @@ def run(feed: Path, work: Path, rate: float, seconds: float, naive: bool, args: 
         "PANTAU_KAFKA__COMPRESSION": args.compression,
         "PANTAU_DEDUPE": "false" if naive else "true",
         "PANTAU_THREADS": str(args.threads),
+        "PANTAU_BLAS_THREADS": str(args.blas_threads),
     }
     if args.detectors:
         environ["PANTAU_DETECTORS_FILE"] = str(args.detectors)
@@ -153,7 +154,8 @@ def main() -> None:
     parser.add_argument("--batch-wait", type=float, default=0.15, help="kafka.batch_wait_s")
     parser.add_argument("--compression", choices=["none", "gzip"], default="none", help="kafka.compression")
     parser.add_argument("--partitions", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="model threads of the worker (settings.threads)")
+    parser.add_argument("--threads", type=int, default=2, help="model threads of the worker (settings.threads)")
+    parser.add_argument("--blas-threads", type=int, default=1, help="settings.blas_threads")
     parser.add_argument("--duplicate-rate", type=float, default=0.6)
     parser.add_argument("--detectors", type=Path, default=None, help="detector list (default: the shipped one)")
     parser.add_argument("--only", choices=["optimised", "naive"], default=None, help=argparse.SUPPRESS)
