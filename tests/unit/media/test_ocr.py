@@ -104,3 +104,30 @@ def test_a_batch_is_read_in_parallel_single_threaded_tesseracts_with_the_same_re
     assert "OMP_THREAD_LIMIT=1 exec" in wrapper.read_text()
     assert parallel == [[t] for t in texts]
     assert parallel == read({"single_threaded": False}, 1)
+
+
+@pytest.mark.parametrize(
+    ("latin", "thai", "winner"),
+    [
+        (62.0, 71.0, "vie+ind"),  # a weak Latin caption read as Thai-looking garbage: the Latin reading stays
+        (62.0, 80.0, "tha"),  # clearly more confident: the other script wins
+        (82.0, 99.0, "vie+ind"),  # confident Latin reading: other scripts are not even tried
+    ],
+)
+def test_another_script_must_beat_a_latin_reading_by_a_margin(
+    monkeypatch: pytest.MonkeyPatch, latin: float, thai: float, winner: str
+) -> None:
+    enricher = OcrEnricher()
+    tried = []
+
+    def read(image: object, models: str) -> tuple[str, float, int]:
+        tried.append(models)
+        conf = {"vie+ind": latin, "tha": thai}.get(models, 0.0)
+        return (f"reading by {models}", conf, 5) if conf else ("", 0.0, 0)
+
+    noisy = Image.effect_noise((64, 64), 80)
+    monkeypatch.setattr(enricher, "_prepare", lambda path: noisy)
+    monkeypatch.setattr(enricher, "read", read)
+    text, models, conf = enricher.ocr_file("poster.png")
+    assert models == winner and text == f"reading by {winner}"
+    assert (tried == ["vie+ind"]) == (latin >= 80)
