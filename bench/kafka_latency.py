@@ -79,15 +79,6 @@ def run(feed: Path, work: Path, rate: float, seconds: float, naive: bool, args: 
     streams = PantauStreams(settings)
     load_start = time.perf_counter()
     streams.open_store()
-    if naive:
-        from detectors.text_embedding import set_cache_entries
-
-        set_cache_entries(0)
-        streams.pipeline.engine.memo_entries = 0
-        for plugin in streams.pipeline.registry.detectors:
-            model = getattr(plugin, "model", None)
-            if hasattr(model, "set_cache_size"):
-                model.set_cache_size(0)
     load_s = time.perf_counter() - load_start
     sent_done = threading.Event()
     send_window: list[float] = []

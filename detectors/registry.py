@@ -69,9 +69,10 @@ class DetectorRegistry:
     def __init__(self, plugins: Iterable[Plugin] = (), settings: Settings | None = None) -> None:
         self.settings = settings
         if settings is not None:  # the shared text encoder's engine and threads come from the settings
-            from detectors.text_embedding import configure
+            from detectors.text_embedding import DEFAULT_CACHE_ENTRIES, configure
 
-            configure(settings.text_engine, settings.threads)
+            configure(settings.text_engine, settings.threads,
+                      cache_entries=DEFAULT_CACHE_ENTRIES if settings.dedupe else 0)
         self.enrichers: list[Enricher] = []
         self.detectors: list[Detector] = []
         self.declared_signals: set[str] = set()

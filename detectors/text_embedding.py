@@ -60,6 +60,13 @@ class SharedEncoder:
     def __len__(self) -> int:
         return len(self._vectors)
 
+    def bound(self, max_entries: int) -> None:
+        """Keep at most ``max_entries`` vectors from now on (``0``: remember none)."""
+        with self._lock:
+            self.max_entries = max_entries
+            while len(self._vectors) > max_entries:
+                self._vectors.popitem(last=False)
+
     def embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         """Return one float32 row per text, encoding only the distinct texts not cached."""
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
@@ -98,21 +105,31 @@ class SharedEncoder:
 
 _shared: dict[str, SharedEncoder] = {}
 _shared_lock = threading.Lock()
-_config: dict[str, Any] = {"engine": "auto", "threads": 2, "spin": True}
+_config: dict[str, Any] = {
+    "engine": "auto", "threads": 2, "spin": True, "cache_entries": DEFAULT_CACHE_ENTRIES,
+}
 
 
-def configure(engine: TextEngine = "auto", threads: int = 2, spin: bool | None = None) -> None:
+def configure(
+    engine: TextEngine = "auto", threads: int = 2, spin: bool | None = None, cache_entries: int | None = None
+) -> None:
     """Choose the engine and its threads (``Settings.text_engine``, ``threads``) for new encoders.
 
     ``spin``: whether the ONNX engine's threads spin between operators (``None`` keeps the
-    current choice; the Kafka worker sets it off). An encoder already loaded with other
-    settings is dropped, so the next :func:`shared_encoder` call loads the configured one.
+    current choice; the Kafka worker sets it off). An encoder already loaded with another engine
+    or threads is dropped, so the next :func:`shared_encoder` call loads the configured one.
+    ``cache_entries`` (``None`` keeps the current bound) re-bounds the vector LRU of loaded
+    encoders too: ``0`` when ``dedupe`` is off (the naive benchmark).
     """
     wanted = {"engine": engine, "threads": threads, "spin": _config["spin"] if spin is None else spin}
     with _shared_lock:
-        if wanted != _config:
+        if any(_config[k] != v for k, v in wanted.items()):
             _config.update(wanted)
             _shared.clear()
+        if cache_entries is not None:
+            _config["cache_entries"] = cache_entries
+            for encoder in _shared.values():
+                encoder.bound(cache_entries)
 
 
 def engine_name() -> str:
@@ -143,17 +160,15 @@ def shared_encoder(variant: str = "original") -> SharedEncoder:
         if variant not in _shared:
             model = _load_model(variant)
             # The ONNX engine sorts a call's texts by length and batches them itself: give it more per call.
-            _shared[variant] = SharedEncoder(model, batch_size=256 if engine_name() == "onnx" else 32)
+            batch = 256 if engine_name() == "onnx" else 32
+            entries = int(_config["cache_entries"])
+            _shared[variant] = SharedEncoder(model, max_entries=entries, batch_size=batch)
         return _shared[variant]
 
 
 def set_cache_entries(max_entries: int, variant: str = "original") -> None:
     """Bound the shared vector cache (``0``: no cache, every call encodes; the naive benchmark)."""
-    encoder = shared_encoder(variant)
-    with encoder._lock:
-        encoder.max_entries = max_entries
-        while len(encoder._vectors) > max_entries:
-            encoder._vectors.popitem(last=False)
+    shared_encoder(variant).bound(max_entries)
 
 
 def embed(texts: Sequence[str], is_query: bool = True, variant: str = "original") -> np.ndarray:

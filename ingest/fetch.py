@@ -37,6 +37,7 @@ import socket
 import ssl
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -370,27 +371,37 @@ def fetch_bytes(url: str, settings: Settings, max_bytes: int = DOCUMENT_MAX_BYTE
     accept = "application/rss+xml,application/atom+xml,application/xml,text/xml,text/html;q=0.9,*/*;q=0.5"
     response = _open(url, settings, deadline, accept=accept)
     try:
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise MediaTooLarge(f"{url} declares {declared} bytes, over the limit of {max_bytes}")
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            if time.monotonic() > deadline:
-                raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
-            try:
-                chunk = response.read1(_CHUNK)
-            except (OSError, http.client.HTTPException) as exc:
-                raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > max_bytes:
-                raise MediaTooLarge(f"{url} is over the limit of {max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join(_chunks(response, url, max_bytes, deadline, settings))
     finally:
         response.close()
+
+
+def _chunks(
+    response: http.client.HTTPResponse, url: str, limit: int, deadline: float, settings: Settings
+) -> Iterator[bytes]:
+    """The body of ``response`` chunk by chunk, within ``limit`` bytes and the overall ``deadline``.
+
+    :raises MediaTooLarge: the declared or the read size is over ``limit``.
+    :raises BadMedia: a network error or the deadline passed.
+    """
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise MediaTooLarge(f"{url} declares {declared} bytes, over the limit of {limit}")
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
+        try:
+            # read1 returns after one socket read, so a slow drip cannot outlast the deadline.
+            chunk = response.read1(_CHUNK)
+        except (OSError, http.client.HTTPException) as exc:
+            raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
+        if not chunk:
+            return
+        size += len(chunk)
+        if size > limit:
+            raise MediaTooLarge(f"{url} is over the limit of {limit} bytes")
+        yield chunk
 
 
 def fetch_media(url: str, settings: Settings) -> MediaFile:
@@ -406,26 +417,12 @@ def fetch_media(url: str, settings: Settings) -> MediaFile:
     response = _open(url, settings, deadline)
     fd, tmp = _tmp_file(settings)
     try:
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise MediaTooLarge(f"{url} declares {declared} bytes, over the limit of {limit}")
         h = hashlib.sha256()
         head = b""
         size = 0
         with os.fdopen(fd, "wb") as out:
-            while True:
-                if time.monotonic() > deadline:
-                    raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
-                try:
-                    # read1 returns after one socket read, so a slow drip cannot outlast the deadline.
-                    chunk = response.read1(_CHUNK)
-                except (OSError, http.client.HTTPException) as exc:
-                    raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
-                if not chunk:
-                    break
+            for chunk in _chunks(response, url, limit, deadline, settings):
                 size += len(chunk)
-                if size > limit:
-                    raise MediaTooLarge(f"{url} is over the limit of {limit} bytes")
                 if len(head) < 8192:
                     head += chunk[: 8192 - len(head)]
                 h.update(chunk)

@@ -144,7 +144,7 @@ class KafkaItemProducer:
             self._producer = kafka.KafkaProducer(
                 enable_idempotence=True,
                 acks="all",
-                compression_type=None if self.settings.compression == "none" else self.settings.compression,
+                compression_type=self.settings.compression_type,
                 linger_ms=self.linger_ms,
                 max_in_flight_requests_per_connection=5,
                 delivery_timeout_ms=120_000,

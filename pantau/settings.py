@@ -111,6 +111,11 @@ class KafkaSettings(_Section):
         description="Longest wait of each worker stage to fill a batch (bounds latency in light traffic).",
     )
 
+    @property
+    def compression_type(self) -> str | None:
+        """The client libraries' ``compression_type``: ``None`` for no compression."""
+        return None if self.compression == "none" else self.compression
+
 
 class SearchSettings(_Section):
     """Elasticsearch / OpenSearch options (the URL itself is ``store.url``)."""
@@ -208,7 +213,11 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     batch_size: int = Field(64, ge=1, description="Items per batch into the detectors.")
     queue_size: int = Field(1024, ge=1, description="Bound of each in-process queue (back-pressure).")
-    dedupe: bool = Field(True, description="Score repeated content once (cache by content hash).")
+    dedupe: bool = Field(
+        True,
+        description="Score repeated content once (cache by content hash); off: no signal, vector, score, "
+        "media or verdict cache (the naive benchmark).",
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where torch detectors run.")
     threads: int = Field(2, ge=1, description="CPU threads for model inference.")
     blas_threads: int = Field(

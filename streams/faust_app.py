@@ -147,7 +147,7 @@ class PantauStreams:
             broker_heartbeat_interval=1.5,
             broker_commit_interval=1.0,
             producer_acks=-1,
-            producer_compression_type=None if kafka.compression == "none" else kafka.compression,
+            producer_compression_type=kafka.compression_type,
             web_enabled=False,
         )
         self.raw_topic = self._topic(self.topics.raw_items)

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
 from detectors.gbv.lexicon import item_languages
-from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel, TextScores, shared_model
+from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel, TextScores, model_for
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 __all__ = ["GbvTextDetector", "text_label"]
@@ -75,7 +75,7 @@ class GbvTextDetector(Detector):
     def load(self) -> None:
         """Load the shared text model (weights and encoder)."""
         opts: Any = self.options
-        self.model: GbvTextModel = shared_model(Path(opts.weights), bool(opts.use_encoder))
+        self.model: GbvTextModel = model_for(self.settings, Path(opts.weights), bool(opts.use_encoder))
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """Score every item with text in one batch."""

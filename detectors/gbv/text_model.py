@@ -39,9 +39,13 @@ from detectors.gbv.features import char_features
 from detectors.gbv.normalise import clean_text
 from pantau.errors import DetectorUnavailable
 
-__all__ = ["DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "route", "shared_model"]
+__all__ = [
+    "DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "model_for", "route", "shared_model",
+]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "gbv_text.npz"
+SCORE_CACHE_ENTRIES = 4096
+"""Scores remembered per text by the shared model (repeats of a post are scored once)."""
 CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
 ENGLISH_ABUSE_OFFSET = 3.0
 """A head outside its language counts only when very sure: its logit minus this (P >= 0.95).
@@ -173,7 +177,9 @@ class GbvTextModel:
         scores.score, scores.category
     """
 
-    def __init__(self, arrays: dict[str, np.ndarray], encoder: Any | None, cache_size: int = 4096) -> None:
+    def __init__(
+        self, arrays: dict[str, np.ndarray], encoder: Any | None, cache_size: int = SCORE_CACHE_ENTRIES
+    ) -> None:
         self.arrays = arrays
         self.encoder = encoder
         self._cache: OrderedDict[str, TextScores] = OrderedDict()
@@ -270,6 +276,13 @@ class GbvTextModel:
             return blended
         w5, c5 = a[key]
         return np.where(np.array(encoder_only, dtype=bool), _sigmoid(w5 * z_e5 + c5), blended)
+
+
+def model_for(settings: Any, path: Path, use_encoder: bool) -> GbvTextModel:
+    """The shared model, its score cache off when the settings turn ``dedupe`` off (the naive benchmark)."""
+    model = shared_model(path, use_encoder)
+    model.set_cache_size(SCORE_CACHE_ENTRIES if getattr(settings, "dedupe", True) else 0)
+    return model
 
 
 @lru_cache(maxsize=4)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from detectors.base import Detector
 from detectors.gbv.lexicon import item_languages
 from detectors.gbv.normalise import fold_for_matching
-from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel, shared_model
+from detectors.gbv.text_model import DEFAULT_WEIGHTS, GbvTextModel, model_for
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 __all__ = ["THREAT_PATTERNS", "GbvThreatDetector", "ThreatPattern", "find_threats"]
@@ -164,7 +164,7 @@ class GbvThreatDetector(Detector):
         """Load the shared text model when the model is used."""
         opts: Any = self.options
         self.model: GbvTextModel | None = (
-            shared_model(Path(opts.weights), bool(opts.use_encoder)) if opts.use_model else None
+            model_for(self.settings, Path(opts.weights), bool(opts.use_encoder)) if opts.use_model else None
         )
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:

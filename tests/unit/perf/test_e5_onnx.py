@@ -108,6 +108,8 @@ def test_configure_picks_the_engine_and_reloads_on_change() -> None:
 
 def test_threads_that_sleep_give_the_same_vectors(int8: object) -> None:
     sleeping = e5_onnx.OnnxE5(precision="int8", spin=False)
+    options = sleeping._session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert float((sleeping.encode(TEXTS[:4], True) * int8.encode(TEXTS[:4], True)).sum(axis=1).min()) > 0.9999
 
 
