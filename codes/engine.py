@@ -44,8 +44,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -61,6 +59,7 @@ from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_
 from codes.registry import Person, Registry
 from codes.validation import line_of, load_document
 from pantau.errors import RuleError
+from pantau.lru import LRU
 from pantau.schemas import Breach, EnrichedItem, Family, Severity, Signal, utcnow
 
 __all__ = ["Clause", "Code", "CodeEngine", "CompiledClause", "Example", "OnBreach", "build_facts"]
@@ -493,11 +492,8 @@ class CodeEngine:
         self._functions_by_code: dict[str, set[str]] = {}
         for c in clauses:
             self._functions_by_code.setdefault(c.code.id, set()).update(c.functions)
-        self.memo_entries = 20_000
-        """Verdicts remembered by the facts the rules read (0: none; the naive benchmark)."""
         self.memo_hits = 0
-        self._memo: OrderedDict[str, frozenset[int]] = OrderedDict()
-        self._memo_lock = threading.Lock()
+        self._memo: LRU[str, frozenset[int]] = LRU(20_000)
         self._reads_by_code: dict[str, _Reads | None] = {}
         for c in clauses:
             reads = self._reads_by_code.setdefault(c.code.id, _Reads())
@@ -507,6 +503,15 @@ class CodeEngine:
                 self._reads_by_code[c.code.id] = None  # judged on all facts, verdicts never remembered
                 continue
             reads.add(c.fields, c.clause.rule)
+
+    @property
+    def memo_entries(self) -> int:
+        """Verdicts remembered by the facts the rules read (0: none; the naive benchmark)."""
+        return self._memo.max_entries
+
+    @memo_entries.setter
+    def memo_entries(self, entries: int) -> None:
+        self._memo.bound(entries)
 
     @property
     def codes(self) -> list[Code]:
@@ -949,12 +954,10 @@ class CodeEngine:
                     [facts["item"]["by_signatory"], facts["item"]["party"], projected],
                     sort_keys=True, default=str,
                 )
-                with self._memo_lock:
-                    hit = self._memo.get(key)
-                    if hit is not None:
-                        self._memo.move_to_end(key)
-                        self.memo_hits += 1
-                        return hit
+                hit = self._memo.get(key)
+                if hit is not None:
+                    self.memo_hits += 1
+                    return hit
             ctx = _context(projected, self._functions_by_code.get(code_id))
         else:
             ctx = _context(facts, self._functions_by_code.get(code_id))
@@ -972,10 +975,7 @@ class CodeEngine:
                 raise RuleError(f"clause {compiled.clause.id} failed on item {item_id}: {exc}") from exc
         verdict = frozenset(fired)
         if key is not None:
-            with self._memo_lock:
-                self._memo[key] = verdict
-                while len(self._memo) > self.memo_entries:
-                    self._memo.popitem(last=False)
+            self._memo.put(key, verdict)
         return verdict
 
 

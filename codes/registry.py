@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -40,6 +39,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pantau.errors import ConfigError
+from pantau.lru import LRU
 
 __all__ = [
     "Account",
@@ -201,17 +201,11 @@ class Registry(_Model):
         Remembered for the last texts seen (share cascades repeat a post thousands of times).
         """
         key = (text, tuple(handles or ()))
-        memo = self._mentioned
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = self._people_mentioned(text, handles)
-            while len(memo) > 4096:
-                memo.popitem(last=False)
-        return list(found)
+        return list(self._mentioned.get_or_compute(key, lambda: self._people_mentioned(text, handles)))
 
     @cached_property
-    def _mentioned(self) -> OrderedDict[tuple[str, tuple[str, ...]], list[Person]]:
-        return OrderedDict()
+    def _mentioned(self) -> LRU[tuple[str, tuple[str, ...]], list[Person]]:
+        return LRU(4096)
 
     def _people_mentioned(self, text: str, handles: list[str] | None) -> list[Person]:
         folded = _fold(text)

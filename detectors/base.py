@@ -18,14 +18,13 @@ Example Snippet::
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from pantau.lru import LRU
 from pantau.schemas import EnrichedItem, Family, Modality, Signal, digest
 
 if TYPE_CHECKING:
@@ -94,18 +93,8 @@ class Plugin(ABC):
         """
         if key is None or not getattr(self.settings, "dedupe", True):
             return compute()
-        cache: OrderedDict[Hashable, Any] = self.__dict__.setdefault("_memo", OrderedDict())
-        lock: threading.Lock = self.__dict__.setdefault("_memo_lock", threading.Lock())
-        with lock:
-            if key in cache:
-                cache.move_to_end(key)
-                return cache[key]  # type: ignore[no-any-return]
-        result = compute()
-        with lock:
-            cache[key] = result
-            while len(cache) > MEMO_ENTRIES:
-                cache.popitem(last=False)
-        return result
+        cache: LRU[Hashable, Any] = self.__dict__.setdefault("_memo", LRU(MEMO_ENTRIES))
+        return cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
     def applies_to(self, enriched: EnrichedItem) -> bool:
         """Return whether this plug-in has anything to read in the item."""
