@@ -9,7 +9,7 @@ the same port with the same log folder, as a crashed broker comes back in produc
 
 from __future__ import annotations
 
-import base64
+import importlib.util
 import json
 import os
 import shutil
@@ -17,9 +17,8 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,18 @@ __all__ = ["Outcome", "RestartableBroker", "account", "replicated_feed"]
 
 KAFKA_LIB = INFRA / "lib" / "kafka"
 JAVA = shutil.which("java") or "java"
+
+
+def _load_kraft_cluster_id() -> Callable[[], str]:
+    """``kraft_cluster_id`` from ``infra/local/kraft_cluster_id.py`` (the one ``infra/local/up`` runs)."""
+    spec = importlib.util.spec_from_file_location("kraft_cluster_id", INFRA / "kraft_cluster_id.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.kraft_cluster_id  # type: ignore[no-any-return]
+
+
+_kraft_cluster_id = _load_kraft_cluster_id()
 
 
 def _free_port() -> int:
@@ -83,7 +94,7 @@ class RestartableBroker:
             )
             + "\n"
         )
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = _kraft_cluster_id()
         done = subprocess.run(  # noqa: S603 - the Kafka jars gathered by infra/local/up
             [
                 JAVA,
@@ -92,10 +103,8 @@ class RestartableBroker:
                 "kafka.tools.StorageTool",
                 "format",
                 "--standalone",
-                "-t",
-                cluster_id,
-                "-c",
-                str(conf),
+                f"--cluster-id={cluster_id}",  # one token: never read as a flag (and the id cannot start with -)
+                f"--config={conf}",
             ],
             capture_output=True,
             text=True,
