@@ -51,6 +51,13 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{2,}")
 _SPACES = re.compile(r"\s+")
+# Placeholders that datasets and exporters put where a handle or link was (``USER``, ``<USERNAME>``,
+# ``URL``), retweet prefixes, and byte escapes of emoji written out as text (``\xf0\x9f\x98\x82``)
+# or literal ``\n``: brought to one form so that training and live text read alike.
+_PLACEHOLDER_USER = re.compile(r"<USERNAME>|<USER>|\[USERNAME\]|@?(?<!\[)\bUSER\b(?!\])")
+_PLACEHOLDER_URL = re.compile(r"<URL>|(?<!\[)\bURL\b(?!\])")
+_RETWEET = re.compile(r"^\s*RT\s+(?=\[USER\]|@)")
+_BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-fA-F]{2})+|\\[nrt](?![a-z])")
 
 # Look-alike letters from Cyrillic, Greek and others that evaders swap in for Latin ones.
 _HOMOGLYPHS = str.maketrans(
@@ -143,8 +150,12 @@ def clean_text(text: str, limit: int = MAX_CLEAN_CHARS) -> str:
     text = _SURROGATES.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
+    text = _BYTE_ESCAPES.sub(" ", text)
     text = _URL.sub("[URL]", text)
     text = _HANDLE.sub("[USER]", text)
+    text = _PLACEHOLDER_USER.sub("[USER]", text)
+    text = _PLACEHOLDER_URL.sub("[URL]", text)
+    text = _RETWEET.sub("", text)
     text = _SPACES.sub(" ", text).strip()
     return _head_tail(text, limit)
 

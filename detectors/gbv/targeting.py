@@ -1,14 +1,27 @@
 """``gbv.targeting``: is a registered woman candidate or official the target of a post?
 
-Reads the registry (``settings.registry_file``; :mod:`codes.registry`). A person is targeted
-when the post replies to one of her accounts (score 1.0), mentions one of her handles
-(1.0), or names her by her full name (0.9) or a registered variant (0.8: variants such as a
-first name alone are more ambiguous). Her own posts do not target her.
+Name matching against the registry (``settings.registry_file``; :mod:`codes.registry`), not
+a learned model. A person is targeted when the post
+
+- replies to one of her accounts (``reply``, score 1.0) or mentions one of her handles
+  (``handle``, 1.0);
+- names her by her full name (``name``, 0.9), a registered variant or nickname (``variant``,
+  0.8), or an honorific with one of her names (``honorific``, 0.85: "Bu Ratna", "Ibu
+  Wulandari", "Puan Aminah", "Datuk Seri Aminah", "Ate Maria", "Senator Santos");
+- names her by her first name alone (``first-name``, 0.7), written as a name (capitalised
+  or in capitals, as OCR and transcripts give it), when no other registered person has that
+  first name (0.5 when several do: each is listed);
+- refers back with a pronoun (she, her, dia, beliau, siya, bà, เธอ) to a woman it names:
+  ``details.people[].pronoun`` is true (the post is about her, not only mentioning her).
+
+The text read is the item's whole text (caption, OCR of images, speech transcripts). Her own
+posts do not target her.
 
 Signal: ``score`` (the strongest way a registered woman is addressed; 0 when none is),
 ``label`` ``targets-woman`` / ``targets-person`` (only others) / ``no-target``;
 ``details``: ``targets`` (registry ids of the women targeted), ``people`` (everyone
-registered who is addressed, with ``gender``, ``role`` and ``how``).
+registered who is addressed, with ``gender``, ``role``, ``how``, ``matched`` (the words
+that named them) and ``pronoun``).
 """
 
 from __future__ import annotations
@@ -30,7 +43,19 @@ if TYPE_CHECKING:
 __all__ = ["GbvTargetingDetector", "Target", "find_targets", "registry_from_settings"]
 
 WOMEN_ROLES = frozenset({"candidate", "official", "commissioner"})
-HOW_SCORES = {"reply": 1.0, "handle": 1.0, "name": 0.9, "variant": 0.8}
+HOW_SCORES = {"reply": 1.0, "handle": 1.0, "name": 0.9, "honorific": 0.85, "variant": 0.8,
+              "first-name": 0.7, "first-name-shared": 0.5}
+HONORIFICS = (
+    "bu", "ibu", "mbak", "kak", "kakak", "puan", "cik", "datuk", "datuk seri", "dato", "dato'", "dato seri",
+    "datin", "datin seri", "tan sri", "puan sri", "toh puan", "yb", "hajah", "hjh", "dr", "ate", "aling",
+    "senator", "sen.", "rep.", "congresswoman", "mayor", "gov.", "governor", "madam", "mrs", "mrs.", "ms",
+    "ms.", "miss", "commissioner", "minister", "menteri", "bà", "chị", "cô", "khun",
+)
+"""Titles and kinship terms put before a woman's name in the region (lower case, accents kept)."""
+_NAME_PARTICLES = frozenset({"binti", "bin", "bt", "bte", "a/p", "ap", "de", "del", "dela", "la", "van"})
+_PRONOUNS = re.compile(
+    r"(?<!\w)(?:she|her|hers|herself|dia|beliau|siya|niya|bà ấy|cô ấy|chị ấy|เธอ|หล่อน)(?!\w)", re.IGNORECASE
+)
 
 
 def registry_from_settings(settings: Settings | None) -> Registry:
@@ -45,9 +70,11 @@ def registry_from_settings(settings: Settings | None) -> Registry:
 class Target:
     """A registered person addressed by a post, and how."""
 
-    def __init__(self, person: Person, how: str) -> None:
+    def __init__(self, person: Person, how: str, matched: str = "") -> None:
         self.person = person
         self.how = how
+        self.matched = matched
+        self.pronoun = False
 
     @property
     def score(self) -> float:
@@ -60,9 +87,10 @@ class Target:
         return self.person.gender == "female" and self.person.role in WOMEN_ROLES
 
     def as_dict(self) -> dict[str, Any]:
-        """Return id, name, gender, role and how."""
+        """Return id, name, gender, role, how, the words matched and whether a pronoun refers to her."""
         p = self.person
-        return {"id": p.id, "name": p.name, "gender": p.gender, "role": p.role, "how": self.how}
+        return {"id": p.id, "name": p.name, "gender": p.gender, "role": p.role, "how": self.how,
+                "matched": self.matched, "pronoun": self.pronoun}
 
 
 def _fold(text: str) -> str:
@@ -70,9 +98,56 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
-def _named(text_folded: str, name: str) -> bool:
-    pattern = re.escape(_fold(name)).replace(r"\ ", r"\s+")
-    return re.search(rf"(?<!\w){pattern}(?!\w)", text_folded) is not None
+def _name_regex(name: str) -> str:
+    return re.escape(_fold(name)).replace(r"\ ", r"\s+")
+
+
+def _search(text_folded: str, name: str) -> re.Match[str] | None:
+    return re.search(rf"(?<!\w){_name_regex(name)}(?!\w)", text_folded)
+
+
+def _name_tokens(person: Person) -> list[str]:
+    """The words of her registered name and variants that can follow an honorific."""
+    words: list[str] = []
+    for name in person.names():
+        for w in name.replace(".", " ").split():
+            if len(w) >= 3 and w.lower() not in _NAME_PARTICLES and w.lower() not in HONORIFICS:
+                words.append(w)
+    return list(dict.fromkeys(words))
+
+
+def _first_name(person: Person) -> str:
+    words = [w for w in person.name.split() if w.lower() not in HONORIFICS]
+    return words[0] if words and len(words) > 1 and len(words[0]) >= 3 else ""
+
+
+class _NameIndex:
+    """Per-registry look-ups: people by the words that follow an honorific, and by first name."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.by_word: dict[str, list[Person]] = {}
+        self.by_first: dict[str, list[Person]] = {}
+        for person in registry.people:
+            for word in _name_tokens(person):
+                self.by_word.setdefault(_fold(word), []).append(person)
+            first = _first_name(person)
+            if first:
+                self.by_first.setdefault(_fold(first), []).append(person)
+        titles = "|".join(sorted((_name_regex(h) for h in HONORIFICS), key=len, reverse=True))
+        self.titled = re.compile(rf"(?<!\w)(?:{titles})\.?\s+(\w+)")
+
+
+_INDEXES: dict[int, tuple[Registry, _NameIndex]] = {}
+
+
+def _index(registry: Registry) -> _NameIndex:
+    hit = _INDEXES.get(id(registry))
+    if hit is None or hit[0] is not registry:
+        if len(_INDEXES) > 8:
+            _INDEXES.clear()
+        hit = (registry, _NameIndex(registry))
+        _INDEXES[id(registry)] = hit
+    return hit[1]
 
 
 def find_targets(
@@ -88,25 +163,42 @@ def find_targets(
     author_id = author_acc.person if author_acc else None
     found: dict[str, Target] = {}
 
-    def add(person: Person | None, how: str) -> None:
+    def add(person: Person | None, how: str, matched: str) -> None:
         if person is None or person.id == author_id:
             return
         if person.id not in found or HOW_SCORES[how] > found[person.id].score:
-            found[person.id] = Target(person, how)
+            found[person.id] = Target(person, how, matched)
 
     if reply_to:
         acc = registry.account(platform, reply_to)
         if acc and acc.person:
-            add(registry.person(acc.person), "reply")
+            add(registry.person(acc.person), "reply", reply_to)
     clean = clean_text(text, limit=20_000)
     handles = [*mentions, *re.findall(r"@[\w.]+", text[:20_000])]
     for handle in handles:
         acc = registry.account(platform, handle)
         if acc and acc.person:
-            add(registry.person(acc.person), "handle")
+            add(registry.person(acc.person), "handle", handle)
+    folded = _fold(clean)
     for person in registry.people_mentioned(clean):
-        folded = _fold(clean)
-        add(person, "name" if _named(folded, person.name) else "variant")
+        full = _search(folded, person.name)
+        if full:
+            add(person, "name", full.group(0))
+            continue
+        variant = next((m for v in person.variants if (m := _search(folded, v))), None)
+        add(person, "variant", variant.group(0) if variant else "")
+    index = _index(registry)
+    for m in index.titled.finditer(folded):
+        for person in index.by_word.get(m.group(1), []):
+            add(person, "honorific", m.group(0))
+    # First names alone: only words written as names (capitalised or in capitals).
+    capitalised = {_fold(w): w for w in reversed(re.findall(r"\w+", clean)) if w[0].isupper()}
+    for first, people in index.by_first.items():
+        if first in capitalised:
+            for person in people:
+                add(person, "first-name" if len(people) == 1 else "first-name-shared", capitalised[first])
+    for target in found.values():
+        target.pronoun = target.how not in ("reply", "handle") and bool(_PRONOUNS.search(clean))
     return sorted(found.values(), key=lambda t: -t.score)
 
 
@@ -140,7 +232,7 @@ class GbvTargetingDetector(Detector):
             score = max((t.score for t in women), default=0.0)
             label = "targets-woman" if women else ("targets-person" if targets else "no-target")
             evidence = (
-                "; ".join(f"{t.person.name} ({t.how})" for t in women)
+                "; ".join(f"{t.person.name} ({t.how}: {t.matched!r})" for t in women)
                 or (
                     "registered people addressed: " + ", ".join(t.person.name for t in targets)
                     if targets

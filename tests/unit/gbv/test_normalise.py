@@ -57,3 +57,16 @@ def test_clean_text_bounds_50kb_input_keeping_head_and_tail() -> None:
 
 def test_clean_text_treats_non_strings_as_empty() -> None:
     assert clean_text(None) == ""  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("RT USER: dasar lonte \\xf0\\x9f\\x98\\x82 URL", "[USER]: dasar lonte [URL]"),
+        ("<USERNAME> TOLOL!!", "[USER] TOLOL!!"),
+        ("USER USER kamu bodoh\\n iya", "[USER] [USER] kamu bodoh iya"),
+        ("@budi_x lihat https://t.co/x", "[USER] lihat [URL]"),
+    ],
+)
+def test_dataset_placeholders_and_written_out_escapes_read_like_live_text(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
