@@ -17,11 +17,12 @@ True
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Alert",
@@ -39,9 +40,57 @@ __all__ = [
     "Severity",
     "Signal",
     "TextPart",
+    "MAX_ITEM_NESTING",
     "digest",
+    "scrub",
     "utcnow",
 ]
+
+MAX_ITEM_NESTING = 32
+"""Deepest nesting of lists and objects an item may carry (its ``extra`` fields); deeper ones are refused."""
+
+_MAX_RECORD_NESTING = 200
+"""Deepest nesting any other record accepts: far below what copying or serialising it can handle."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub_text(text: str) -> str:
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def scrub(value: Any, max_depth: int = _MAX_RECORD_NESTING, _depth: int = 0) -> Any:
+    """Return ``value`` with lone surrogates replaced by U+FFFD; raise ``ValueError`` past ``max_depth``.
+
+    A JSON string may spell a lone surrogate (``"\\ud800"``): Python decodes it, but it cannot be
+    encoded to UTF-8, so every later step that writes text (a detector, JSON, SQLite) would raise on it.
+    Replacing it keeps the item judged (refusing it would let a post evade monitoring with one escape).
+    Lists, tuples and dicts (keys too) are walked; other values are returned as they are.
+
+    >>> bad = "a" + chr(0xD800) + "b"
+    >>> scrub({"text": bad, "n": [1, chr(0xDC00)]}) == {"text": "a\\ufffdb", "n": [1, "\\ufffd"]}
+    True
+    """
+    if isinstance(value, str):
+        return _scrub_text(value)
+    if isinstance(value, dict | list | tuple):
+        if _depth >= max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        deeper = _depth + 1
+        if isinstance(value, dict):
+            return {scrub(k, max_depth, deeper): scrub(v, max_depth, deeper) for k, v in value.items()}
+        items = [scrub(v, max_depth, deeper) for v in value]
+        if isinstance(value, list):
+            return items
+        return tuple(items) if type(value) is tuple else value
+    return value
+
 
 
 def utcnow() -> datetime:
@@ -93,16 +142,30 @@ class Severity(StrEnum):
 
 
 class IncidentStatus(StrEnum):
-    """Where an incident stands in the commission's review."""
+    """Where an incident stands in the commission's review.
+
+    ``new`` -> ``confirmed`` / ``dismissed`` / ``escalated`` -> ``appealed`` (by the party) ->
+    ``upheld`` / ``overturned`` (by the commission); :mod:`pantau.review` holds the transitions.
+    """
 
     NEW = "new"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
     ESCALATED = "escalated"
+    APPEALED = "appealed"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    _max_nesting: ClassVar[int] = _MAX_RECORD_NESTING
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scrubbed(cls, data: Any) -> Any:
+        """No record holds a lone surrogate or nests deeper than its bound (see :func:`scrub`)."""
+        return scrub(data, cls._max_nesting) if isinstance(data, dict) else data
 
 
 class MediaFile(_Record):
@@ -146,6 +209,8 @@ class MediaItem(_Record):
     published_at: datetime | None = None
     ingested_at: datetime = Field(default_factory=utcnow)
     extra: dict[str, Any] = Field(default_factory=dict)
+
+    _max_nesting: ClassVar[int] = MAX_ITEM_NESTING
 
     @staticmethod
     def make_id(source: str, native_id: str) -> str:

@@ -1,0 +1,116 @@
+"""Hostile records from a feed: each is processed or dead-lettered, never a crash (issue 19, rows 1, 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ingest.jsonl import JsonlSource
+from pantau.cli import app
+from pantau.deadletters import dead_letter
+from pantau.schemas import DeadLetter, EnrichedItem, MediaItem
+from streams.stages import detect
+
+LIGHT = Path(__file__).resolve().parents[2] / "fixtures" / "detectors_light.yaml"
+LONE = "hello \\ud800 world"  # a JSON escape spelling a lone surrogate: valid JSON, not encodable UTF-8
+
+
+def _feed(path: Path, *records: str) -> Path:
+    path.write_text("\n".join(records) + "\n")
+    return path
+
+
+def test_a_lone_surrogate_in_text_or_author_is_replaced_at_ingest(tmp_path: Path) -> None:
+    feed = _feed(tmp_path / "f.jsonl", f'{{"id": "a", "text": "{LONE}", "account": "@x\\udc00", "k": {{"\\ud800": 1}}}}')
+    [item] = list(JsonlSource("f", feed).read())
+    assert isinstance(item, MediaItem)
+    assert item.text == "hello \ufffd world" and item.account == "@x\ufffd"
+    assert item.extra == {"k": {"\ufffd": 1}}
+    json.loads(item.model_dump_json())  # every later step that writes text can
+
+
+def test_building_a_dead_letter_never_raises_on_a_surrogate_payload() -> None:
+    bad = chr(0xD800)
+    item = MediaItem.model_construct(id="i", source="s", native_id="n", text=f"a{bad}b", account=bad, media=[],
+                                     extra={}, labels=[], mentions=[])
+    letter = dead_letter(KeyError(bad), "detect:x", item, item_id="i", source=f"src{bad}")
+    assert "\\ud800" in letter.payload and "\\ud800" in letter.reason and letter.source == "src\\ud800"
+    letter.model_dump_json()
+
+
+def test_building_a_dead_letter_never_raises_on_a_hostile_exception_or_payload() -> None:
+    class Hostile(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    for payload in (Unprintable(), deep, {"k": Unprintable()}):
+        letter = dead_letter(Hostile(), "ingest", payload)
+        assert isinstance(letter, DeadLetter) and letter.reason.startswith("Hostile")
+        letter.model_dump_json()
+
+
+class _Raises:
+    """A detector that raises on every item (as checkworthy did on a lone surrogate)."""
+
+    name = "boom"
+
+    def ensure_loaded(self) -> None:
+        """Nothing to load."""
+
+    def applies_to(self, enriched: EnrichedItem) -> bool:
+        """Every item."""
+        return True
+
+    def cache_key(self, enriched: EnrichedItem) -> None:
+        """No caching."""
+
+    def detect(self, batch: list[EnrichedItem]) -> list[list[object]]:
+        """Raise with the item's text in the message."""
+        raise UnicodeEncodeError("utf-8", batch[0].item.text, 0, 1, "surrogates not allowed")
+
+
+def test_a_detector_failing_on_a_surrogate_item_dead_letters_it() -> None:
+    bad = chr(0xDC00)
+    items = [MediaItem.model_construct(id=f"i{n}", source="s", native_id=str(n), text=f"x{bad}", account=None,
+                                       media=[], extra={}, labels=[], mentions=[]) for n in range(2)]
+
+    class Registry:
+        detectors = [_Raises()]
+
+    ok, _, dead = detect([EnrichedItem.model_construct(item=i) for i in items], Registry())  # type: ignore[arg-type]
+    assert ok == [] and len(dead) == 2
+    for letter in dead:
+        letter.model_dump_json()
+
+
+def _detectors_with_checkworthy(tmp_path: Path) -> Path:
+    text = LIGHT.read_text().replace(
+        'checkworthy:CheckworthyDetector", enabled: false', 'checkworthy:CheckworthyDetector", enabled: true')
+    assert "CheckworthyDetector\", enabled: true" in text
+    out = tmp_path / "detectors.yaml"
+    out.write_text(text)
+    return out
+
+
+@pytest.mark.slow
+def test_run_once_with_surrogate_records_goes_on_and_exits_0(tmp_path: Path) -> None:
+    _feed(tmp_path / "f.jsonl",
+          '{"id": "good1", "text": "Harga beras turun 20% sejak Januari"}',
+          f'{{"id": "bad1", "text": "{LONE}", "account": "@a\\ud800"}}',
+          '{"id": "good2", "text": "The minister said turnout was 81 percent"}')
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{_detectors_with_checkworthy(tmp_path)}"\n'
+                      '[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
+    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "3 items processed" in result.output.replace("\n", " "), result.output
