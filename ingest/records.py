@@ -58,6 +58,13 @@ def _media_files(record: dict[str, Any], base_dir: Path | None) -> list[MediaFil
     return files
 
 
+def _problem(error: Any) -> str:
+    """One validation error as ``field: message`` (no field for a whole-record check)."""
+    where = ".".join(str(p) for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
 def item_from_record(
     source: Source, record: Any, base_dir: Path | None = None, line: int | None = None
 ) -> MediaItem:
@@ -86,5 +93,5 @@ def item_from_record(
     try:
         return source.make_item(str(native), media=_media_files(record, base_dir), extra=extra, **fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        problems = "; ".join(_problem(e) for e in exc.errors()[:5])
         raise BadFeed(f"invalid record: {problems}") from exc

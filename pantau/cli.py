@@ -171,6 +171,8 @@ def _read_score_input(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, 
                 yield number, record, ""
             except (ValueError, UnicodeDecodeError) as exc:
                 yield number, None, f"line {number}: {exc}"
+            except RecursionError:
+                yield number, None, f"line {number}: JSON nested too deeply"
 
 
 def _count_lines(path: Path) -> int | None:

@@ -208,8 +208,8 @@ def _per_item(
     ok: list[EnrichedItem] = []
     dead: list[DeadLetter] = []
     for enriched in batch:
-        snapshot = enriched.model_copy(deep=True)
         try:
+            snapshot = enriched.model_copy(deep=True)  # inside: a pathological item fails alone
             call([snapshot])
             ok.append(snapshot)
         except Exception as exc:  # noqa: BLE001

@@ -114,3 +114,77 @@ def test_run_once_with_surrogate_records_goes_on_and_exits_0(tmp_path: Path) -> 
     result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "3 items processed" in result.output.replace("\n", " "), result.output
+
+
+# -- row 2: nesting depth bounded at ingest ------------------------------------------------------
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_a_900_deep_field_is_dead_lettered_at_ingest_and_the_next_record_read(tmp_path: Path) -> None:
+    feed = _feed(tmp_path / "f.jsonl", f'{{"id": "deep", "text": "x", "blob": {_nested(900)}}}',
+                 '{"id": "ok", "text": "fine", "blob": [[[1]]]}')
+    deep, ok = list(JsonlSource("f", feed).read())
+    assert isinstance(deep, DeadLetter) and deep.stage == "ingest"
+    assert "nested deeper than 32 levels" in deep.reason
+    assert isinstance(ok, MediaItem) and ok.extra == {"blob": [[[1]]]}
+
+
+def test_a_deep_item_failing_in_a_batch_is_dead_lettered_alone() -> None:
+    """An enricher failing on the batch retries item by item; copying a deep item must fail only that item."""
+    from streams.stages import enrich
+
+    deep: list[object] = []
+    for _ in range(900):
+        deep = [deep]
+    bad = MediaItem.model_construct(id="deep", source="s", native_id="d", text="x", media=[], extra={"k": deep},
+                                    labels=[], mentions=[])
+    good = MediaItem(id="good", source="s", native_id="g", text="y")
+
+    class FailsOnBatches:
+        name = "fails"
+
+        def ensure_loaded(self) -> None:
+            """Nothing to load."""
+
+        def applies_to(self, enriched: EnrichedItem) -> bool:
+            """Every item."""
+            return True
+
+        def enrich(self, batch: list[EnrichedItem]) -> None:
+            """Fail on a batch of two (a truncated PNG beside), succeed on one."""
+            if len(batch) > 1:
+                raise ValueError("truncated PNG")
+
+    class Registry:
+        enrichers = [FailsOnBatches()]
+
+    ok, dead = enrich([EnrichedItem.model_construct(item=bad), EnrichedItem(item=good)], Registry())  # type: ignore[arg-type]
+    assert [e.item.id for e in ok] == ["good"]
+    assert [d.item_id for d in dead] == ["deep"] and "RecursionError" in dead[0].reason
+
+
+def test_score_writes_an_error_line_for_a_5000_deep_line(tmp_path: Path) -> None:
+    inp = _feed(tmp_path / "in.jsonl", '{"id": "a", "text": "hello"}', f'{{"id": "b", "text": {_nested(5000)}}}',
+                f'{{"id": "c", "text": "x", "k": {_nested(900)}}}', '{"id": "d", "text": "bye"}')
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["score", "text.offensive", str(inp), "-o", str(out)],
+                                env={"PANTAU_DATA_DIR": str(tmp_path / "d")})
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["label"] for r in rows][1:3] == ["error", "error"] and len(rows) == 4
+    assert "nested too deeply" in rows[1]["error"] and "nested deeper than 32" in rows[2]["error"]
+
+
+@pytest.mark.slow
+def test_run_once_with_a_deep_record_beside_a_truncated_png_exits_0(tmp_path: Path) -> None:
+    png = tmp_path / "cut.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x02")
+    _feed(tmp_path / "f.jsonl", f'{{"id": "deep", "text": "x", "blob": {_nested(900)}}}',
+          '{"id": "png", "text": "look", "media": ["cut.png"]}', '{"id": "ok", "text": "harga beras turun"}')
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{LIGHT}"\n'
+                      '[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
+    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "2 item(s) went to the dead-letter store" in result.output.replace("\n", " "), result.output
