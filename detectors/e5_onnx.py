@@ -315,13 +315,16 @@ class OnnxE5:
     :param threads: ONNX Runtime intra-op threads.
     :param precision: ``int8`` (fast) or ``q4`` (bit-faithful weights, slower).
     :param batch_size: texts per engine call (32 was the fastest on two cores).
+    :param providers: ONNX Runtime execution providers to try first (e.g. ``CUDAExecutionProvider``);
+        the CPU is always the fallback.
     :param spin: let ONNX Runtime's threads spin between operators (fastest when the encoder has
         the cores to itself, as in the embedded runner; the Kafka worker, whose stages run side by
         side, turns it off).
     """
 
     def __init__(self, variant: str = "original", threads: int = 2, precision: Precision = "int8",
-                 batch_size: int = 32, path: Path | None = None, spin: bool = True) -> None:
+                 batch_size: int = 32, path: Path | None = None, spin: bool = True,
+                 providers: Sequence[str] | None = None) -> None:
         if not onnx_available():
             raise DetectorUnavailable(
                 "the ONNX text engine needs onnxruntime and onnx: pip install 'pantau[speed]'"
@@ -346,9 +349,17 @@ class OnnxE5:
         # ORT's fused SkipLayerNormalization ran 5x slower than LayerNormalization after an Add here
         # (about 1 ms a call against 0.2 ms): without that fusion the encoder went from ~400 to ~520 texts/s.
         self._session = ort.InferenceSession(build_graph(self.model, precision), options,
-                                             providers=["CPUExecutionProvider"],
+                                             providers=self._providers(ort, providers),
                                              disabled_optimizers=["SkipLayerNormFusion"])
+        self.providers = self._session.get_providers()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _providers(ort: Any, wanted: Sequence[str] | None) -> list[str]:
+        """The wanted providers ONNX Runtime offers here, the CPU always last (the fallback)."""
+        available = set(ort.get_available_providers())
+        chosen = [p for p in (wanted or []) if p in available and p != "CPUExecutionProvider"]
+        return [*chosen, "CPUExecutionProvider"]
 
     def encode(self, texts: Sequence[str] | str, is_query: bool = False) -> np.ndarray:
         """Embed texts with the ``query: ``/``passage: `` prefix: ``(n, 384)`` float32 unit rows."""

