@@ -188,9 +188,8 @@ class ClipLayers:
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         available = set(ort.get_available_providers())
-        chosen = [p for p in (providers or ["CPUExecutionProvider"]) if p in available] or [
-            "CPUExecutionProvider"
-        ]
+        wanted = [p for p in (providers or []) if p in available and p != "CPUExecutionProvider"]
+        chosen = [*dict.fromkeys(wanted), "CPUExecutionProvider"]
         self.session = ort.InferenceSession(model.SerializeToString(), sess_options=opts, providers=chosen)
         self.providers = self.session.get_providers()
         self._outputs = ["image_embeds"] + [f"cls_{i}" for i in range(LAYERS)]
