@@ -30,7 +30,15 @@ FAMILY_COLOURS = {
     "campaign": "#00897b",
     "meta": "#607d8b",
 }
-STATUS_COLOURS = {"new": "#90a4ae", "escalated": "#f46036", "confirmed": "#d7263d", "dismissed": "#43a047"}
+STATUS_COLOURS = {
+    "new": "#90a4ae",
+    "escalated": "#f46036",
+    "confirmed": "#d7263d",
+    "dismissed": "#43a047",
+    "appealed": "#8e24aa",
+    "upheld": "#b71c1c",
+    "overturned": "#2e7d32",
+}
 
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320, "legend": {"orientation": "h"}}
 

@@ -19,6 +19,7 @@ from dashboard.context import Context, load_context
 from dashboard.render import CSS
 from dashboard.signin import check_session, sign_in_page, sign_out
 from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
+from dashboard.views.decisions import show_flash
 from dashboard.views.inbox import inbox_page
 from dashboard.views.incident import incident_page
 from dashboard.views.overview import overview_page
@@ -67,6 +68,7 @@ def main() -> None:
         if st.button("Sign out", key="signout"):
             sign_out(ctx)
             st.rerun()
+    show_flash()
     incident_id = st.query_params.get("incident")
     if incident_id:
         incident_page(ctx, incident_id)

@@ -11,7 +11,7 @@ from dashboard.context import SESSION_KEY, Context
 from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
 from pantau.schemas import utcnow
 
-__all__ = ["check_session", "sign_in_page", "sign_out"]
+__all__ = ["check_session", "session_problem", "sign_in_page", "sign_out"]
 
 MAX_FAILURES = 5
 LOCKOUT_S = 60.0
@@ -35,20 +35,31 @@ def _recent_failures(ctx: Context, username: str) -> int:
     return count
 
 
+def session_problem(ctx: Context) -> str | None:
+    """Why the context's session may not act (``None`` when it may): none, expired, user changed."""
+    session = ctx.session
+    if session is None:
+        return "not signed in"
+    current = ctx.users.get(session.user.username)
+    if session.expired():
+        return "expired"
+    if (
+        current is None
+        or current.disabled
+        or current.role != session.user.role
+        or current.party != session.user.party
+    ):
+        return "user changed or disabled"
+    return None
+
+
 def check_session(ctx: Context) -> Session | None:
     """Return the live session, ending it (and auditing) when it has expired or the user was disabled."""
     session = ctx.session
     if session is None:
         return None
-    current = ctx.users.get(session.user.username)
-    if (
-        session.expired()
-        or current is None
-        or current.disabled
-        or current.role != session.user.role
-        or current.party != session.user.party
-    ):
-        reason = "expired" if session.expired() else "user changed or disabled"
+    reason = session_problem(ctx)
+    if reason is not None:
         ctx.audit("session_end", detail=reason)
         st.session_state.pop(SESSION_KEY, None)
         ctx.session = None

@@ -78,7 +78,8 @@ def scope_for(user: User) -> Scope:
         return Scope.everything()
     if user.role == "party_officer":
         return Scope(parties=frozenset({user.party}) if user.party else frozenset())
-    return Scope(statuses=frozenset({IncidentStatus.CONFIRMED}), redact=True)
+    # Journalists see findings that stand: confirmed, and upheld on appeal.
+    return Scope(statuses=frozenset({IncidentStatus.CONFIRMED, IncidentStatus.UPHELD}), redact=True)
 
 
 def can_decide(user: User) -> bool:

@@ -314,7 +314,16 @@ class StoreContract:
     # -- review ----------------------------------------------------------------------------------
     @pytest.mark.parametrize(
         ("action", "status"),
-        [("confirm", "confirmed"), ("dismiss", "dismissed"), ("escalate", "escalated"), ("comment", "new")],
+        [
+            ("confirm", "confirmed"),
+            ("dismiss", "dismissed"),
+            ("escalate", "escalated"),
+            ("comment", "new"),
+            ("acknowledge", "new"),
+            ("appeal", "appealed"),
+            ("uphold", "upheld"),
+            ("overturn", "overturned"),
+        ],
     )
     def test_review_actions_set_the_status(self, store: IncidentStore, action: str, status: str) -> None:
         inc = make_incident(1)

@@ -1,59 +1,198 @@
-"""Forms that record decisions (commission) and answers (party officers) on an incident."""
+"""Forms that record decisions (commission) and answers (party officers) on one incident.
+
+Every form is bound to the incident it was drawn for: its key carries the incident id, and the
+write happens in the submit button's callback with the incident id, the status the user saw and
+a form token captured when the form was drawn (never a selector's current value). Callbacks run
+before the next script run, so the page that follows reads after the write: count, table,
+selector, badge, history and evidence pack are current. The outcome is flashed at the top of
+the next run and names the incident ("Confirmed GBV-1 on @x (now confirmed)."). A double click
+sends the same token (same action id) and a retry the same action and reason: each is recorded
+once (:func:`pantau.review.submit`).
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import streamlit as st
 
-from dashboard.context import Context
+from dashboard.context import Context, load_context
+from dashboard.render import escape
+from dashboard.signin import session_problem
 from pantau.access import can_decide
-from pantau.schemas import Incident, utcnow
+from pantau.review import action_id, allowed_actions, describe, needs_reason, submit
+from pantau.schemas import Incident, IncidentStatus, utcnow
 from pantau.stores.base import AlertState, ReviewAction
 
-__all__ = ["decision_form", "officer_answer_form"]
+__all__ = ["DECISIONS", "countdown", "decision_form", "flash", "officer_answer_form", "show_flash"]
 
-DECISIONS = {"confirm": "Confirm breach", "dismiss": "Dismiss", "escalate": "Escalate", "reopen": "Reopen"}
+DECISIONS = {
+    "confirm": "Confirm breach",
+    "dismiss": "Dismiss",
+    "escalate": "Escalate",
+    "reopen": "Reopen",
+    "uphold": "Uphold (the breach stands)",
+    "overturn": "Overturn (appeal granted)",
+}
+ANSWERS = {
+    "acknowledge": "Acknowledge",
+    "respond": "Respond (content removed, correction, ...)",
+    "appeal": "Appeal the finding",
+}
+_FLASH_KEY = "pantau_flash"
 
 
-def decision_form(ctx: Context, incident: Incident, key: str) -> None:
-    """Confirm / dismiss (with a reason) / escalate / reopen; recorded as an action and audited."""
+def flash(kind: str, message: str) -> None:
+    """Keep a message for the top of the next run (``kind``: success, info, warning, error)."""
+    st.session_state.setdefault(_FLASH_KEY, []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Draw and forget the messages kept by :func:`flash`."""
+    for kind, message in st.session_state.pop(_FLASH_KEY, []):
+        getattr(st, kind)(message)
+
+
+def countdown(due: datetime | None, now: datetime | None = None) -> str:
+    """``due in 3 h 20 min`` / ``overdue by 2 h 05 min`` / ``no deadline``.
+
+    >>> from datetime import UTC, timedelta
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> countdown(t + timedelta(hours=3, minutes=20), t), countdown(t - timedelta(minutes=5), t)
+    ('due in 3 h 20 min', 'overdue by 0 h 05 min')
+    """
+    if due is None:
+        return "no deadline"
+    left = due - (now or utcnow())
+    minutes = int(abs(left.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    text = (f"{days} d " if days else "") + f"{rest // 60} h {rest % 60:02d} min"
+    return f"due in {text}" if left.total_seconds() > 0 else f"overdue by {text}"
+
+
+def _token(form_key: str) -> str:
+    """The token of the form as drawn now; a new one is issued after each recorded submission."""
+    return st.session_state.setdefault(f"pantau_token_{form_key}", uuid.uuid4().hex)
+
+
+def _acting_context() -> Context | None:
+    """The context of a callback, or ``None`` (with a message) when the session may not act."""
+    ctx = load_context()
+    problem = session_problem(ctx)
+    if problem is not None:
+        flash("error", f"Nothing was recorded: your session ended ({problem}). Sign in again.")
+        return None
+    return ctx
+
+
+def _send(ctx: Context, action: ReviewAction, seen: IncidentStatus, form_key: str, event: str) -> bool:
+    """Submit, audit what was recorded, flash the outcome; return whether it was recorded."""
+    outcome = submit(ctx.store, action, seen)
+    if outcome.result == "recorded":
+        ctx.audit(event, target=action.incident_id, detail=f"{action.action}: {action.reason}")
+        st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
+    kind = {"recorded": "success", "duplicate": "info", "refused": "error"}[outcome.result]
+    flash(kind, escape(outcome.message))
+    return outcome.result == "recorded"
+
+
+def _decide(incident_id: str, seen: str, token: str, form_key: str) -> None:
+    """Callback of the decision form: the incident id, status and token are those drawn."""
+    ctx = _acting_context()
+    if ctx is None or not can_decide(ctx.user):
+        return
+    choice = st.session_state.get(f"{form_key}-action-{seen}")
+    reason = str(st.session_state.get(f"{form_key}-reason", "")).strip()
+    if choice is None:
+        flash("error", "Choose a decision first; nothing was recorded.")
+        return
+    if needs_reason(choice) and not reason:
+        flash("error", f"Give a reason to {choice}; nothing was recorded.")
+        return
+    action = ReviewAction(
+        id=action_id(incident_id, choice, ctx.user.username, token),
+        incident_id=incident_id,
+        action=choice,
+        actor=ctx.user.username,
+        role=ctx.user.role,
+        reason=reason,
+    )
+    if _send(ctx, action, IncidentStatus(seen), form_key, "decide"):
+        st.session_state[f"{form_key}-reason"] = ""
+
+
+def decision_form(ctx: Context, incident: Incident, key: str = "page") -> None:
+    """The commission's decisions allowed in the incident's status, bound to this incident."""
     if not can_decide(ctx.user):
         return
-    with st.form(f"decide-{key}", clear_on_submit=True):
-        action = st.radio(
+    choices = allowed_actions(incident.status, ctx.user.role)
+    if not choices:
+        return
+    form_key = f"decide-{key}-{incident.id}"
+    with st.form(form_key):
+        st.markdown(f"**Decide on {escape(describe(incident))}** · now *{incident.status.value}*")
+        st.radio(
             "Decision",
-            list(DECISIONS),
+            choices,
+            index=None,
             format_func=DECISIONS.__getitem__,
             horizontal=True,
-            key=f"decision-{key}",
+            key=f"{form_key}-action-{incident.status.value}",
         )
-        reason = st.text_input("Reason (required to dismiss or escalate)", key=f"reason-{key}")
-        submitted = st.form_submit_button("Record decision", type="primary")
-    if submitted:
-        if action in ("dismiss", "escalate") and not reason.strip():
-            st.error("Give a reason to dismiss or escalate.")
-            return
-        updated = ctx.store.record_action(
-            ReviewAction(
-                incident_id=incident.id,
-                action=action,
-                actor=ctx.user.username,
-                role=ctx.user.role,
-                reason=reason.strip(),
-            )
+        st.text_input("Reason (required except to confirm or reopen)", key=f"{form_key}-reason")
+        st.form_submit_button(
+            "Record decision",
+            type="primary",
+            on_click=_decide,
+            args=(incident.id, incident.status.value, _token(form_key), form_key),
         )
-        ctx.audit("decide", target=incident.id, detail=f"{action}: {reason.strip()}")
-        if updated is not None:
-            st.success(f"Recorded: {DECISIONS[action].lower()} → status {updated.status.value}")
 
 
 def _late(due: datetime | None) -> bool:
     return due is not None and utcnow() > due
 
 
-def officer_answer_form(ctx: Context, incident: Incident, alert: AlertState | None, key: str) -> None:
-    """Acknowledge, respond or appeal (appeals only before the clause deadline)."""
+def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: str, token: str,
+            form_key: str) -> None:
+    """Callback of the answer form: the incident, alert, deadline and status are those drawn."""
+    ctx = _acting_context()
+    if ctx is None or ctx.user.role != "party_officer":
+        return
+    # The form was drawn inside the officer's scope; check again, this writes.
+    if ctx.store.get_incident(incident_id, ctx.scope) is None:
+        flash("error", "This incident is not your party's; nothing was recorded.")
+        return
+    choice = st.session_state.get(f"{form_key}-kind")
+    text = str(st.session_state.get(f"{form_key}-text", "")).strip()
+    if choice is None:
+        flash("error", "Choose acknowledge, respond or appeal first; nothing was recorded.")
+        return
+    if needs_reason(choice) and not text:
+        flash("error", "Write the response or the grounds of the appeal; nothing was recorded.")
+        return
+    if choice == "appeal" and _late(due):
+        flash("error", "Appeals close at the clause deadline; nothing was recorded.")
+        return
+    note = ("[late] " if _late(due) and text else "") + text
+    action = ReviewAction(
+        id=action_id(incident_id, choice, ctx.user.username, token),
+        incident_id=incident_id,
+        action=choice,
+        actor=ctx.user.username,
+        role=ctx.user.role,
+        reason=note,
+    )
+    if _send(ctx, action, IncidentStatus(seen), form_key, "answer"):
+        st.session_state[f"{form_key}-text"] = ""
+        if alert_id is not None:
+            ctx.store.mark_alert(alert_id, acknowledged=True, responded=choice in ("respond", "appeal"))
+
+
+def officer_answer_form(
+    ctx: Context, incident: Incident, alert: AlertState | None, key: str = "page"
+) -> None:
+    """Acknowledge, respond or appeal (appeals only before the clause deadline), bound to this incident."""
     if ctx.user.role != "party_officer":
         return
     # The incident came through the officer's scope, but check again: this form writes.
@@ -62,40 +201,35 @@ def officer_answer_form(ctx: Context, incident: Incident, alert: AlertState | No
         return
     due = alert.alert.due_at if alert else None
     if due:
-        left = due - utcnow()
-        if left.total_seconds() > 0:
-            st.info(f"Answer due by {due:%d %b %Y %H:%M} UTC ({left.total_seconds() / 3600:.1f} h left).")
+        if not _late(due):
+            st.info(f"Answer due by {due:%d %b %Y %H:%M} UTC ({countdown(due)}).")
         else:
             st.error(f"The deadline passed at {due:%d %b %Y %H:%M} UTC; late answers are marked late.")
-    with st.form(f"answer-{key}", clear_on_submit=True):
-        action = st.radio(
+    form_key = f"answer-{key}-{incident.id}"
+    with st.form(form_key):
+        st.markdown(
+            f"**Answer on {escape(describe(incident))}** · commission status *{incident.status.value}*"
+        )
+        st.radio(
             "Answer",
-            ["acknowledge", "respond", "appeal"],
+            list(ANSWERS),
+            index=None,
             horizontal=True,
-            key=f"answer-kind-{key}",
-            format_func=lambda a: {
-                "acknowledge": "Acknowledge",
-                "respond": "Respond (content removed, correction, ...)",
-                "appeal": "Appeal the finding",
-            }[a],
+            key=f"{form_key}-kind",
+            format_func=ANSWERS.__getitem__,
         )
-        text = st.text_area("Your answer", key=f"answer-text-{key}")
-        submitted = st.form_submit_button("Send answer", type="primary")
-    if not submitted:
-        return
-    if action in ("respond", "appeal") and not text.strip():
-        st.error("Write the response or the grounds of the appeal.")
-        return
-    if action == "appeal" and _late(due):
-        st.error("Appeals close at the clause deadline.")
-        return
-    note = ("[late] " if _late(due) else "") + text.strip()
-    ctx.store.record_action(
-        ReviewAction(
-            incident_id=incident.id, action=action, actor=ctx.user.username, role=ctx.user.role, reason=note
+        st.text_area("Your answer", key=f"{form_key}-text")
+        st.form_submit_button(
+            "Send answer",
+            type="primary",
+            on_click=_answer,
+            args=(
+                incident.id,
+                alert.alert.id if alert else None,
+                due,
+                incident.status.value,
+                _token(form_key),
+                form_key,
+            ),
         )
-    )
-    if alert is not None:
-        ctx.store.mark_alert(alert.alert.id, acknowledged=True, responded=action in ("respond", "appeal"))
-    ctx.audit("answer", target=incident.id, detail=f"{action}: {note}")
-    st.success(f"Sent: {action}.")
+

@@ -142,10 +142,10 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     else:
         st.caption("No decisions or answers yet.")
 
-    decision_form(ctx, incident, key=incident.id)
+    decision_form(ctx, incident)
     if ctx.user.role == "party_officer":
-        mine = [a for a in ctx.store.alerts(ctx.scope) if a.alert.incident_id == incident.id]
-        officer_answer_form(ctx, incident, mine[0] if mine else None, key=incident.id)
+        mine = [a for a in ctx.store.alerts(ctx.scope, limit=1000) if a.alert.incident_id == incident.id]
+        officer_answer_form(ctx, incident, mine[0] if mine else None)
 
     pack = evidence_pack(incident, history, exported_by=ctx.user.username, redacted=ctx.scope.redact)
     st.download_button(

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.charts import bar_counts, incidents_frame, repeat_offenders, timeline
 from dashboard.context import Context
+from pantau.review import OPEN_STATUSES
 from pantau.schemas import utcnow
 from pantau.stores.base import IncidentQuery
 
@@ -48,7 +49,9 @@ def _body(ctx: Context, window: str) -> None:
     severity = result.facets.get("severity", {})
     kpis = st.columns(6)
     kpis[0].metric("Incidents", result.total, border=True, help=f"In the window ({window.lower()}).")
-    kpis[1].metric("Awaiting review", open_.get("new", 0) + open_.get("escalated", 0), border=True)
+    kpis[1].metric(
+        "Awaiting review", sum(open_.get(s.value, 0) for s in OPEN_STATUSES), border=True
+    )
     kpis[2].metric("Confirmed", open_.get("confirmed", 0), border=True)
     kpis[3].metric("Critical", severity.get("critical", 0), border=True)
     kpis[4].metric("Party answers overdue", overdue, border=True)

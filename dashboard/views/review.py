@@ -1,4 +1,4 @@
-"""The commission's review queue: new and escalated incidents, most severe first."""
+"""The commission's review queue: new, escalated and appealed incidents, most severe first."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.context import Context
 from dashboard.render import escape, incident_label, open_incident
 from dashboard.views.decisions import decision_form
+from pantau.review import OPEN_STATUSES
 from pantau.stores.base import IncidentQuery
 
 __all__ = ["review_page"]
@@ -19,7 +20,10 @@ def review_page(ctx: Context) -> None:
         "Family", ["gbv", "synthetic", "disinfo", "campaign", "meta"], key="review-families"
     )
     result = ctx.store.search(
-        IncidentQuery(statuses=["new", "escalated"], families=families, sort="severity", limit=200), ctx.scope
+        IncidentQuery(
+            statuses=[s.value for s in OPEN_STATUSES], families=families, sort="severity", limit=200
+        ),
+        ctx.scope,
     )
     st.markdown(f"#### Review queue · {result.total} waiting")
     if not result.incidents:
@@ -47,6 +51,9 @@ def review_page(ctx: Context) -> None:
         height=280,
     )
     by_id = {i.id: i for i in result.incidents}
+    if st.session_state.get("review-pick") not in by_id:
+        # The incident picked before has left the queue (decided): pick the first one still waiting.
+        st.session_state.pop("review-pick", None)
     picked = st.selectbox(
         "Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick"
     )
@@ -56,5 +63,9 @@ def review_page(ctx: Context) -> None:
         unsafe_allow_html=True,
     )
     st.caption(" · ".join(f"{s.detector} {s.score:.2f} ({s.label})" for s in incident.signals))
+    if incident.status.value == "appealed":
+        appeal = next((a for a in reversed(ctx.store.actions(incident.id)) if a.action == "appeal"), None)
+        if appeal is not None:
+            st.warning(escape(f"Appealed by {appeal.actor} on {appeal.at:%d %b %H:%M} UTC: {appeal.reason}"))
     open_incident(incident.id, key="review-open", label="Open full incident")
     decision_form(ctx, incident, key="queue")

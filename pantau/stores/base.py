@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, digest, utcnow
 
 __all__ = [
+    "STATUS_BY_ACTION",
     "AlertState",
     "AuditEvent",
     "IncidentQuery",
@@ -31,6 +32,19 @@ __all__ = [
     "Scope",
     "SearchResult",
 ]
+
+
+STATUS_BY_ACTION: dict[str, IncidentStatus] = {
+    "confirm": IncidentStatus.CONFIRMED,
+    "dismiss": IncidentStatus.DISMISSED,
+    "escalate": IncidentStatus.ESCALATED,
+    "reopen": IncidentStatus.NEW,
+    "appeal": IncidentStatus.APPEALED,
+    "uphold": IncidentStatus.UPHELD,
+    "overturn": IncidentStatus.OVERTURNED,
+}
+"""The status each status-changing review action leads to (every engine applies it;
+:mod:`pantau.review` says which action is allowed when)."""
 
 
 class Scope(BaseModel):
@@ -90,7 +104,10 @@ class ReviewAction(BaseModel):
 
     id: str = ""
     incident_id: str
-    action: Literal["confirm", "dismiss", "escalate", "reopen", "acknowledge", "respond", "appeal", "comment"]
+    action: Literal[
+        "confirm", "dismiss", "escalate", "reopen", "uphold", "overturn", "acknowledge", "respond", "appeal",
+        "comment",
+    ]
     actor: str
     role: str
     reason: str = ""

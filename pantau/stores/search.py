@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 from pantau.errors import ConfigError, PantauError, StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
 from pantau.stores.base import (
+    STATUS_BY_ACTION,
     AlertState,
     AuditEvent,
     IncidentQuery,
@@ -77,12 +78,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _BUSY_STATUSES = frozenset({429, 502, 503, 504})
-_STATUS_BY_ACTION = {
-    "confirm": IncidentStatus.CONFIRMED,
-    "dismiss": IncidentStatus.DISMISSED,
-    "escalate": IncidentStatus.ESCALATED,
-    "reopen": IncidentStatus.NEW,
-}
 
 
 class SearchEngineError(PantauError):
@@ -581,7 +576,7 @@ class SearchStore(IncidentStore):
             ]
         )
         self._written(actions_index)
-        status = _STATUS_BY_ACTION.get(action.action)
+        status = STATUS_BY_ACTION.get(action.action)
         if status is not None:
             self.client.request(
                 "POST",

@@ -27,6 +27,7 @@ from typing import Any
 from pantau.errors import StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
 from pantau.stores.base import (
+    STATUS_BY_ACTION,
     AlertState,
     AuditEvent,
     IncidentQuery,
@@ -105,12 +106,6 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
-_STATUS_BY_ACTION = {
-    "confirm": IncidentStatus.CONFIRMED,
-    "dismiss": IncidentStatus.DISMISSED,
-    "escalate": IncidentStatus.ESCALATED,
-    "reopen": IncidentStatus.NEW,
-}
 
 _FACETS = ("family", "party", "platform", "severity", "status", "clause_id")
 
@@ -309,7 +304,7 @@ class SQLiteStore(IncidentStore):
                 "INSERT OR IGNORE INTO actions VALUES (?,?,?,?)",
                 (action.id, action.incident_id, _iso(action.at), action.model_dump_json()),
             )
-            status = _STATUS_BY_ACTION.get(action.action)
+            status = STATUS_BY_ACTION.get(action.action)
             if status is not None:
                 conn.execute(
                     "UPDATE incidents SET status=?, updated_at=? WHERE id=?",

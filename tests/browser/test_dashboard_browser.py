@@ -1,111 +1,23 @@
 """The dashboard in a real browser: Streamlit served headless, driven by Debian's Chromium via playwright.
 
-Screenshots go to ``test-artifacts/``. Skips (with the reason) only when ``/usr/bin/chromium``
-or the playwright package is absent; ``make setup`` installs both.
+The fixtures (``served``, ``browser``) live in ``tests/browser/conftest.py``. Screenshots go to
+``test-artifacts/``. Skips (with the reason) only when ``/usr/bin/chromium`` or the playwright
+package is absent; ``make setup`` installs both.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import time
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from dashboard.evidence import verify_pack
-from tests.unit.dashboard.conftest import PASSWORD, Seeded, seed
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import shot as _shot
+from tests.browser.conftest import sign_in_page as _sign_in
+from tests.unit.dashboard.conftest import Seeded
 
 pytestmark = pytest.mark.browser
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded]]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} not found: install Debian's chromium (make setup does, from infra/apt-packages.txt)"
-        )
-    pytest.importorskip("playwright", reason="playwright missing: pip install 'pantau[dashboard]'")
-    data = tmp_path_factory.mktemp("browser-data")
-    seeded = seed(data)
-    port = _free_port()
-    env = {**os.environ, "PANTAU_DATA_DIR": str(data)}
-    env.pop("PANTAU_CONFIG", None)
-    from dashboard.serve import streamlit_command
-    from pantau.settings import Settings
-
-    cmd = streamlit_command(Settings.load(overrides={"data_dir": data}), port=port, address="127.0.0.1")
-    log = (data / "streamlit.log").open("w")
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:  # noqa: S310 - loopback
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {(data / 'streamlit.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-        yield url, seeded
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        seeded.store.close()
-
-
-@pytest.fixture(scope="module")
-def browser(served: tuple[str, Seeded]) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(page: object, username: str) -> None:
-    page.get_by_label("User name").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(1200)  # let plotly finish drawing before the screenshot
-    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
 
 
 def test_commission_signs_in_and_sees_the_wall_screen(served: tuple[str, Seeded], browser: object) -> None:

@@ -33,7 +33,12 @@ REGISTRY = Registry(
     [
         (User(username="a", role="commission"), None, None, False),
         (User(username="s", role="party_officer", party="pbn"), frozenset({"pbn"}), None, False),
-        (User(username="j", role="journalist"), None, frozenset({IncidentStatus.CONFIRMED}), True),
+        (
+            User(username="j", role="journalist"),
+            None,
+            frozenset({IncidentStatus.CONFIRMED, IncidentStatus.UPHELD}),
+            True,
+        ),
     ],
 )
 def test_scope_for_role(user: User, parties: frozenset[str] | None, statuses: object, redact: bool) -> None:

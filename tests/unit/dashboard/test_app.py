@@ -101,13 +101,18 @@ def test_review_queue_confirm_and_dismiss_need_reason(app: AppFactory, seeded: S
         seeded.pkr2_new.id[:8],
     ]  # critical first
     pick.set_value(seeded.pkr2_new.id).run()
-    at.radio(key="decision-queue").set_value("dismiss")
-    at.button(key="FormSubmitter:decide-queue-Record decision").click().run()
+    form = f"decide-queue-{seeded.pkr2_new.id}"
+    at.radio(key=f"{form}-action-new").set_value("dismiss")
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
     assert "Give a reason" in _text(at)
     assert seeded.store.get_incident(seeded.pkr2_new.id, _everything()).status.value == "new"
-    at.radio(key="decision-queue").set_value("confirm")
-    at.button(key="FormSubmitter:decide-queue-Record decision").click().run()
+    at.radio(key=f"{form}-action-new").set_value("confirm")
+    at.button(key=f"FormSubmitter:{form}-Record decision").click().run()
     assert seeded.store.get_incident(seeded.pkr2_new.id, _everything()).status.value == "confirmed"
+    assert "Confirmed SIM-1 on @pkr2.rasmi (now confirmed)." in _text(at)
+    # The page re-read after the write: the decided incident left the queue and the count.
+    assert "Review queue · 1 waiting" in _text(at)
+    assert at.selectbox(key="review-pick").options[0].endswith(seeded.pbn_new.id[:8])
     history = seeded.store.actions(seeded.pkr2_new.id)
     assert [(a.action, a.actor) for a in history] == [("confirm", "ana")]
     assert ("decide", "ana", seeded.pkr2_new.id) in _events(seeded)
@@ -175,9 +180,10 @@ def test_party_officer_search_and_inbox_hold_only_their_party(app: AppFactory, s
 
 def test_party_officer_acknowledges_and_responds(app: AppFactory, seeded: Seeded) -> None:
     at = app("siti", incident=seeded.pbn_confirmed.id)
-    at.radio(key=f"answer-kind-{seeded.pbn_confirmed.id}").set_value("respond")
-    at.text_area(key=f"answer-text-{seeded.pbn_confirmed.id}").input("Post removed at 10:02.")
-    at.button(key=f"FormSubmitter:answer-{seeded.pbn_confirmed.id}-Send answer").click().run()
+    form = f"answer-page-{seeded.pbn_confirmed.id}"
+    at.radio(key=f"{form}-kind").set_value("respond")
+    at.text_area(key=f"{form}-text").input("Post removed at 10:02.")
+    at.button(key=f"FormSubmitter:{form}-Send answer").click().run()
     assert not at.exception
     history = seeded.store.actions(seeded.pbn_confirmed.id)
     assert history[-1].action == "respond" and history[-1].actor == "siti"
@@ -191,9 +197,10 @@ def test_party_officer_acknowledges_and_responds(app: AppFactory, seeded: Seeded
 
 def test_appeal_after_deadline_is_refused(app: AppFactory, seeded: Seeded) -> None:
     at = app("siti", incident=seeded.pbn_new.id)  # one-hour deadline, three hours ago
-    at.radio(key=f"answer-kind-{seeded.pbn_new.id}").set_value("appeal")
-    at.text_area(key=f"answer-text-{seeded.pbn_new.id}").input("Not ours.")
-    at.button(key=f"FormSubmitter:answer-{seeded.pbn_new.id}-Send answer").click().run()
+    form = f"answer-page-{seeded.pbn_new.id}"
+    at.radio(key=f"{form}-kind").set_value("appeal")
+    at.text_area(key=f"{form}-text").input("Not ours.")
+    at.button(key=f"FormSubmitter:{form}-Send answer").click().run()
     assert "Appeals close" in _text(at)
     assert seeded.store.actions(seeded.pbn_new.id) == []
 
@@ -201,7 +208,9 @@ def test_appeal_after_deadline_is_refused(app: AppFactory, seeded: Seeded) -> No
 def test_party_officer_and_journalist_cannot_decide(app: AppFactory, seeded: Seeded) -> None:
     for user, incident in (("siti", seeded.pbn_new), ("jo", seeded.pbn_confirmed)):
         at = app(user, incident=incident.id)
-        assert not [r for r in at.radio if (r.key or "").startswith("decision-")]
+        assert not [r for r in at.radio if (r.key or "").startswith("decide-")]
+    at = app("ana", incident=seeded.pbn_new.id)
+    assert [r for r in at.radio if (r.key or "").startswith("decide-")]
 
 
 def test_journalist_search_is_confirmed_only_and_redacted(app: AppFactory, seeded: Seeded) -> None:
