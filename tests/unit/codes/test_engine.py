@@ -79,7 +79,7 @@ def test_breach_cites_code_version_clause_and_signals() -> None:
     enriched = _enriched("Aminah Yusof tak layak, perempuan bodoh")
     breaches = engine.judge(enriched, [_signal("gbv.text", 0.95)], registry, Calendar())
     assert [b.clause_id for b in breaches] == ["GBV-1"]
-    assert breaches[0].code_id == "pantau-model-code" and breaches[0].code_version == "1.3"
+    assert breaches[0].code_id == "pantau-model-code" and breaches[0].code_version == "1.4"
     assert "gbv.text" in breaches[0].signals
     assert breaches[0].attributed_party is None and breaches[0].notify == ["commission"]
 
@@ -186,7 +186,7 @@ def test_explain_says_what_the_rule_read() -> None:
     rows = {r["clause"]: r for r in engine.explain(_enriched("Aminah Yusof perempuan bodoh"),
                                                       [_signal("gbv.text", 0.95)], registry, Calendar())}
     gbv = rows["GBV-1"]
-    assert gbv["fired"] and gbv["version"] == "1.3" and gbv["reads"]["gbv.text"].startswith("0.95")
+    assert gbv["fired"] and gbv["version"] == "1.4" and gbv["reads"]["gbv.text"].startswith("0.95")
     assert gbv["reads"]["item.targets"] == ["aminah-yusof (female, no consent)"]
     assert not rows["CAM-1"]["fired"] and "calendar.in_silence" in rows["CAM-1"]["reads"]
 
