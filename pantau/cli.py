@@ -387,6 +387,7 @@ def _register_optional() -> None:
         ("ingest.connectors.cli", "sources_app", "sources"),
         ("bench.cli", "bench_app", "bench"),
         ("detectors.media.cli", "models_app", "models"),
+        ("detectors.media.known_cli", "known_app", "known"),
         ("codes.cli", "registry_app", "registry"),
     ]
     import importlib
