@@ -159,6 +159,9 @@ class AlertSettings(_Section):
     webhook_url: str | None = Field(None, description="Signed JSON webhook for machine consumers.")
     webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the webhook.")
     max_per_recipient_per_hour: int = Field(120, ge=1)
+    redeliver_every_s: float = Field(
+        60.0, gt=0, description="How often alerts kept but not delivered (a channel down) are sent again."
+    )
 
 
 class DashboardSettings(_Section):

@@ -159,6 +159,7 @@ class PantauStreams:
         self.app.agent(self.raw_topic, name=f"{kafka.consumer_group}.enrich")(self._enrich_agent)
         self.app.agent(self.enriched_topic, name=f"{kafka.consumer_group}.detect")(self._detect_agent)
         self.app.agent(self.signals_topic, name=f"{kafka.consumer_group}.judge")(self._judge_agent)
+        self.app.task(self._redeliver_loop)
 
     def _credentials(self) -> Any:
         kafka = self.settings.kafka
@@ -383,6 +384,18 @@ class PantauStreams:
         self._add_seconds(timer)
         self.report.incidents += len(incidents)
         self.report.processed += len(ids)
+
+    async def _redeliver_loop(self) -> None:
+        """Deliver alerts kept but not delivered (a worker killed mid-batch, a channel down): on
+        start, then every ``alerts.redeliver_every_s``. The alerter serialises this with its sends."""
+        while True:
+            try:
+                pipeline = await self._in_thread(lambda: self.pipeline)
+                if pipeline.alerter is not None:
+                    await self._in_thread(pipeline.alerter.redeliver)
+            except Exception as exc:  # noqa: BLE001 - pending alerts wait for the next pass
+                log.warning("redelivering pending alerts failed: %s", exc)
+            await asyncio.sleep(self.settings.alerts.redeliver_every_s)
 
     # -- running ---------------------------------------------------------------------------------
     def worker(self, loglevel: str = "warning") -> Any:

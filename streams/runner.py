@@ -54,6 +54,8 @@ class RunReport:
     new_incidents: int = 0
     dead_letters: int = 0
     alerts: int = 0
+    redelivered: int = 0
+    """Alerts kept by an earlier run or batch but not delivered then, delivered by this run."""
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     by_family: dict[str, int] = field(default_factory=dict)
@@ -143,6 +145,7 @@ class Pipeline:
         self.alerter = alerter
         self.cache = SignalCache() if settings.dedupe else None
         self._stop = threading.Event()
+        self._last_redelivery = time.monotonic()
 
     @classmethod
     def from_settings(cls, settings: Settings, store: IncidentStore | None = None) -> Pipeline:
@@ -240,42 +243,58 @@ class Pipeline:
         )
         dead += failed
         start = time.perf_counter()
-        self._write(incidents, dead, report)
+        alerts = self.alerter.prepare(incidents) if self.alerter is not None and incidents else []
+        per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
+        # Every item of the batch reached a terminal state: judged (with or without incidents) or
+        # dead-lettered. Its results, its alerts (the outbox) and its processed mark are written
+        # together (one transaction where the store has them): a crash before leaves the items to
+        # judge again, a crash after leaves pending alerts, delivered on the next start.
+        new, fresh = self._retry(lambda: self.store.commit_batch(
+            incidents, dead, alerts, [i.id for i in items], per_item))
+        self._count(incidents, new, dead, report)
         written = utcnow()
         with_incidents = {i.item.id: i.item.ingested_at for i in incidents}
         report.latency_searchable += [(written - at).total_seconds() for at in with_incidents.values()]
-        # Every item of the batch reached a terminal state: judged (with or without incidents)
-        # or dead-lettered. Mark them all, after the writes above are durable.
-        per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
-        self._retry(lambda: self.store.mark_processed([i.id for i in items], per_item))
         timer.add("store", time.perf_counter() - start)
-        if self.alerter is not None and incidents:
+        if self.alerter is not None and fresh:
             start = time.perf_counter()
+            report.alerts += len(fresh)
             try:
-                sent = self.alerter.send(incidents)
-                report.alerts += len(sent)
+                self.alerter.deliver(fresh)
                 alerted = utcnow()
                 report.latency_alerted += [(alerted - at).total_seconds() for at in with_incidents.values()]
-            except Exception as exc:  # noqa: BLE001 - alerts failing must not lose incidents
-                log.warning("alerting failed: %s", exc)
-                letter = dead_letter(exc, "alert", [i.id for i in incidents])
-                self._retry(lambda: self.store.add_dead_letters([letter]))
-                report.dead_letters += 1
+            except Exception as exc:  # noqa: BLE001 - the alerts stay pending and are redelivered
+                log.warning("alerting failed (alerts kept, redelivered later): %s", exc)
             timer.add("alert", time.perf_counter() - start)
         report.items += len(items)
         for stage, secs in timer.seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + secs
         return incidents
 
+    @staticmethod
+    def _count(incidents: list[Incident], new: int, dead: list[DeadLetter], report: RunReport) -> None:
+        report.new_incidents += new
+        report.incidents += len(incidents)
+        for inc in incidents:
+            report.by_family[inc.family.value] = report.by_family.get(inc.family.value, 0) + 1
+        report.dead_letters += len(dead)
+
     def _write(self, incidents: list[Incident], dead: list[DeadLetter], report: RunReport) -> None:
-        if incidents:
-            report.new_incidents += self._retry(lambda: self.store.upsert_incidents(incidents))
-            report.incidents += len(incidents)
-            for inc in incidents:
-                report.by_family[inc.family.value] = report.by_family.get(inc.family.value, 0) + 1
+        new = self._retry(lambda: self.store.upsert_incidents(incidents)) if incidents else 0
         if dead:
             self._retry(lambda: self.store.add_dead_letters(dead))
-            report.dead_letters += len(dead)
+        self._count(incidents, new, dead, report)
+
+    def redeliver_alerts(self) -> int:
+        """Deliver alerts kept but never delivered (a crash, a channel down); never raises."""
+        self._last_redelivery = time.monotonic()
+        if self.alerter is None:
+            return 0
+        try:
+            return int(self.alerter.redeliver())
+        except Exception as exc:  # noqa: BLE001 - the alerts stay pending for the next try
+            log.warning("redelivering pending alerts failed: %s", exc)
+            return 0
 
     def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
         """Retry a store write with backoff while the store is unavailable (nothing is dropped)."""
@@ -304,6 +323,7 @@ class Pipeline:
         report = RunReport()
         start = time.perf_counter()
         self.store.open()
+        report.redelivered += self.redeliver_alerts()  # what a crash or a channel down left pending
         self.registry.load()
         q: queue.Queue[Any] = queue.Queue(maxsize=self.settings.queue_size)
         reader = threading.Thread(target=self._read, args=(q,), name="pantau-reader", daemon=True)
@@ -313,6 +333,8 @@ class Pipeline:
                 self._write([], dead, report)
             if items:
                 self.process(items, report, reprocess=reprocess)
+            if time.monotonic() - self._last_redelivery >= self.settings.alerts.redeliver_every_s:
+                report.redelivered += self.redeliver_alerts()
             if progress:
                 progress(report.items + report.skipped, report.dead_letters)
             if self._stop.is_set():

@@ -410,6 +410,27 @@ class StoreContract:
         (state,) = store.alerts(Scope.everything())
         assert state.acknowledged_at == first_ack and state.responded_at is not None
 
+    def test_pending_alerts_are_the_undelivered_ones_oldest_first(self, store: IncidentStore) -> None:
+        inc = make_incident(1)
+        alerts = [make_alert(inc, f"r{n}", n=3 - n) for n in range(3)]  # created r2, r1, r0
+        store.add_alerts(alerts)
+        store.mark_alert(alerts[1].id, delivered=True)
+        store.mark_alert(alerts[0].id, delivered=False, error="webhook down")
+        store.flush()
+        assert [a.recipient for a in store.pending_alerts()] == ["r2", "r0"]
+        assert [a.recipient for a in store.pending_alerts(limit=1)] == ["r2"]
+
+    def test_a_committed_batch_keeps_its_alerts_pending_and_its_items_processed(
+        self, store: IncidentStore
+    ) -> None:
+        inc = make_incident(1)
+        new, fresh = store.commit_batch([inc], [make_dead_letter(1)], [make_alert(inc)], ["item-1", "item-2"])
+        assert new == 1 and [a.id for a in fresh] == [make_alert(inc).id]
+        store.flush()
+        assert store.processed(["item-1", "item-2", "item-3"]) == {"item-1", "item-2"}
+        assert [a.id for a in store.pending_alerts()] == [make_alert(inc).id]
+        assert store.commit_batch([inc], [], [make_alert(inc)], ["item-1"]) == (0, [])  # a replay adds nothing
+
     def test_mark_alert_of_unknown_id_does_nothing(self, store: IncidentStore) -> None:
         store.mark_alert("no-such-alert", delivered=True)
         assert store.alerts(Scope.everything()) == []

@@ -8,7 +8,11 @@ Recipients of an incident:
   a party with no officer in the registry gets ``party:<id>`` so the alert is still kept.
 
 An alert's id is a digest of incident id and recipient, and :meth:`IncidentStore.add_alerts`
-keeps only new ids, so a replayed incident never alerts twice. Delivery goes to every channel
+keeps only new ids, so a replayed incident never alerts twice. Alerts are kept before they are
+delivered (the pipeline writes them with the incidents, :meth:`IncidentStore.commit_batch`), and an
+alert not yet delivered (a crash, a channel down) stays pending: :meth:`Alerter.redeliver` sends the
+pending ones again on start and on a timer. Delivery is at least once; receivers de-duplicate by alert
+id (it is in every payload), which the local outbox does by file name. Delivery goes to every channel
 of the recipient: the local outbox (always), the global apprise URLs, the officer's own apprise
 URLs from the registry, and the signed webhook. Each channel is retried with exponential
 backoff; the outcome is written back with :meth:`IncidentStore.mark_alert`.
@@ -20,6 +24,7 @@ journalist's view (:func:`pantau.access.redact_text`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -78,6 +83,9 @@ class Alerter:
         self.backoff_s = backoff_s
         self.dashboard_url = dashboard_url
         self.sleep = sleep
+        # One delivery at a time per process: a redelivery pass never sends an alert that a send
+        # in another thread (the Kafka judge agent) has just kept and is about to deliver.
+        self._lock = threading.RLock()
 
     # -- building -------------------------------------------------------------------------------
     def recipients(
@@ -145,17 +153,54 @@ class Alerter:
             for recipient, party, urls in self.recipients(incident, registry)
         ]
 
+    def prepare(self, incidents: Sequence[Incident]) -> list[Alert]:
+        """Return the alerts of these incidents, to be kept with them (:meth:`IncidentStore.commit_batch`)."""
+        return [alert for incident in incidents for alert, _ in self.build(incident)]
+
+    def officer_urls(self, alert: Alert) -> list[str]:
+        """The recipient's own apprise URLs from the registry (an officer of the alert's party)."""
+        if self.registry is None or alert.party is None:
+            return []
+        party = self.registry.party(alert.party)
+        for officer in party.officers if party is not None else []:
+            if officer.id == alert.recipient:
+                return list(officer.channels)
+        return []
+
     # -- sending --------------------------------------------------------------------------------
     def send(self, incidents: Sequence[Incident], registry: Registry | None = None) -> list[Alert]:
         """Build, de-duplicate and deliver alerts; return the new alerts (delivered or not)."""
         built = [pair for incident in incidents for pair in self.build(incident, registry)]
         urls_by_id = {alert.id: urls for alert, urls in built}
-        fresh = self.store.add_alerts([alert for alert, _ in built])
-        for alert in fresh:
-            self._deliver(alert, urls_by_id.get(alert.id, []))
+        with self._lock:
+            fresh = self.store.add_alerts([alert for alert, _ in built])
+            for alert in fresh:
+                self._deliver(alert, urls_by_id.get(alert.id, []))
         return fresh
 
-    def _deliver(self, alert: Alert, urls: list[str]) -> None:
+    def deliver(self, alerts: Sequence[Alert]) -> int:
+        """Deliver alerts already kept (see :meth:`prepare`); return how many reached every channel."""
+        with self._lock:
+            return sum(self._deliver(alert, self.officer_urls(alert)) for alert in alerts)
+
+    def redeliver(self, limit: int = 100, budget_s: float = 30.0) -> int:
+        """Deliver pending alerts (kept, never delivered), oldest first; return how many got through.
+
+        Bounded: at most ``limit`` alerts and about ``budget_s`` seconds per call, so a channel that
+        is down delays the pipeline by that much at most; the rest waits for the next call.
+        """
+        deadline = time.monotonic() + budget_s
+        done = 0
+        with self._lock:
+            for alert in self.store.pending_alerts(limit):
+                if time.monotonic() > deadline:
+                    break
+                done += self._deliver(alert, self.officer_urls(alert))
+        if done:
+            log.info("redelivered %d pending alert(s)", done)
+        return done
+
+    def _deliver(self, alert: Alert, urls: list[str]) -> bool:
         errors: list[str] = []
         allowed = self.limiter.allow(alert.recipient) if self.limiter is not None else True
         for notifier in self.notifiers:
@@ -168,8 +213,9 @@ class Alerter:
         if errors:
             log.warning("alert %s to %s: %s", alert.id, alert.recipient, "; ".join(errors))
             self.store.mark_alert(alert.id, delivered=False, error="; ".join(errors)[:1000])
-        else:
-            self.store.mark_alert(alert.id, delivered=True)
+            return False
+        self.store.mark_alert(alert.id, delivered=True)
+        return True
 
     def _try(self, notifier: Notifier, alert: Alert, urls: list[str]) -> str | None:
         wait = self.backoff_s

@@ -227,6 +227,33 @@ class IncidentStore(ABC):
     def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
         """Return alerts inside the scope (by party), newest first."""
 
+    @abstractmethod
+    def pending_alerts(self, limit: int = 100) -> list[Alert]:
+        """Return kept alerts not yet delivered, oldest first: the outbox the alerter redelivers."""
+
+    def commit_batch(
+        self,
+        incidents: Sequence[Incident],
+        dead: Sequence[DeadLetter],
+        alerts: Sequence[Alert],
+        item_ids: Sequence[str],
+        stage_seconds: dict[str, float] | None = None,
+    ) -> tuple[int, list[Alert]]:
+        """Write one batch's results, then mark its items processed; return (new incidents, new alerts).
+
+        The alerts go in with the incidents (the outbox), before the items count as processed, so
+        a crash at any point leaves either unprocessed items (judged again: every write is idempotent
+        by id) or undelivered alerts (:meth:`pending_alerts`, redelivered on start). Engines with
+        transactions write it all in one (SQLite); the others write in this order.
+        """
+        new = self.upsert_incidents(incidents) if incidents else 0
+        if dead:
+            self.add_dead_letters(dead)
+        fresh = self.add_alerts(alerts) if alerts else []
+        if item_ids:
+            self.mark_processed(item_ids, stage_seconds)
+        return new, fresh
+
     # -- audit -------------------------------------------------------------------------------
     @abstractmethod
     def audit(self, event: AuditEvent) -> None:

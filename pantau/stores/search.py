@@ -756,6 +756,14 @@ class SearchStore(IncidentStore):
             return
         self._written(index)
 
+    def pending_alerts(self, limit: int = 100) -> list[Alert]:
+        """Kept alerts not yet delivered (no ``delivered_at``), oldest first."""
+        index = self.names.index("alerts")
+        self._fresh(index)
+        query = {"bool": {"must_not": [{"exists": {"field": "delivered_at"}}]}}
+        answer = self._search(index, {"query": query, "size": limit, "sort": [{"created_at": "asc"}]})
+        return [Alert.model_validate(h["_source"]["doc"]) for h in answer["hits"]["hits"]]
+
     def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
         """Return alerts inside the scope (by party), newest first."""
         index = self.names.index("alerts")

@@ -135,6 +135,7 @@ class SQLiteStore(IncidentStore):
         self.url = f"sqlite:///{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._tx_depth = 0  # nesting of _tx in the thread holding the lock
 
     def open(self) -> None:
         """Create the file, tables and indices if missing."""
@@ -167,15 +168,38 @@ class SQLiteStore(IncidentStore):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction; a ``_tx`` inside another (same thread) joins the outer one."""
         with self._lock:
             conn = self.conn
+            if self._tx_depth:
+                self._tx_depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._tx_depth -= 1
+                return
             conn.execute("BEGIN IMMEDIATE")
+            self._tx_depth = 1
             try:
                 yield conn
             except BaseException:
+                self._tx_depth = 0
                 conn.execute("ROLLBACK")
                 raise
+            self._tx_depth = 0
             conn.execute("COMMIT")
+
+    def commit_batch(
+        self,
+        incidents: Sequence[Incident],
+        dead: Sequence[DeadLetter],
+        alerts: Sequence[Alert],
+        item_ids: Sequence[str],
+        stage_seconds: dict[str, float] | None = None,
+    ) -> tuple[int, list[Alert]]:
+        """Incidents, dead letters, alerts (the outbox) and processed marks in one transaction."""
+        with self._tx():
+            return super().commit_batch(incidents, dead, alerts, item_ids, stage_seconds)
 
     # -- incidents ---------------------------------------------------------------------------
     def upsert_incidents(self, incidents: Sequence[Incident]) -> int:
@@ -436,6 +460,14 @@ class SQLiteStore(IncidentStore):
                 conn.execute(
                     "UPDATE alerts SET responded_at=coalesce(responded_at, ?) WHERE id=?", (now, alert_id)
                 )
+
+    def pending_alerts(self, limit: int = 100) -> list[Alert]:
+        """Kept alerts not yet delivered, oldest first."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT doc FROM alerts WHERE delivered_at IS NULL ORDER BY created_at, id LIMIT ?", (limit,)
+            ).fetchall()
+        return [Alert.model_validate_json(r[0]) for r in rows]
 
     def alerts(self, scope: Scope, limit: int = 200) -> list[AlertState]:
         """Alerts inside the scope (by party), newest first."""
