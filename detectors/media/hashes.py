@@ -23,12 +23,20 @@ mirrored image and the image with plain borders trimmed are matched as well (onl
 PDQ is stored). Matches go to
 ``media_meta[sha256]["known_matches"]`` (``list``, ``label``, ``kind``, ``distance``,
 ``frame_time``), which the ``media.known_match`` detector turns into a signal.
+
+**Pantau's own list.** ``<data_dir>/known_media.csv`` (filled by ``pantau known add``, see
+:mod:`detectors.media.known_list`) is read too when it exists, with no configuration. Every
+list file is checked for changes before each batch and read again when one changed, so a
+running pipeline flags re-shares of media added while it runs (a list that became invalid is
+reported and the previous rows stay in force).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,8 +49,11 @@ from detectors.media.decode import item_media, keyframes_of, open_image, setting
 from pantau.errors import ConfigError, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality
 
+log = logging.getLogger(__name__)
+
 __all__ = ["HashEnricher", "KnownMediaIndex", "hamming", "hash_variants", "pdq_hex", "trim_borders"]
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
@@ -102,6 +113,11 @@ def hash_variants(rgb: np.ndarray, trim: bool = True, mirrors: bool = True) -> t
     return value, quality, variants
 
 
+def _field(row: dict[str, str], key: str) -> str:
+    """A list row's field as stripped text ('' when the row has no such column)."""
+    return str(row.get(key) or "").strip()
+
+
 class KnownMediaIndex:
     """The rows of known-media lists, searchable by SHA-256 and by PDQ distance."""
 
@@ -110,15 +126,20 @@ class KnownMediaIndex:
         pdq_rows: list[dict[str, str]] = []
         pdq_bits: list[bytes] = []
         for row in rows:
-            kind, value = row["kind"].strip().lower(), row["hash"].strip().lower()
-            entry = {"list": row["list"].strip(), "label": (row.get("label") or "").strip(), "kind": kind}
-            if kind == "sha256" and len(value) == 64:
+            kind, value = _field(row, "kind").lower(), _field(row, "hash").lower()
+            entry = {"list": _field(row, "list"), "label": _field(row, "label"), "kind": kind}
+            if kind not in ("sha256", "pdq") or not _HEX64.match(value):
+                raise ValueError(
+                    f"bad known-media row (kind {kind!r}, hash {value[:70]!r}): "
+                    "kind is sha256 or pdq, hash 64 hex digits"
+                )
+            if not entry["list"]:
+                raise ValueError(f"known-media row without a list name (hash {value})")
+            if kind == "sha256":
                 self.exact.setdefault(value, []).append(entry)
-            elif kind == "pdq" and len(value) == 64:
+            else:
                 pdq_rows.append(entry)
                 pdq_bits.append(bytes.fromhex(value))
-            else:
-                raise ValueError(f"bad known-media row (kind {kind!r}, hash of {len(value)} characters)")
         self.pdq_rows = pdq_rows
         self.pdq = np.frombuffer(b"".join(pdq_bits), dtype=np.uint8).reshape(-1, 32)
 
@@ -135,7 +156,7 @@ class KnownMediaIndex:
                 else:
                     rows += list(csv.DictReader(text.splitlines()))
                 cls(rows)  # validate file by file, so the error names the file
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise ConfigError(f"{p}: invalid known-media list: {exc}") from exc
         return cls(rows)
 
@@ -194,8 +215,44 @@ class HashEnricher(Enricher):
             import pdqhash  # noqa: F401
         except ImportError as exc:
             raise DetectorUnavailable("pdqhash is not installed: pip install -e '.[media]'") from exc
+        from detectors.media.known_list import default_list_file
+
+        self._own_list = default_list_file(settings_of(self))
+        self.index = KnownMediaIndex.from_files(self._list_files())
+        self._stamp = self._list_stamp()
+
+    def _list_files(self) -> list[Path]:
+        """The configured lists, and Pantau's own list in the data folder when it exists."""
         options: HashOptions = self.options  # type: ignore[assignment]
-        self.index = KnownMediaIndex.from_files(options.lists)
+        files = [Path(p) for p in options.lists]
+        own: Path = self._own_list
+        if own.is_file() and own.resolve() not in {f.resolve() for f in files}:
+            files.append(own)
+        return files
+
+    def _list_stamp(self) -> tuple[tuple[str, int, int, int], ...]:
+        """Which list files exist, with their modification time and size (to notice a change)."""
+        stamp = []
+        for path in self._list_files():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamp.append((str(path), st.st_ino, st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
+
+    def _refresh(self) -> None:
+        """Read the lists again when a file changed, appeared or went; keep the old rows if one is bad."""
+        if not hasattr(self, "_stamp"):
+            return
+        stamp = self._list_stamp()
+        if stamp == self._stamp:
+            return
+        self._stamp = stamp
+        try:
+            self.index = KnownMediaIndex.from_files([Path(entry[0]) for entry in stamp])
+        except ConfigError as exc:
+            log.warning("known-media lists not reloaded, previous rows stay in force: %s", exc)
 
     def _hash_file(self, path: str) -> tuple[str, int, list[str]]:
         """Return the PDQ of an image, its quality, and the extra hashes to match with (mirrors, trimmed)."""
@@ -219,6 +276,7 @@ class HashEnricher(Enricher):
     def enrich(self, batch: Sequence[EnrichedItem]) -> None:
         """Fill ``enrichment.hashes`` and the known-media matches of every media file."""
         options: HashOptions = self.options  # type: ignore[assignment]
+        self._refresh()
         index = getattr(self, "index", None) or KnownMediaIndex()
         for enriched in batch:
             for media in item_media(enriched, {Modality.IMAGE, Modality.VIDEO, Modality.AUDIO}):
