@@ -5,7 +5,9 @@ Whatever the origin, a media file is
 - **sniffed** from its first bytes (never trusted by extension or ``Content-Type``), and refused
   unless it is an image, audio or video type Pantau can decode;
 - **bounded**: at most ``settings.media.max_bytes`` (checked against ``Content-Length`` and
-  again while streaming), within ``settings.media.fetch_timeout_s`` overall;
+  again while streaming), within ``settings.media.fetch_timeout_s`` overall: one deadline for
+  connect, TLS, headers, redirects and body (:class:`pantau.deadline.Deadline`; a server that
+  drips one byte at a time cannot hold a fetch past it);
 - **hashed** with SHA-256 and stored once in the content-addressed media folder
   ``settings.media_dir/ab/cd/<sha256>``, so the same picture shared a thousand times is
   stored and analysed once.
@@ -36,12 +38,12 @@ import os
 import socket
 import ssl
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from pantau.deadline import Deadline
 from pantau.errors import BadMedia, MediaTooLarge, UnsafeURL
 from pantau.schemas import MediaFile, Modality
 
@@ -280,55 +282,77 @@ def _check_url(url: str) -> tuple[str, str, int, str]:
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
 
 
+def _pinned_socket(conn: http.client.HTTPConnection, ip: str, deadline: Deadline) -> socket.socket:
+    """Connect to ``ip`` within the deadline; the socket is watched from the moment it exists."""
+    sock = socket.create_connection((ip, conn.port), max(0.001, deadline.remaining()))
+    conn.sock = sock  # the watchdog shuts conn.sock at the deadline
+    if deadline.passed():
+        sock.close()
+        raise TimeoutError("deadline passed while connecting")
+    return sock
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection to an address checked beforehand, whatever DNS says now."""
 
-    def __init__(self, host: str, port: int, ip: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
+    def __init__(self, host: str, port: int, ip: str, deadline: Deadline) -> None:
+        super().__init__(host, port, timeout=max(0.001, deadline.remaining()))
         self._ip = ip
+        self._deadline = deadline
+        deadline.watch(self)
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+        _pinned_socket(self, self._ip, self._deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """An HTTPS connection to a checked address; SNI and certificate checks use the host name."""
 
-    def __init__(self, host: str, port: int, ip: str, timeout: float, context: ssl.SSLContext) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
+    def __init__(self, host: str, port: int, ip: str, deadline: Deadline, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=max(0.001, deadline.remaining()), context=context)
         self._ip = ip
+        self._deadline = deadline
+        deadline.watch(self)
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        sock = _pinned_socket(self, self._ip, self._deadline)  # watched during the TLS handshake too
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _timed_out(url: str, deadline: Deadline) -> BadMedia:
+    return BadMedia(f"fetch of {url} timed out after {deadline.seconds:g} s (connect, headers and body)")
+
+
 def _request(
-    scheme: str, host: str, port: int, path: str, addresses: list[str], timeout: float, url: str,
+    scheme: str, host: str, port: int, path: str, addresses: list[str], deadline: Deadline, url: str,
     accept: str = "image/*,video/*,audio/*",
 ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-    """GET ``path`` from the first checked address that accepts a connection."""
+    """GET ``path`` from the first checked address that accepts a connection, within the deadline."""
     error: Exception | None = None
     for ip in addresses:
         conn: http.client.HTTPConnection
         if scheme == "https":
-            conn = _PinnedHTTPSConnection(host, port, ip, timeout, ssl.create_default_context())
+            conn = _PinnedHTTPSConnection(host, port, ip, deadline, ssl.create_default_context())
         else:
-            conn = _PinnedHTTPConnection(host, port, ip, timeout)
+            conn = _PinnedHTTPConnection(host, port, ip, deadline)
         try:
             conn.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": accept})
             return conn, conn.getresponse()
         except (ConnectionRefusedError, ConnectionResetError) as exc:  # try the next address
             conn.close()
+            if deadline.passed():
+                raise _timed_out(url, deadline) from exc
             error = exc
         except (OSError, http.client.HTTPException, ssl.SSLError) as exc:
             conn.close()
+            if deadline.passed():
+                raise _timed_out(url, deadline) from exc
             raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
     raise BadMedia(f"cannot fetch {url}: {error.__class__.__name__}: {error}")
 
 
 def _open(
-    url: str, settings: Settings, deadline: float, accept: str = "image/*,video/*,audio/*"
+    url: str, settings: Settings, deadline: Deadline, accept: str = "image/*,video/*,audio/*"
 ) -> http.client.HTTPResponse:
     """Follow at most ``max_redirects`` redirects, checking each hop; return the final 200 response."""
     allow_private = settings.media.allow_private_addresses
@@ -336,10 +360,9 @@ def _open(
     for _hop in range(settings.media.max_redirects + 1):
         scheme, host, port, path = _check_url(current)
         addresses = resolve_public(host, port, allow_private)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
-        conn, response = _request(scheme, host, port, path, addresses, remaining, current, accept)
+        if deadline.passed():
+            raise _timed_out(url, deadline)
+        conn, response = _request(scheme, host, port, path, addresses, deadline, current, accept)
         if response.status in _REDIRECTS:
             location = response.getheader("Location")
             conn.close()
@@ -367,18 +390,16 @@ def fetch_bytes(url: str, settings: Settings, max_bytes: int = DOCUMENT_MAX_BYTE
     :raises MediaTooLarge: over ``max_bytes``.
     :raises BadMedia: network error, HTTP error or timeout.
     """
-    deadline = time.monotonic() + settings.media.fetch_timeout_s
     accept = "application/rss+xml,application/atom+xml,application/xml,text/xml,text/html;q=0.9,*/*;q=0.5"
-    response = _open(url, settings, deadline, accept=accept)
-    try:
-        return b"".join(_chunks(response, url, max_bytes, deadline, settings))
-    finally:
-        response.close()
+    with Deadline(settings.media.fetch_timeout_s) as deadline:
+        response = _open(url, settings, deadline, accept=accept)
+        try:
+            return b"".join(_chunks(response, url, max_bytes, deadline))
+        finally:
+            response.close()
 
 
-def _chunks(
-    response: http.client.HTTPResponse, url: str, limit: int, deadline: float, settings: Settings
-) -> Iterator[bytes]:
+def _chunks(response: http.client.HTTPResponse, url: str, limit: int, deadline: Deadline) -> Iterator[bytes]:
     """The body of ``response`` chunk by chunk, within ``limit`` bytes and the overall ``deadline``.
 
     :raises MediaTooLarge: the declared or the read size is over ``limit``.
@@ -389,14 +410,17 @@ def _chunks(
         raise MediaTooLarge(f"{url} declares {declared} bytes, over the limit of {limit}")
     size = 0
     while True:
-        if time.monotonic() > deadline:
-            raise BadMedia(f"fetch of {url} timed out after {settings.media.fetch_timeout_s:.0f} s")
+        if deadline.passed():
+            raise _timed_out(url, deadline)
         try:
-            # read1 returns after one socket read, so a slow drip cannot outlast the deadline.
-            chunk = response.read1(_CHUNK)
+            chunk = response.read1(_CHUNK)  # the watchdog ends a read blocked past the deadline
         except (OSError, http.client.HTTPException) as exc:
+            if deadline.passed():
+                raise _timed_out(url, deadline) from exc
             raise BadMedia(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from exc
         if not chunk:
+            if deadline.passed():  # the socket was shut down: the body is cut, not complete
+                raise _timed_out(url, deadline)
             return
         size += len(chunk)
         if size > limit:
@@ -413,21 +437,24 @@ def fetch_media(url: str, settings: Settings) -> MediaFile:
     :raises BadMedia: network error, HTTP error, timeout, empty or unsupported content.
     """
     limit = settings.media.max_bytes
-    deadline = time.monotonic() + settings.media.fetch_timeout_s
-    response = _open(url, settings, deadline)
-    fd, tmp = _tmp_file(settings)
-    try:
-        h = hashlib.sha256()
-        head = b""
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            for chunk in _chunks(response, url, limit, deadline, settings):
-                size += len(chunk)
-                if len(head) < 8192:
-                    head += chunk[: 8192 - len(head)]
-                h.update(chunk)
-                out.write(chunk)
-        return _accept(h.hexdigest(), size, head, tmp, settings, url, Path(urlsplit(url).path).name or None)
-    finally:
-        response.close()
-        tmp.unlink(missing_ok=True)
+    with Deadline(settings.media.fetch_timeout_s) as deadline:
+        response = _open(url, settings, deadline)
+        fd, tmp = _tmp_file(settings)
+        try:
+            h = hashlib.sha256()
+            head = b""
+            size = 0
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    for chunk in _chunks(response, url, limit, deadline):
+                        size += len(chunk)
+                        if len(head) < 8192:
+                            head += chunk[: 8192 - len(head)]
+                        h.update(chunk)
+                        out.write(chunk)
+            finally:
+                response.close()
+            name = Path(urlsplit(url).path).name or None
+            return _accept(h.hexdigest(), size, head, tmp, settings, url, name)
+        finally:
+            tmp.unlink(missing_ok=True)
