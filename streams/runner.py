@@ -341,6 +341,9 @@ class Pipeline:
                 break
         reader.join(timeout=5)
         self.store.flush()
+        # Leave nothing pending that can be delivered: pass after bounded pass while they make progress.
+        while not self._stop.is_set() and (sent := self.redeliver_alerts()):
+            report.redelivered += sent
         report.seconds = time.perf_counter() - start
         return report
 

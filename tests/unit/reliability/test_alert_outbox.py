@@ -110,3 +110,16 @@ def test_the_sqlite_batch_is_one_transaction(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(RuntimeError):
         store.commit_batch([incident], [], [alert], ["item"])
     assert store.pending_alerts() == [] and store.get_incident(incident.id, Scope.everything()) is None
+
+
+def test_a_run_leaves_no_deliverable_alert_pending_even_past_one_pass(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "data" / "pantau.db")
+    incident = make_incident("1")
+    backlog = [Alert(id=f"a{n:03d}", incident_id=incident.id, recipient=f"r{n}", subject="s", body="b")
+               for n in range(250)]  # more than one redelivery pass (100)
+    store.commit_batch([incident], [], backlog, [])
+    store.close()
+    counting = Counting()
+    report = _pipeline(tmp_path, _feed(tmp_path, 0), counting).run_once()
+    assert report.redelivered == 250 and len(counting.delivered) == 250
+    assert SQLiteStore(tmp_path / "data" / "pantau.db").pending_alerts() == []
