@@ -17,6 +17,7 @@ Each field's description is its documentation (``pantau config`` prints them).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -305,8 +306,53 @@ class Settings(BaseSettings):
         return self.data_dir / "outbox"
 
     def masked(self) -> dict[str, Any]:
-        """Return the settings as a dict with secrets masked, for printing."""
-        return self.model_dump(mode="json")
+        """Return the settings as a dict with secrets masked, for printing.
+
+        Secret fields print as stars; so do secrets inside URLs: a password after ``user:``, a
+        token-like query parameter (``?token=``), and the whole of an apprise channel URL (its
+        tokens are in the host and path).
+        """
+        data = self.model_dump(mode="json")
+        alerts = data.get("alerts") or {}
+        alerts["channels"] = [_scheme_only(u) for u in alerts.get("channels") or []]
+        return _mask_urls(data)  # type: ignore[no-any-return]
+
+
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&;](?:[\w.-]*(?:token|key|secret|password|passwd|pwd|pass|sig|signature|auth|credential)"
+    r"[\w.-]*)=)[^&;#]*"
+)
+
+
+def _scheme_only(url: str) -> str:
+    return url.split("://", 1)[0] + "://***" if "://" in url else "***"
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its user part and token-like query values masked.
+
+    >>> mask_url("https://pantau:s3cret@search.example:9200/x?token=abc&page=2")
+    'https://pantau:***@search.example:9200/x?token=***&page=2'
+    """
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    authority, sep, tail = rest.partition("/")
+    if "@" in authority:
+        user, _, host = authority.rpartition("@")
+        name = user.split(":", 1)[0]
+        authority = f"{name}:***@{host}" if ":" in user else f"***@{host}"
+    return _SECRET_QUERY.sub(r"\1***", f"{scheme}://{authority}{sep}{tail}")
+
+
+def _mask_urls(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_url(value)
+    if isinstance(value, dict):
+        return {k: _mask_urls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_urls(v) for v in value]
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
