@@ -54,6 +54,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from codes.calendar import Calendar
+from codes.cost import MAX_RULE_COST, UNKNOWN_LIST, rule_cost
 from codes.facts import empty_calendar, empty_item, empty_person, empty_signal
 from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read, strip_strings
 from codes.registry import Person, Registry
@@ -602,6 +603,13 @@ class CodeEngine:
         except ValueError as exc:
             raise RuleError(f"{where}: rule does not parse: {_syntax(str(exc))}") from exc
         problems = rule_problems(clause.rule, known, program.functions())
+        cost = rule_cost(clause.rule)
+        if cost > MAX_RULE_COST:
+            problems.append(
+                f"may take {cost:,} comprehension steps on one item, over the limit of {MAX_RULE_COST:,}: "
+                "nested all/exists/map/filter multiply (lists.range(N) counts N, an item list "
+                f"{UNKNOWN_LIST}); flatten the loops or shorten the ranges"
+            )
         if problems:
             raise RuleError("\n".join(f"{where}: rule {p}" for p in problems))
         variables = set(program.variables())
