@@ -162,7 +162,7 @@ def redact_incident(incident: Incident, registry: Registry | None = None) -> Inc
     """Return a copy of the incident with victims' personal data redacted and intimate media withheld.
 
     The poster (the account that published the item) is not redacted: it is the party or
-    person the incident is about.
+    person the incident is about. The post's URL, native id and media URLs are dropped.
     """
     names = _private_names(incident, registry)
     handles = _victim_handles(incident, registry)
@@ -177,8 +177,13 @@ def redact_incident(incident: Incident, registry: Registry | None = None) -> Inc
         else m
         for m in incident.item.media
     ]
+    # Media URLs, the post's URL and its native id lead back to the post (a doxxing post shows
+    # the victim's data); what a journalist sees and exports carries none of them.
+    media = [m.model_copy(update={"url": None}) for m in media]
     item = incident.item.model_copy(
         update={
+            "url": None,
+            "native_id": REDACTED,
             "text": red(incident.item.text) or "",
             "title": red(incident.item.title),
             "mentions": [REDACTED for _ in incident.item.mentions],

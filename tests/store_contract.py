@@ -216,6 +216,78 @@ class StoreContract:
         assert "deepfake" in result.highlights[inc.id].lower()
 
     @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("kitchen parliament", {0}),
+            ("kitchen OR parliament", {0, 1, 2}),
+            ("kitchen OR nothingmatches", {0, 1}),
+            ('"vote buying"', {2}),
+            ('"buying vote"', set()),
+            ("parliament -kitchen", {2}),
+            ('parliament -"vote buying"', {0}),
+            ("-kitchen", {2, 3}),
+            ("AND OR", set()),  # no term but the operator words: nothing, never an error
+            ('"', set()),
+        ],
+    )
+    def test_boolean_queries(self, store: IncidentStore, text: str, expected: set[int]) -> None:
+        incidents = [
+            make_incident(0, text="The kitchen of parliament"),
+            make_incident(1, text="A kitchen table"),
+            make_incident(2, text="Vote buying near parliament"),
+            make_incident(3, text="Nothing to see"),
+        ]
+        store.upsert_incidents(incidents)
+        store.flush()
+        result = store.search(IncidentQuery(text=text), Scope.everything())
+        assert set(_ids(result)) == {incidents[n].id for n in expected}
+        assert result.total == len(expected)
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("deepfake", {1}),  # the family's own word
+            ("synthetic", {1}),
+            ("c7", {0}),  # the clause id
+            ("Clause c7", {0}),  # and its title
+            ("doctored", {1}),  # a detector's evidence
+            ("voice-clone", {1}),  # its label
+            ("party-sponsored", {0}),  # the item's labels
+        ],
+    )
+    def test_search_covers_clause_family_labels_and_evidence(
+        self, store: IncidentStore, text: str, expected: set[int]
+    ) -> None:
+        tagged = make_incident(0, text="plain words", clause_id="c7")
+        tagged = tagged.model_copy(
+            update={"item": tagged.item.model_copy(update={"labels": ["party-sponsored"]})}
+        )
+        synthetic = make_incident(1, text="other words", family=Family.SYNTHETIC)
+        signal = synthetic.signals[0].model_copy(update={"label": "voice-clone", "evidence": "doctored audio"})
+        synthetic = synthetic.model_copy(update={"signals": [signal]})
+        store.upsert_incidents([tagged, synthetic])
+        store.flush()
+        result = store.search(IncidentQuery(text=text), Scope.everything())
+        assert set(_ids(result)) == {[tagged, synthetic][n].id for n in expected}
+
+    @pytest.mark.parametrize("text", ["6789", "3456789", "Mawar", '"Jalan Mawar"', "rina@mail.example"])
+    def test_a_redacting_scope_searches_the_redacted_text(self, store: IncidentStore, text: str) -> None:
+        inc = make_incident(
+            0,
+            text="Dia tinggal di Jalan Mawar 12, telefon +60 12-345 6789 atau 012-3456789, rina@mail.example, "
+            "pilihan raya",
+        )
+        store.upsert_incidents([inc])
+        store.flush()
+        assert _ids(store.search(IncidentQuery(text=text), Scope.everything())) == [inc.id]
+        journalist = Scope(redact=True)
+        assert store.search(IncidentQuery(text=text), journalist).total == 0
+        found = store.search(IncidentQuery(text="pilihan raya"), journalist)
+        assert _ids(found) == [inc.id]  # what the page shows is still found
+        for snippet in found.highlights.values():
+            assert "3456789" not in snippet and "Mawar" not in snippet
+
+    @pytest.mark.parametrize(
         ("query", "expected"),
         [
             (IncidentQuery(families=["disinfo"]), {1}),

@@ -9,8 +9,10 @@ from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
 from dashboard.render import badge, escape, highlight, show_media
 from dashboard.views.decisions import decision_form, officer_answer_form
+from dashboard.views.search import base_url, permalink
 from pantau.access import redact_incident
 from pantau.schemas import Incident
+from pantau.stores.text import parse_query
 
 __all__ = ["incident_page"]
 
@@ -26,7 +28,7 @@ def _terms(incident: Incident) -> list[str]:
                 terms += [str(v) for v in value]
     query = st.query_params.get("q")
     if query:
-        terms.append(query)
+        terms += parse_query(query).terms()
     return terms
 
 
@@ -158,4 +160,4 @@ def incident_page(ctx: Context, incident_id: str) -> None:
             "export", target=incident.id, detail=f"evidence pack {pack['pack_sha256']}"
         ),
     )
-    st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: ?incident={incident.id}")
+    st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: {permalink(base_url(ctx), incident.id)}")

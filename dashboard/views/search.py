@@ -18,8 +18,9 @@ from dashboard.render import badge, escape, open_incident, snippet
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.stores.base import IncidentQuery
+from pantau.stores.text import parse_query
 
-__all__ = ["CSV_COLUMNS", "incidents_csv", "search_page"]
+__all__ = ["CSV_COLUMNS", "base_url", "incidents_csv", "permalink", "search_page"]
 
 PAGE = 25
 CSV_COLUMNS = [
@@ -49,8 +50,22 @@ FACETS = [
 ]
 
 
+def base_url(ctx: Context) -> str:
+    """The dashboard's public URL (``dashboard.public_url``), else the URL this browser opened."""
+    configured = ctx.settings.dashboard.public_url
+    if configured:
+        return configured.split("?", 1)[0].rstrip("/") + "/"
+    url = str(getattr(getattr(st, "context", None), "url", None) or "")
+    return url.split("?", 1)[0].rstrip("/") + "/" if url else "/"
+
+
+def permalink(base: str, incident_id: str) -> str:
+    """The link that opens an incident: ``<base>?incident=<id>``."""
+    return f"{base}?incident={incident_id}"
+
+
 def incidents_csv(incidents: list[Incident], base_url: str = "") -> bytes:
-    """Return incidents as CSV (already redacted when the user's scope says so)."""
+    """Return incidents as CSV (already redacted when the user's scope says so: no post URL then)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
@@ -58,7 +73,7 @@ def incidents_csv(incidents: list[Incident], base_url: str = "") -> bytes:
         writer.writerow(
             {
                 "id": i.id,
-                "permalink": f"{base_url}?incident={i.id}",
+                "permalink": permalink(base_url, i.id),
                 "detected_at": i.created_at.isoformat(),
                 "published_at": i.item.published_at.isoformat() if i.item.published_at else "",
                 "status": i.status.value,
@@ -91,6 +106,8 @@ def search_page(ctx: Context) -> None:
         "Search text, OCR and transcripts",
         key="search-text",
         placeholder="e.g. pilihan raya, deepfake, Aminah",
+        help='Every word must occur; "a phrase" in quotes; kitchen OR parliament; -word leaves out. '
+        "Searches the text, OCR and transcripts, the clause, the family, labels and detector evidence.",
     )
     dates = top[1].date_input(
         "Detected between", value=(today - timedelta(days=30), today), key="search-dates"
@@ -122,13 +139,15 @@ def search_page(ctx: Context) -> None:
     query = base.model_copy(update={**chosen, "limit": PAGE, "offset": page * PAGE})
     result = ctx.store.search(query, ctx.scope)
     shown = [redact_incident(i, ctx.registry) if redact else i for i in result.incidents]
+    link_base = base_url(ctx)
+    terms = parse_query(text).terms()
     with right:
         st.markdown(
             f"##### {result.total} incident{'s' if result.total != 1 else ''}"
             + (" · confirmed only, personal data redacted" if redact else "")
         )
         for n, incident in enumerate(shown):
-            _result_row(incident, text, n)
+            _result_row(incident, terms, n, link_base)
         nav = st.columns(3)
         if page > 0 and nav[0].button("← Previous", key="search-prev"):
             st.session_state["search-page"] = page - 1
@@ -139,7 +158,7 @@ def search_page(ctx: Context) -> None:
         if result.total:
             everything = ctx.store.search(query.model_copy(update={"limit": 10_000, "offset": 0}), ctx.scope)
             rows = [redact_incident(i, ctx.registry) if redact else i for i in everything.incidents]
-            data = incidents_csv(rows)
+            data = incidents_csv(rows, link_base)
             st.download_button(
                 f"Export {len(rows)} as CSV" + (" (redacted)" if redact else ""),
                 data,
@@ -152,7 +171,7 @@ def search_page(ctx: Context) -> None:
             )
 
 
-def _result_row(incident: Incident, text: str, n: int) -> None:
+def _result_row(incident: Incident, terms: list[str], n: int, base: str) -> None:
     with st.container(border=True):
         head, action = st.columns([5, 1])
         head.markdown(
@@ -162,7 +181,7 @@ def _result_row(incident: Incident, text: str, n: int) -> None:
             f" · {incident.created_at:%d %b %Y %H:%M}",
             unsafe_allow_html=True,
         )
-        head.markdown(snippet(incident.item.text, [text]), unsafe_allow_html=True)
-        head.caption(f"permalink: ?incident={incident.id}")
+        head.markdown(snippet(incident.item.text, terms), unsafe_allow_html=True)
+        head.caption(f"permalink: {permalink(base, incident.id)}")
         with action:
             open_incident(incident.id, key=f"search-open-{n}")

@@ -34,11 +34,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pantau.errors import ConfigError, PantauError, StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
+from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.base import (
     STATUS_BY_ACTION,
     AlertState,
@@ -51,15 +53,18 @@ from pantau.stores.base import (
 )
 from pantau.stores.search_index import (
     FACET_FIELDS,
+    INCIDENT_MAPPINGS,
     INCIDENT_TEXT_FIELDS,
     KEEP_REVIEW_STATE_SCRIPT,
     MARK_ALERT_SCRIPT,
+    REDACTED_TEXT_FIELDS,
     IndexNames,
     incident_document,
     incident_search_body,
     incident_template,
     index_bodies,
 )
+from pantau.stores.text import cached_registry, redacted_search_text
 
 if TYPE_CHECKING:
     from pantau.settings import SearchSettings, Settings
@@ -313,10 +318,19 @@ class SearchStore(IncidentStore):
     :param client: the engine adapter (:class:`OpenSearchClient`, :class:`ElasticsearchClient`).
     :param index_prefix: prefix of every index, alias and template name.
     :param shards: primary shards of each new index.
+    :param registry_file: the registry whose private persons the redacted text (a journalist's
+        search) leaves out.
     """
 
-    def __init__(self, client: EngineClient, index_prefix: str = "pantau", shards: int = 1) -> None:
+    def __init__(
+        self,
+        client: EngineClient,
+        index_prefix: str = "pantau",
+        shards: int = 1,
+        registry_file: Path | None = DEFAULT_REGISTRY,
+    ) -> None:
         self.client = client
+        self.registry_file = registry_file
         self.names = IndexNames(index_prefix)
         self.shards = shards
         scheme = client.engine if client.url.startswith("http:") else f"{client.engine}+https"
@@ -338,6 +352,11 @@ class SearchStore(IncidentStore):
         existing = self._existing_indices()
         if names.incidents not in existing:
             self._create(names.first_incident_index, {"aliases": {names.incidents: {"is_write_index": True}}})
+        else:
+            # Indices made by an older version lack the redacted text field: add it (a new field is
+            # always accepted). Their documents get it when they are written again.
+            redacted = {"text_redacted": INCIDENT_MAPPINGS["properties"]["text_redacted"]}
+            self.client.request("PUT", f"/{names.incidents}/_mapping", body={"properties": redacted})
         for index, body in index_bodies(names, self.shards).items():
             if index not in existing:
                 self._create(index, body)
@@ -480,7 +499,7 @@ class SearchStore(IncidentStore):
         where = self._locate(list(unique))
         operations: list[dict[str, Any]] = []
         for inc_id, inc in unique.items():
-            doc = incident_document(inc)
+            doc = incident_document(inc, redacted_search_text(inc, cached_registry(self.registry_file)))
             doc["updated_at"] = _iso(utcnow())
             operations.append(
                 {
@@ -545,7 +564,7 @@ class SearchStore(IncidentStore):
         highlights: dict[str, str] = {}
         for hit in hits:
             found = hit.get("highlight") or {}
-            for field in INCIDENT_TEXT_FIELDS:
+            for field in REDACTED_TEXT_FIELDS if scope.redact else INCIDENT_TEXT_FIELDS:
                 if found.get(field):
                     highlights[hit["_id"]] = found[field][0]
                     break
@@ -821,4 +840,8 @@ def search_store_from_url(url: str, settings: Settings | None = None) -> SearchS
     """
     search = settings.search if settings is not None else None
     client = engine_client_from_url(url, search)
-    return SearchStore(client, index_prefix=search.index_prefix if search is not None else "pantau")
+    return SearchStore(
+        client,
+        index_prefix=search.index_prefix if search is not None else "pantau",
+        registry_file=settings.registry_file if settings is not None else DEFAULT_REGISTRY,
+    )

@@ -29,10 +29,12 @@ from typing import Any
 
 from pantau.schemas import Incident, IncidentStatus
 from pantau.stores.base import IncidentQuery, Scope
+from pantau.stores.text import parse_query, redacted_search_text, search_text
 
 __all__ = [
     "FACET_FIELDS",
     "INCIDENT_TEXT_FIELDS",
+    "REDACTED_TEXT_FIELDS",
     "KEEP_REVIEW_STATE_SCRIPT",
     "MARK_ALERT_SCRIPT",
     "IndexNames",
@@ -49,6 +51,8 @@ FACET_FIELDS = ("family", "party", "platform", "severity", "status", "clause_id"
 
 INCIDENT_TEXT_FIELDS = ("text", "text.en", "text.ms", "text.id")
 """Fields a free-text query reads: the generic analysis and the three language stemmers."""
+REDACTED_TEXT_FIELDS = ("text_redacted", "text_redacted.en", "text_redacted.ms", "text_redacted.id")
+"""The same over the redacted text: what a journalist's search reads (``Scope.redact``)."""
 
 _MALAY_STOP = [
     "dan",
@@ -128,6 +132,15 @@ ANALYSIS: dict[str, Any] = {
 _KEYWORD = {"type": "keyword"}
 _DATE = {"type": "date"}
 _STORED_ONLY = {"type": "object", "enabled": False}
+_ANALYSED_TEXT: dict[str, Any] = {
+    "type": "text",
+    "analyzer": "pantau_generic",
+    "fields": {
+        "en": {"type": "text", "analyzer": "pantau_en"},
+        "ms": {"type": "text", "analyzer": "pantau_ms"},
+        "id": {"type": "text", "analyzer": "pantau_id"},
+    },
+}
 
 INCIDENT_MAPPINGS: dict[str, Any] = {
     # Unknown top-level fields are kept in _source but not indexed: a new schema field never
@@ -151,15 +164,8 @@ INCIDENT_MAPPINGS: dict[str, Any] = {
         "published_at": _DATE,
         "created_at": _DATE,
         "updated_at": _DATE,
-        "text": {
-            "type": "text",
-            "analyzer": "pantau_generic",
-            "fields": {
-                "en": {"type": "text", "analyzer": "pantau_en"},
-                "ms": {"type": "text", "analyzer": "pantau_ms"},
-                "id": {"type": "text", "analyzer": "pantau_id"},
-            },
-        },
+        "text": _ANALYSED_TEXT,
+        "text_redacted": _ANALYSED_TEXT,
         "doc": _STORED_ONLY,
     },
 }
@@ -286,16 +292,16 @@ def index_bodies(names: IndexNames, shards: int = 1) -> dict[str, dict[str, Any]
 
 
 def incident_text(incident: Incident) -> str:
-    """Return the searchable text of an incident: title, caption, clause title, OCR, transcripts, account."""
-    item = incident.item
-    parts = [item.title or "", item.text, incident.breach.clause_title]
-    parts += [p.text for p in incident.text_parts]
-    parts += [item.account or "", item.account_name or ""]
-    return "\n".join(p for p in parts if p)
+    """Return the searchable text of an incident (:func:`pantau.stores.text.search_text`)."""
+    return search_text(incident)
 
 
-def incident_document(incident: Incident) -> dict[str, Any]:
-    """Return the indexed document of an incident: filter fields, searchable text and the full record."""
+def incident_document(incident: Incident, redacted_text: str | None = None) -> dict[str, Any]:
+    """Return the indexed document of an incident: filter fields, searchable text and the full record.
+
+    :param redacted_text: the searchable text as a journalist sees it
+        (:func:`pantau.stores.text.redacted_search_text`); ``None`` computes it without a registry.
+    """
     doc = incident.model_dump(mode="json")
     return {
         "id": incident.id,
@@ -316,6 +322,7 @@ def incident_document(incident: Incident) -> dict[str, Any]:
         "created_at": doc["created_at"],
         "updated_at": doc["updated_at"],
         "text": incident_text(incident),
+        "text_redacted": redacted_text if redacted_text is not None else redacted_search_text(incident),
         "doc": doc,
     }
 
@@ -365,24 +372,32 @@ _SORTS: dict[str, list[dict[str, Any]]] = {
 def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
     """Return the ``_search`` body of an incident query: filters, full text, sort, facets, highlights.
 
-    Every word of the text must occur (as in the SQLite store); the stemmed sub-fields only
-    add matches for other forms of the same words.
+    The text is read as :func:`pantau.stores.text.parse_query` reads it (words all required,
+    ``"phrases"``, ``OR``, ``-exclusions``), as in the SQLite store; the stemmed sub-fields only
+    add matches for other forms of the same words. A redacting scope searches the redacted text.
     """
-    must: list[dict[str, Any]] = []
+    fields = list(REDACTED_TEXT_FIELDS if scope.redact else INCIDENT_TEXT_FIELDS)
+    parsed = parse_query(query.text)
     text = query.text.strip()
-    if text:
-        must.append(
-            {
-                "multi_match": {
-                    "query": text,
-                    "fields": list(INCIDENT_TEXT_FIELDS),
-                    "type": "most_fields",
-                    "operator": "and",
-                }
-            }
-        )
+    must: list[dict[str, Any]] = []
+    # Required words go in one query (every word must occur); phrases and OR groups get their own.
+    words = [g[0] for g in parsed.groups if len(g) == 1 and " " not in g[0]]
+    if words:
+        must.append(_term_query(" ".join(words), fields, phrase=False))
+    for group in parsed.groups:
+        if len(group) == 1 and " " not in group[0]:
+            continue
+        should = [_term_query(term, fields) for term in group]
+        either = {"bool": {"should": should, "minimum_should_match": 1}}
+        must.append(should[0] if len(should) == 1 else either)
+    must_not = [_term_query(term, fields) for term in parsed.excluded]
+    if text and parsed.empty:
+        must.append(_MATCH_NOTHING)
+    boolean: dict[str, Any] = {"filter": incident_filters(query, scope), "must": must or [{"match_all": {}}]}
+    if must_not:
+        boolean["must_not"] = must_not
     body: dict[str, Any] = {
-        "query": {"bool": {"filter": incident_filters(query, scope), "must": must or [{"match_all": {}}]}},
+        "query": {"bool": boolean},
         "from": query.offset,
         "size": query.limit,
         "sort": _SORTS[query.sort],
@@ -390,10 +405,17 @@ def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
         "_source": ["doc", "status", "created_at"],
         "aggs": {field: {"terms": {"field": field, "size": 50, "missing": ""}} for field in FACET_FIELDS},
     }
-    if text:
+    if parsed.groups:
         body["highlight"] = {
             "pre_tags": ["<mark>"],
             "post_tags": ["</mark>"],
-            "fields": {f: {"fragment_size": 160, "number_of_fragments": 1} for f in INCIDENT_TEXT_FIELDS},
+            "fields": {f: {"fragment_size": 160, "number_of_fragments": 1} for f in fields},
         }
     return body
+
+
+def _term_query(term: str, fields: list[str], phrase: bool | None = None) -> dict[str, Any]:
+    """A term of a parsed query: a phrase (words in order) when it has a space, else a word."""
+    if phrase if phrase is not None else " " in term:
+        return {"multi_match": {"query": term, "fields": fields, "type": "phrase"}}
+    return {"multi_match": {"query": term, "fields": fields, "type": "most_fields", "operator": "and"}}

@@ -15,7 +15,6 @@ Example Snippet::
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 
 from pantau.errors import StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
+from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.base import (
     STATUS_BY_ACTION,
     AlertState,
@@ -36,6 +36,7 @@ from pantau.stores.base import (
     Scope,
     SearchResult,
 )
+from pantau.stores.text import cached_registry, parse_query, redacted_search_text, search_text
 
 __all__ = ["SQLiteStore"]
 
@@ -61,6 +62,9 @@ CREATE INDEX IF NOT EXISTS incidents_created ON incidents(created_at);
 CREATE INDEX IF NOT EXISTS incidents_party ON incidents(party);
 CREATE INDEX IF NOT EXISTS incidents_status ON incidents(status);
 CREATE VIRTUAL TABLE IF NOT EXISTS incidents_fts USING fts5(
+    id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS incidents_fts_redacted USING fts5(
     id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS actions (
@@ -114,24 +118,33 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _fts_query(text: str) -> str:
-    """Turn free text into a safe FTS5 query: every word quoted, all required."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " ".join(f'"{w}"' for w in words[:32])
+_FTS_VERSION = 2
+"""``PRAGMA user_version`` once both full-text tables hold :func:`search_text` (older files are rebuilt)."""
 
 
-def _search_body(incident: Incident) -> str:
-    parts = [incident.item.title or "", incident.item.text, incident.breach.clause_title]
-    parts += [p.text for p in incident.text_parts]
-    parts += [incident.item.account or "", incident.item.account_name or ""]
-    return "\n".join(p for p in parts if p)
+def _fts_query(text: str) -> tuple[str, str]:
+    """Return safe FTS5 expressions ``(must match, must not match)`` of a query.
+
+    The query language is :func:`pantau.stores.text.parse_query`'s. Every term is quoted (a phrase
+    of word characters only), so no input is an FTS5 syntax error.
+    """
+    query = parse_query(text)
+    phrase = '"{}"'.format
+    must = " AND ".join("(" + " OR ".join(phrase(t) for t in group) + ")" for group in query.groups)
+    return must, " OR ".join(phrase(t) for t in query.excluded)
+
+
+def _fts_table(scope: Scope) -> str:
+    """The full-text table a scope searches: the redacted text for journalists."""
+    return "incidents_fts_redacted" if scope.redact else "incidents_fts"
 
 
 class SQLiteStore(IncidentStore):
     """Incidents and everything about them in one SQLite file (WAL, FTS5)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, registry_file: Path | None = DEFAULT_REGISTRY) -> None:
         self.path = Path(path)
+        self.registry_file = registry_file  # whose private persons a journalist's search cannot find
         self.url = f"sqlite:///{self.path}"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.RLock()
@@ -151,6 +164,24 @@ class SQLiteStore(IncidentStore):
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite store {self.path}: {exc}") from exc
         self._conn = conn
+        if conn.execute("PRAGMA user_version").fetchone()[0] < _FTS_VERSION:
+            self._rebuild_fts()
+
+    def _rebuild_fts(self) -> None:
+        """Fill both full-text tables again from the stored incidents (a file written by an older version)."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM incidents_fts")
+            conn.execute("DELETE FROM incidents_fts_redacted")
+            for (doc,) in conn.execute("SELECT doc FROM incidents").fetchall():
+                self._index_text(conn, Incident.model_validate_json(doc))
+            conn.execute(f"PRAGMA user_version={_FTS_VERSION}")
+
+    def _index_text(self, conn: sqlite3.Connection, inc: Incident) -> None:
+        conn.execute("INSERT INTO incidents_fts(id, body) VALUES (?,?)", (inc.id, search_text(inc)))
+        conn.execute(
+            "INSERT INTO incidents_fts_redacted(id, body) VALUES (?,?)",
+            (inc.id, redacted_search_text(inc, cached_registry(self.registry_file))),
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -218,6 +249,7 @@ class SQLiteStore(IncidentStore):
                         }
                     )
                     conn.execute("DELETE FROM incidents_fts WHERE id=?", (inc.id,))
+                    conn.execute("DELETE FROM incidents_fts_redacted WHERE id=?", (inc.id,))
                 else:
                     new += 1
                 conn.execute(
@@ -230,7 +262,7 @@ class SQLiteStore(IncidentStore):
                         inc.model_dump_json(),
                     ),
                 )
-                conn.execute("INSERT INTO incidents_fts(id, body) VALUES (?,?)", (inc.id, _search_body(inc)))
+                self._index_text(conn, inc)
         return new
 
     def _where(self, query: IncidentQuery, scope: Scope) -> tuple[str, list[Any]]:
@@ -261,12 +293,16 @@ class SQLiteStore(IncidentStore):
         if query.until:
             clauses.append("created_at < ?")
             args.append(_iso(query.until))
-        fts = _fts_query(query.text) if query.text.strip() else ""
-        if query.text.strip() and not fts:
+        must, must_not = _fts_query(query.text)
+        table = _fts_table(scope)
+        if query.text.strip() and not (must or must_not):
             clauses.append("0")
-        elif fts:
-            clauses.append("id IN (SELECT id FROM incidents_fts WHERE incidents_fts MATCH ?)")
-            args.append(fts)
+        if must:
+            clauses.append(f"id IN (SELECT id FROM {table} WHERE {table} MATCH ?)")  # noqa: S608 - fixed name
+            args.append(must)
+        if must_not:
+            clauses.append(f"id NOT IN (SELECT id FROM {table} WHERE {table} MATCH ?)")  # noqa: S608
+            args.append(must_not)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def get_incident(self, incident_id: str, scope: Scope) -> Incident | None:
@@ -306,14 +342,15 @@ class SQLiteStore(IncidentStore):
                 for d, s in rows
             ]
             highlights: dict[str, str] = {}
-            fts = _fts_query(query.text) if query.text.strip() else ""
-            if fts and incidents:
+            must, _ = _fts_query(query.text)
+            table = _fts_table(scope)
+            if must and incidents:
                 ids = [i.id for i in incidents]
                 for inc_id, snip in conn.execute(
-                    "SELECT id, snippet(incidents_fts, 1, '<mark>', '</mark>', ' … ', 24) "  # noqa: S608
-                    "FROM incidents_fts "
-                    f"WHERE incidents_fts MATCH ? AND id IN ({','.join('?' * len(ids))})",
-                    [fts, *ids],
+                    f"SELECT id, snippet({table}, 1, '<mark>', '</mark>', ' … ', 24) "  # noqa: S608
+                    f"FROM {table} "
+                    f"WHERE {table} MATCH ? AND id IN ({','.join('?' * len(ids))})",
+                    [must, *ids],
                 ):
                     highlights[inc_id] = snip
         return SearchResult(total=total, incidents=incidents, facets=facets, highlights=highlights)

@@ -7,7 +7,10 @@ package is absent; ``make setup`` installs both.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -60,10 +63,10 @@ def test_journalist_search_shows_redacted_confirmed_incidents(
     served: tuple[str, Seeded], browser: object
 ) -> None:
     url, _ = served
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page.goto(url)
     _sign_in(page, "jo")
-    box = page.get_by_label("Search text, OCR and transcripts")
+    box = page.get_by_label("Search text, OCR and transcripts", exact=True)
     box.wait_for(timeout=60_000)
     box.fill("pilihan raya")
     box.press("Enter")
@@ -72,6 +75,16 @@ def test_journalist_search_shows_redacted_confirmed_incidents(
     body = page.inner_text("body")
     assert "3456789" not in body and "[redacted]" in body
     _shot(page, "journalist-search")
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_text("Export 2 as CSV (redacted)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert {r["url"] for r in rows} == {""}  # the page hides the original post: so does the export
+    assert all(r["permalink"].startswith(f"{url}/?incident=") for r in rows)  # absolute
+    # The search runs on the redacted text: a hidden phone number or name finds nothing.
+    for hidden in ("3456789", "Rina"):
+        box.fill(hidden)
+        box.press("Enter")
+        page.get_by_text("0 incidents").wait_for(timeout=60_000)
     page.close()
 
 

@@ -135,3 +135,12 @@ def test_intimate_media_withheld_by_hash_or_all_media() -> None:
 
 def test_ballot_numbers_are_not_addresses() -> None:
     assert redact_text("Pilih No. 2 tanggal 29 November!") == "Pilih No. 2 tanggal 29 November!"
+
+
+def test_redacted_incident_carries_no_way_back_to_the_post() -> None:
+    media = image_file("a" * 64).model_copy(update={"url": "https://cdn.example/doxx.png"})
+    inc = make_incident("doxx-1", text="Alamat dia Jalan Mawar 12", media=[media])
+    red = redact_incident(inc, REGISTRY)
+    assert inc.item.url and red.item.url is None
+    assert red.item.native_id == REDACTED and red.item.media[0].url is None
+    assert red.item.media[0].sha256 == "a" * 64  # the evidence hash stays

@@ -223,6 +223,23 @@ def test_journalist_search_is_confirmed_only_and_redacted(app: AppFactory, seede
     assert not [m for m in at.multiselect if m.key == "facet-status"]
     export = next(d for d in at.get("download_button") if d.key == "search-export")
     assert "redacted" in export.label
+    # A journalist's search runs on the redacted text: what shows as [redacted] cannot be found.
+    for hidden in ("3456789", "Rina", "pkr2 3456789"):
+        at.text_input(key="search-text").input(hidden).run()
+        assert "0 incidents" in _text(at), hidden
+
+
+def test_search_reads_boolean_queries_and_the_family(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana", page="Search")
+    for query, count in (
+        ("pilihan raya", "3 incidents"),
+        ("SMS OR rahsia", "2 incidents"),
+        ("pilihan raya -SMS", "2 incidents"),
+        ('"raya pilihan"', "0 incidents"),
+        ("deepfake", "1 incident"),  # the synthetic one, though its text never says so
+    ):
+        at.text_input(key="search-text").input(query).run()
+        assert count in _text(at), query
 
 
 def test_journalist_incident_page_and_pack_are_redacted(app: AppFactory, seeded: Seeded) -> None:
@@ -352,8 +369,11 @@ def test_csv_export_is_redacted_for_journalists(seeded: Seeded) -> None:
     from pantau.access import redact_incident
 
     rows = [redact_incident(seeded.pkr2_confirmed, Registry())]
-    parsed = list(csv.DictReader(io.StringIO(incidents_csv(rows).decode())))
+    parsed = list(csv.DictReader(io.StringIO(incidents_csv(rows, "https://pantau.example/").decode())))
     assert parsed[0]["id"] == seeded.pkr2_confirmed.id and "3456789" not in parsed[0]["text"]
+    # The page hides the original post's URL from journalists; so does the export.
+    assert seeded.pkr2_confirmed.item.url and parsed[0]["url"] == ""
+    assert parsed[0]["permalink"] == f"https://pantau.example/?incident={seeded.pkr2_confirmed.id}"
     formula = seeded.pkr2_confirmed.model_copy(
         update={"item": seeded.pkr2_confirmed.item.model_copy(update={"text": "=HYPERLINK(1)"})}
     )

@@ -14,6 +14,9 @@ from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import ElasticsearchClient, OpenSearchClient, SearchStore, engine_client_from_url
 from pantau.stores.search_index import (
     FACET_FIELDS,
+    INCIDENT_MAPPINGS,
+    INCIDENT_TEXT_FIELDS,
+    REDACTED_TEXT_FIELDS,
     IndexNames,
     incident_document,
     incident_search_body,
@@ -126,3 +129,31 @@ def test_query_without_text_matches_all_and_counts_facets() -> None:
     assert (body["from"], body["size"], body["sort"][0]) == (10, 5, {"severity_rank": "desc"})
     assert set(body["aggs"]) == set(FACET_FIELDS)
     assert body["track_total_hits"] is True
+
+
+def test_boolean_query_becomes_must_should_and_must_not() -> None:
+    body = incident_search_body(
+        IncidentQuery(text='kitchen OR parliament "vote buying" -satire'), Scope.everything()
+    )
+    boolean = body["query"]["bool"]
+    either, phrase = boolean["must"]
+    assert [q["multi_match"]["query"] for q in either["bool"]["should"]] == ["kitchen", "parliament"]
+    assert either["bool"]["minimum_should_match"] == 1
+    assert phrase["multi_match"] == {"query": "vote buying", "fields": list(INCIDENT_TEXT_FIELDS), "type": "phrase"}
+    (excluded,) = boolean["must_not"]
+    assert excluded["multi_match"]["query"] == "satire"
+
+
+def test_a_redacting_scope_queries_and_highlights_the_redacted_text() -> None:
+    body = incident_search_body(IncidentQuery(text="6789"), Scope(redact=True))
+    (match,) = body["query"]["bool"]["must"]
+    assert match["multi_match"]["fields"] == list(REDACTED_TEXT_FIELDS)
+    assert set(body["highlight"]["fields"]) == set(REDACTED_TEXT_FIELDS)
+
+
+def test_the_document_carries_the_redacted_text_and_the_mapping_indexes_it() -> None:
+    inc = make_incident(0, text="Rumah di Jalan Mawar 12, telefon +60 12-345 6789")
+    doc = incident_document(inc)
+    assert "6789" in doc["text"] and "Mawar" in doc["text"]
+    assert "6789" not in doc["text_redacted"] and "Mawar" not in doc["text_redacted"]
+    assert INCIDENT_MAPPINGS["properties"]["text_redacted"] == INCIDENT_MAPPINGS["properties"]["text"]

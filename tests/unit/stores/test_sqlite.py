@@ -30,3 +30,21 @@ def test_audit_log_is_append_only(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             store.conn.execute("UPDATE audit SET doc = '{}'")
         assert len(store.audit_log()) == 1
+
+
+def test_a_file_from_an_older_version_gets_both_full_text_tables_rebuilt(tmp_path: Path) -> None:
+    from pantau.stores.base import IncidentQuery, Scope
+    from tests.store_contract import make_incident
+
+    inc = make_incident(0, text="Jalan Mawar 12, telefon +60 12-345 6789, pilihan raya")
+    with SQLiteStore(tmp_path / "old.db") as store:
+        store.upsert_incidents([inc])
+        # What an older version left: the old full-text body, no redacted text, user_version 0.
+        store.conn.execute("DELETE FROM incidents_fts_redacted")
+        store.conn.execute("UPDATE incidents_fts SET body = 'pilihan raya'")
+        store.conn.execute("PRAGMA user_version=0")
+    with SQLiteStore(tmp_path / "old.db") as store:
+        assert store.search(IncidentQuery(text="Mawar"), Scope.everything()).total == 1
+        journalist = Scope(redact=True)
+        assert store.search(IncidentQuery(text="pilihan raya"), journalist).total == 1
+        assert store.search(IncidentQuery(text="Mawar"), journalist).total == 0
