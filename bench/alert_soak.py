@@ -124,7 +124,7 @@ def soak(work: Path, posts: int = 400, kills: int = 3, delay_ms: float = 20.0, s
     config.write_text(
         f'data_dir = "{data}"\nbatch_size = 16\ndetectors_file = "{LIGHT}"\n'
         f'[alerts]\nwebhook_url = "http://127.0.0.1:{server.server_address[1]}/hook"\nwebhook_secret = "{SECRET}"\n'
-        "max_per_recipient_per_hour = 1000000\n"  # every alert goes to the commission: no rate limit here'
+        "max_per_recipient_per_hour = 1000000\n"  # every alert goes to the commission: no rate limit here
         f'[[sources]]\nkind = "jsonl"\nname = "soak"\npath = "{feed}"\n'
     )
     db = data / "pantau.db"
