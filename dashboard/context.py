@@ -14,6 +14,7 @@ import streamlit as st
 from codes.registry import Registry, load_registry
 from pantau.access import scope_for
 from pantau.auth import Session, User, UserDirectory, users_path
+from pantau.sessions import SessionBook
 from pantau.settings import Settings
 from pantau.stores.base import AuditEvent, IncidentStore, Scope
 
@@ -44,6 +45,7 @@ class Context:
     store: IncidentStore
     registry: Registry
     users: UserDirectory
+    sessions: SessionBook
     session: Session | None = None
 
     @property
@@ -94,5 +96,6 @@ def load_context() -> Context:
         store=_store(settings.store_url, settings),
         registry=_registry(str(reg_path) if reg_path else None, mtime),
         users=UserDirectory(users_path(settings)),
+        sessions=SessionBook(users_path(settings).parent),
         session=st.session_state.get(SESSION_KEY),
     )

@@ -17,7 +17,14 @@ import streamlit as st
 
 from dashboard.context import Context, load_context
 from dashboard.render import CSS
-from dashboard.signin import check_session, sign_in_page, sign_out
+from dashboard.signin import (
+    check_session,
+    cookie_script,
+    restore_session,
+    sign_in_page,
+    sign_out,
+    sign_out_everywhere,
+)
 from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
 from dashboard.views.decisions import show_flash
 from dashboard.views.inbox import inbox_page
@@ -54,7 +61,10 @@ def main() -> None:
     st.set_page_config(page_title="Pantau", page_icon="🛡️", layout="wide", initial_sidebar_state="expanded")
     st.markdown(CSS, unsafe_allow_html=True)
     ctx = load_context()
+    restore_session(ctx)
     if check_session(ctx) is None:
+        with st.sidebar:
+            cookie_script()
         sign_in_page(ctx)
         return
     user = ctx.user
@@ -68,6 +78,10 @@ def main() -> None:
         if st.button("Sign out", key="signout"):
             sign_out(ctx)
             st.rerun()
+        if st.button("Sign out everywhere", key="signout-all", help="Ends your sessions in every browser."):
+            sign_out_everywhere(ctx)
+            st.rerun()
+        cookie_script()
     show_flash()
     incident_id = st.query_params.get("incident")
     if incident_id:

@@ -1,17 +1,37 @@
-"""Sign-in (password or identity provider), session expiry and sign-out."""
+"""Sign-in (password or identity provider), sessions that survive a reload, expiry and sign-out.
+
+A signed-in browser keeps a signed, expiring cookie (:mod:`pantau.sessions`); a new Streamlit
+session (a reload, a permalink opened in another tab) resumes from it while the server still
+holds the session's record. Signing out removes the record (and clears the cookie); "sign out
+everywhere" removes every record of the user, so their other browsers are signed out at their
+next click.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboard.context import SESSION_KEY, Context
 from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
 from pantau.schemas import utcnow
+from pantau.sessions import COOKIE_NAME
 
-__all__ = ["check_session", "session_problem", "sign_in_page", "sign_out"]
+__all__ = [
+    "check_session",
+    "cookie_script",
+    "restore_session",
+    "session_problem",
+    "sign_in_page",
+    "sign_out",
+    "sign_out_everywhere",
+]
+_COOKIE_PENDING = "pantau_cookie_pending"
+_RESUMED = "pantau_resume_tried"
 
 MAX_FAILURES = 5
 LOCKOUT_S = 60.0
@@ -50,6 +70,8 @@ def session_problem(ctx: Context) -> str | None:
         or current.party != session.user.party
     ):
         return "user changed or disabled"
+    if not ctx.sessions.active(session.token):
+        return "signed out"
     return None
 
 
@@ -62,6 +84,8 @@ def check_session(ctx: Context) -> Session | None:
     if reason is not None:
         ctx.audit("session_end", detail=reason)
         st.session_state.pop(SESSION_KEY, None)
+        ctx.sessions.revoke(session.token)
+        st.session_state[_COOKIE_PENDING] = ""  # clear the browser's cookie too
         ctx.session = None
         st.warning(f"Your session ended ({reason}). Please sign in again.")
         return None
@@ -69,14 +93,67 @@ def check_session(ctx: Context) -> Session | None:
 
 
 def sign_out(ctx: Context) -> None:
-    """End the session and audit it."""
+    """End the session (its server-side record too, so its cookie opens nothing) and audit it."""
     ctx.audit("sign_out")
+    if ctx.session is not None:
+        ctx.sessions.revoke(ctx.session.token)
     st.session_state.pop(SESSION_KEY, None)
+    st.session_state[_COOKIE_PENDING] = ""
     ctx.session = None
+
+
+def sign_out_everywhere(ctx: Context) -> int:
+    """End every session of the signed-in user, in every browser; return how many ended."""
+    if ctx.session is None:
+        return 0
+    ended = ctx.sessions.revoke_user(ctx.session.user.username)
+    ctx.audit("sign_out", detail=f"everywhere: {ended} sessions")
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state[_COOKIE_PENDING] = ""
+    ctx.session = None
+    return ended
+
+
+def restore_session(ctx: Context) -> None:
+    """Resume the session the browser's cookie names (once per Streamlit session, when none is open)."""
+    if ctx.session is not None or st.session_state.get(_RESUMED):
+        return
+    st.session_state[_RESUMED] = True
+    cookie = (getattr(st.context, "cookies", None) or {}).get(COOKIE_NAME)
+    if not cookie:
+        return
+    session = ctx.sessions.resume(cookie, ctx.users, ctx.settings.dashboard.session_minutes * 60)
+    if session is None:
+        st.session_state[_COOKIE_PENDING] = ""  # a cookie that opens nothing is cleared
+        return
+    st.session_state[SESSION_KEY] = session
+    ctx.session = session
+    ctx.audit("session_resume", detail=session.method)
+
+
+def cookie_script() -> None:
+    """Set (after sign-in) or clear (after sign-out) the session cookie in the browser, if pending."""
+    value = st.session_state.pop(_COOKIE_PENDING, None)
+    if value is None:
+        return
+    max_age = 0
+    session = st.session_state.get(SESSION_KEY)
+    if value and session is not None:
+        max_age = max(0, int((session.expires_at - utcnow()).total_seconds()))
+    cookie = f"{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    # The component's frame has the dashboard's origin; the cookie is the dashboard's.
+    components.html(
+        "<script>(function(){var c=" + json.dumps(cookie) + ";"
+        "if(window.parent.location.protocol==='https:'){c+='; Secure';}"
+        "window.parent.document.cookie=c;})();</script>",
+        height=0,
+    )
 
 
 def _start(ctx: Context, session: Session) -> None:
     st.session_state[SESSION_KEY] = session
+    st.session_state[_COOKIE_PENDING] = ctx.sessions.cookie_for(session)
+    st.session_state[_RESUMED] = True
     ctx.session = session
     ctx.audit("sign_in", detail=session.method)
 

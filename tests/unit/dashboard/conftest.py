@@ -15,6 +15,7 @@ from codes.registry import load_registry
 from pantau.alerting import Alerter
 from pantau.auth import OIDCClient, Session, UserDirectory
 from pantau.schemas import Family, Incident, IncidentStatus, Severity, Signal, utcnow
+from pantau.sessions import SessionBook
 from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.sqlite import SQLiteStore
 from tests.mocks.incidents import make_incident
@@ -132,7 +133,9 @@ def app(seeded: Seeded) -> Callable[..., object]:
         if username is not None:
             user = seeded.users.get(username)
             assert user is not None
-            at.session_state[SESSION_KEY] = Session.start(user, minutes)
+            session = Session.start(user, minutes)
+            SessionBook(seeded.data_dir).cookie_for(session)  # the server-side record sign-in makes
+            at.session_state[SESSION_KEY] = session
         if incident is not None:
             at.query_params["incident"] = incident
         at.run()
