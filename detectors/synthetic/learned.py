@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -72,11 +71,8 @@ class ClipHead:
             raise DetectorUnavailable(
                 f"synthetic.learned: {path.name} sha256 {digest[:16]}... is not the pinned {want[:16]}..."
             )
-        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-            arrays = {
-                n.removesuffix(".npy"): np.load(io.BytesIO(zf.read(n)), allow_pickle=False)
-                for n in zf.namelist()
-            }
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:  # a .npz of plain arrays, no pickle
+            arrays = {name: npz[name] for name in npz.files}
         self.layers = [int(k) for k in arrays["layers"]]
         self.views = [n[2:] for n in sorted(arrays) if n.startswith("w_")]
         self.maps = {v: (arrays[f"w_{v}"].astype(np.float32), float(arrays[f"b_{v}"][0])) for v in self.views}
