@@ -25,6 +25,7 @@ from dashboard.signin import (
     sign_out,
     sign_out_everywhere,
 )
+from dashboard.urlstate import bind, remember
 from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
 from dashboard.views.decisions import show_flash
 from dashboard.views.inbox import inbox_page
@@ -72,7 +73,13 @@ def main() -> None:
     with st.sidebar:
         st.markdown("## 🛡️ Pantau")
         st.markdown(f"**{user.display}**  \n{ROLE_NAMES[user.role]}")
+        bind("nav", "page", allowed=pages)
         choice = st.radio("Page", list(pages), key="nav")
+        if st.query_params.get("page", next(iter(pages))) != choice:
+            # Another page was picked: the filters in the URL were the old page's.
+            for param in [p for p in st.query_params if p != "page"]:
+                del st.query_params[param]
+        remember("page", choice, default=next(iter(pages)))
         st.divider()
         st.caption(f"Session ends {ctx.session.expires_at:%H:%M} UTC" if ctx.session else "")
         if st.button("Sign out", key="signout"):

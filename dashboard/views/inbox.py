@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, open_incident
+from dashboard.urlstate import bind, remember
 from dashboard.views.decisions import countdown, officer_answer_form
 from pantau.review import describe
 from pantau.schemas import Incident, utcnow
@@ -62,6 +63,7 @@ def inbox_page(ctx: Context) -> None:
         height=300,
     )
     by_id = {a.alert.id: a for a in alerts}
+    bind("inbox-pick", "alert", allowed=by_id)
     if st.session_state.get("inbox-pick") not in by_id:
         st.session_state.pop("inbox-pick", None)
     # The label names the alert, never its state: a label that changes after an answer must not
@@ -73,6 +75,7 @@ def inbox_page(ctx: Context) -> None:
         format_func=lambda k: f"{by_id[k].alert.subject} · {by_id[k].alert.id[:8]}",
     )
     chosen = by_id[picked]
+    remember("alert", picked)
     incident = ctx.store.get_incident(chosen.alert.incident_id, ctx.scope)
     if incident is None:
         st.error("The incident of this alert is not available.")

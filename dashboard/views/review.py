@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, incident_label, open_incident
+from dashboard.urlstate import bind, remember
 from dashboard.views.decisions import decision_form
 from pantau.review import OPEN_STATUSES
 from pantau.stores.base import IncidentQuery
@@ -16,9 +17,10 @@ __all__ = ["review_page"]
 
 def review_page(ctx: Context) -> None:
     """List the queue, pick an incident, decide."""
-    families = st.multiselect(
-        "Family", ["gbv", "synthetic", "disinfo", "campaign", "meta"], key="review-families"
-    )
+    all_families = ["gbv", "synthetic", "disinfo", "campaign", "meta"]
+    bind("review-families", "family", allowed=all_families, many=True)
+    families = st.multiselect("Family", all_families, key="review-families")
+    remember("family", families)
     result = ctx.store.search(
         IncidentQuery(
             statuses=[s.value for s in OPEN_STATUSES], families=families, sort="severity", limit=200
@@ -51,6 +53,7 @@ def review_page(ctx: Context) -> None:
         height=280,
     )
     by_id = {i.id: i for i in result.incidents}
+    bind("review-pick", "pick", allowed=by_id)
     if st.session_state.get("review-pick") not in by_id:
         # The incident picked before has left the queue (decided): pick the first one still waiting.
         st.session_state.pop("review-pick", None)
@@ -58,6 +61,7 @@ def review_page(ctx: Context) -> None:
         "Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick"
     )
     incident = by_id[picked]
+    remember("pick", picked)
     st.markdown(
         f"**{escape(incident.breach.clause_title)}** — {escape(incident.item.text[:400])}",
         unsafe_allow_html=True,

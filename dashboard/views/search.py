@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import badge, escape, open_incident, snippet
+from dashboard.urlstate import bind, remember
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.stores.base import IncidentQuery
@@ -23,6 +24,7 @@ from pantau.stores.text import parse_query
 __all__ = ["CSV_COLUMNS", "base_url", "incidents_csv", "permalink", "search_page"]
 
 PAGE = 25
+SORTS = ["newest", "oldest", "severity"]
 CSV_COLUMNS = [
     "id",
     "permalink",
@@ -102,6 +104,8 @@ def search_page(ctx: Context) -> None:
     redact = ctx.scope.redact
     today = datetime.now(UTC).date()
     top = st.columns([3, 2, 1])
+    bind("search-text", "q")
+    bind("search-sort", "sort", allowed=SORTS)
     text = top[0].text_input(
         "Search text, OCR and transcripts",
         key="search-text",
@@ -112,7 +116,9 @@ def search_page(ctx: Context) -> None:
     dates = top[1].date_input(
         "Detected between", value=(today - timedelta(days=30), today), key="search-dates"
     )
-    sort = top[2].selectbox("Sort", ["newest", "oldest", "severity"], key="search-sort")
+    sort = top[2].selectbox("Sort", SORTS, key="search-sort")
+    remember("q", text)
+    remember("sort", sort, default=SORTS[0])
     since = until = None
     if isinstance(dates, tuple | list) and len(dates) == 2:
         since = datetime.combine(dates[0], time.min, tzinfo=UTC)
@@ -129,12 +135,14 @@ def search_page(ctx: Context) -> None:
             counts = facet_counts.get(facet, {})
             if not counts:
                 continue
+            bind(f"facet-{facet}", facet, allowed=counts, many=True)
             chosen[field] = st.multiselect(
                 facet.replace("_", " ").capitalize(),
                 list(counts),
                 key=f"facet-{facet}",
                 format_func=lambda v, c=counts: f"{v or '(none)'} ({c[v]})",
             )
+            remember(facet, chosen[field])
     page = st.session_state.get("search-page", 0)
     query = base.model_copy(update={**chosen, "limit": PAGE, "offset": page * PAGE})
     result = ctx.store.search(query, ctx.scope)

@@ -76,3 +76,28 @@ def test_a_forged_cookie_opens_nothing(served: tuple[str, Seeded], browser: Any)
     page.goto(url)
     _signed_out(page)
     context.close()
+
+
+def test_page_filters_and_search_live_in_the_url(served: tuple[str, Seeded], browser: Any) -> None:
+    url, _ = served
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url)
+    sign_in_page(page, "ana")
+    _signed_in(page)
+    go_to_page(page, "Search")
+    box = page.get_by_label("Search text, OCR and transcripts", exact=True)
+    box.fill("pilihan raya")
+    box.press("Enter")
+    page.get_by_text("3 incidents").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    assert "page=Search" in page.url and "q=pilihan+raya" in page.url
+    shared = page.url
+    page.reload()  # the reload keeps the page and the query
+    page.get_by_text("3 incidents").wait_for(timeout=WAIT_MS)
+    other = context.new_page()  # and so does the link, opened in another tab
+    other.goto(shared)
+    other.get_by_text("3 incidents").wait_for(timeout=WAIT_MS)
+    wait_idle(other)
+    assert other.get_by_label("Search text, OCR and transcripts", exact=True).input_value() == "pilihan raya"
+    context.close()

@@ -127,7 +127,11 @@ def app(seeded: Seeded) -> Callable[..., object]:
     from dashboard.context import SESSION_KEY
 
     def make(
-        username: str | None = None, incident: str | None = None, minutes: int = 60, page: str | None = None
+        username: str | None = None,
+        incident: str | None = None,
+        minutes: int = 60,
+        page: str | None = None,
+        params: dict[str, str] | None = None,
     ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         if username is not None:
@@ -138,6 +142,8 @@ def app(seeded: Seeded) -> Callable[..., object]:
             at.session_state[SESSION_KEY] = session
         if incident is not None:
             at.query_params["incident"] = incident
+        for name, value in (params or {}).items():  # the URL the browser opened
+            at.query_params[name] = value
         at.run()
         return go_to(at, page) if page is not None else at
 

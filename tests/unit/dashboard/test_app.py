@@ -396,3 +396,14 @@ def test_repeated_failures_lock_the_user_across_browser_sessions(sign_in: SignIn
     at = sign_in("ana")  # a fresh browser session, and even the right password
     assert SESSION_KEY not in at.session_state
     assert "Too many failed attempts for this user" in _text(at)
+
+
+def test_page_search_and_pick_come_from_the_url(app: AppFactory, seeded: Seeded) -> None:
+    at = app("ana", params={"page": "Search", "q": "pilihan raya"})
+    assert [r.value for r in at.radio if r.key == "nav"] == ["Search"]
+    assert at.text_input(key="search-text").value == "pilihan raya"
+    assert "3 incidents" in _text(at)
+    at = app("ana", params={"page": "Review queue", "pick": seeded.pkr2_new.id})
+    assert at.selectbox(key="review-pick").value == seeded.pkr2_new.id
+    at = app("ana", params={"page": "No such page", "pick": "nope"})  # ignored, never an error
+    assert not at.exception and [r.value for r in at.radio if r.key == "nav"] == ["Overview"]
