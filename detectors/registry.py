@@ -77,6 +77,8 @@ class DetectorRegistry:
         self.detectors: list[Detector] = []
         self.declared_signals: set[str] = set()
         """Detector names declared in the YAML, enabled or not: what rules may read."""
+        self.disabled: list[PluginEntry] = []
+        """Entries of the YAML that are switched off (never imported): listed by ``pantau detectors``."""
         for plugin in plugins:
             self.add(plugin)
 
@@ -169,6 +171,7 @@ class DetectorRegistry:
             if entry.kind == "detector":
                 registry.declared_signals.add(entry.name)
             if not entry.enabled:
+                registry.disabled.append(entry)
                 continue
             plugin_cls = load_class(entry.cls)
             if plugin_cls.name != entry.name:

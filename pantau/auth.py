@@ -463,10 +463,40 @@ users_app = typer.Typer(
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Settings TOML file.")]  # noqa: UP045
 
 
-def _directory(config: Path | None) -> UserDirectory:
+def _load_settings(config: Path | None) -> Settings:
     from pantau.settings import Settings
 
-    return UserDirectory(users_path(Settings.load(config)))
+    try:
+        return Settings.load(config)
+    except ConfigError as exc:
+        from pantau.cli import user_message
+
+        typer.echo(f"error: {user_message(exc)}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _directory(config: Path | None) -> UserDirectory:
+    return UserDirectory(users_path(_load_settings(config)))
+
+
+def _check_party(config: Path | None, party: str | None) -> None:
+    """Refuse a party the registry does not know (a typo would give an officer an empty inbox)."""
+    if party is None:
+        return
+    from codes.registry import load_registry
+
+    settings = _load_settings(config)
+    try:
+        registry = load_registry(settings.registry_file)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if registry.party(party) is None:
+        known = ", ".join(sorted(p.id for p in registry.parties)) or "none"
+        typer.echo(
+            f"error: unknown party {party!r} in {settings.registry_file}; known parties: {known}", err=True
+        )
+        raise typer.Exit(2)
 
 
 def _read_password(password: str | None) -> str:
@@ -491,6 +521,7 @@ def users_add(
     """Add a user with a role (and a party for party officers)."""
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
+    _check_party(config, party)
     directory = _directory(config)
     try:
         user = directory.add(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -42,18 +44,41 @@ ConfigOpt = Annotated[
 ]
 
 
+_PYDANTIC_HINT = re.compile(r"\s*For further information visit\s+https?://errors\.pydantic\.dev/\S*")
+
+
+def user_message(exc: BaseException | str) -> str:
+    r"""The message of an error as a user should read it: no library internals, no trailing blanks.
+
+    >>> user_message("x\n  Input should be a valid integer [type=int_parsing]\n"
+    ...              "    For further information visit https://errors.pydantic.dev/2.14/v/int_parsing")
+    'x\n  Input should be a valid integer'
+    """
+    text = _PYDANTIC_HINT.sub("", str(exc))
+    text = re.sub(r" \[type=[\w.]+(, [^\]]*)?\]", "", text)  # pydantic's "[type=..., input_value=...]"
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _fail(exc: BaseException | str, code: int = 2) -> None:
+    """Print ``error: <message>`` (the one error style of every command) and exit with ``code``."""
+    err.print(f"[red]error:[/red] {user_message(exc)}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn Pantau's errors (bad settings, store unreachable, bad input) into ``error: ...``, exit 2."""
+    try:
+        yield
+    except PantauError as exc:
+        _fail(exc)
+
+
 def _settings(config: Path | None, **overrides: Any) -> Settings:
     clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
+    with _user_errors():
         return Settings.load(config, overrides=clean)
-    except PantauError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(2)
+    raise AssertionError("unreachable")  # pragma: no cover - _user_errors exits
 
 
 def _progress() -> Progress:
@@ -72,6 +97,9 @@ def _main(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:  # search-engine clients log every refused connection with a traceback
+        for name in ("opensearch", "elastic_transport", "elasticsearch", "urllib3"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @app.command()
@@ -144,8 +172,11 @@ def detectors(
         registry = DetectorRegistry.from_settings(settings)
     except PantauError as exc:
         _fail(exc)
+    disabled = [{"kind": e.kind, "name": e.name, "class": e.cls, "enabled": False} for e in registry.disabled]
     if as_json:
         for row in registry.describe():
+            print(json.dumps({**row, "enabled": True}))
+        for row in disabled:
             print(json.dumps(row))
         return
     table = Table("kind", "version", "family", "modalities", "needs")
@@ -154,7 +185,11 @@ def detectors(
     for row in registry.describe():
         table.add_row(row["kind"], row["name"], row["version"], row.get("family", ""),
                       ",".join(row["modalities"]), ",".join(row["needs"]))
+    for row in disabled:
+        table.add_row(row["kind"], f"[dim]{row['name']}[/dim]", "[dim]disabled[/dim]", "", "", "")
     out.print(table)
+    if disabled:
+        err.print(f"{len(disabled)} disabled in {settings.detectors_file} (enabled: false); not loaded.")
 
 
 def _read_score_input(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
@@ -209,17 +244,27 @@ def score(
         _fail(exc)
     total = _count_lines(input_file)
     sink = output.open("w", encoding="utf-8") if output else sys.stdout
+    lines = failed = 0
+    first_error = ""
     try:
-        with _progress() as progress:
+        with _progress() as progress, _user_errors():
             task = progress.add_task(f"scoring with {detector}", total=total)
             for row in score_records(_read_score_input(input_file), registry, detector, settings):
                 sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                lines += 1
+                if row.get("error"):
+                    failed += 1
+                    first_error = first_error or str(row["error"])
                 progress.advance(task)
     finally:
         if output:
             sink.close()
         else:
             sink.flush()
+    if lines and failed == lines:
+        _fail(f"every line failed ({failed} of {lines}); the first: {first_error}", code=1)
+    if failed:
+        err.print(f"[yellow]warning:[/yellow] {failed} of {lines} lines failed (see their \"error\")")
 
 
 @app.command()
@@ -248,7 +293,7 @@ def deadletters(
     from pantau.stores import by_url
 
     settings = _settings(config)
-    with by_url(settings.store_url, settings) as store:
+    with _user_errors(), by_url(settings.store_url, settings) as store:
         letters = store.dead_letters(limit)
         total = store.count_dead_letters()
     if as_json:

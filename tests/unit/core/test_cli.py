@@ -68,3 +68,60 @@ def test_codes_check_and_test_on_the_model_code() -> None:
     assert runner.invoke(app, ["codes", "check", code]).exit_code == 0
     result = runner.invoke(app, ["codes", "test", code])
     assert result.exit_code == 0 and " 0 failed" in result.output
+
+
+# -- one error style, no tracebacks for user mistakes (issue 18) ------------------------------------
+def test_a_bad_store_url_is_one_error_line_not_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["deadletters"],
+                           env={"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_STORE__URL": "nosuch://x"})
+    assert result.exit_code == 2
+    assert result.output.startswith("error: unknown store scheme 'nosuch'")
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_settings_errors_carry_no_pydantic_internals(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["config"], env={"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_BATCH_SIZE": "abc"})
+    assert result.exit_code == 2
+    assert "error: invalid settings" in result.output and "batch_size" in result.output
+    assert "errors.pydantic.dev" not in result.output and "For further information" not in result.output
+    assert "[type=" not in result.output
+
+
+def test_score_exits_1_when_every_line_failed(tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('not json\n[1, 2]\n{"id": "c", "path": "missing.png"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["score", "text.offensive", str(inp), "-o", str(out)],
+                           env={"PANTAU_DATA_DIR": str(tmp_path / "d")})
+    assert result.exit_code == 1, result.output
+    assert "every line failed (3 of 3)" in result.output
+    assert len(out.read_text().splitlines()) == 3  # the output still lines up with the input
+
+
+def test_score_warns_but_exits_0_when_some_lines_failed(tmp_path: Path) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "rice"}\nnot json\n')
+    result = runner.invoke(app, ["score", "text.offensive", str(inp), "-o", str(tmp_path / "o.jsonl")],
+                           env={"PANTAU_DATA_DIR": str(tmp_path / "d")})
+    assert result.exit_code == 0 and "1 of 2 lines failed" in result.output
+
+
+def test_detectors_lists_disabled_ones_marked(tmp_path: Path) -> None:
+    env = {"PANTAU_DETECTORS_FILE": str(LIGHT), "PANTAU_DATA_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["detectors"], env=env)
+    assert result.exit_code == 0 and "synthetic.hf" in result.output and "disabled" in result.output
+    rows = [json.loads(line) for line in runner.invoke(app, ["detectors", "--json"], env=env).output.splitlines()]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["synthetic.hf"]["enabled"] is False and by_name["text.offensive"]["enabled"] is True
+
+
+def test_users_add_refuses_an_unknown_party(tmp_path: Path) -> None:
+    env = {"PANTAU_DATA_DIR": str(tmp_path)}
+    result = runner.invoke(app, ["users", "add", "x", "--role", "party_officer", "--party", "nosuch",
+                                 "--password", "long enough passphrase"], env=env)
+    assert result.exit_code == 2
+    assert "unknown party 'nosuch'" in result.output and "pbn" in result.output
+    assert not (tmp_path / "users.json").exists()
+    ok = runner.invoke(app, ["users", "add", "x", "--role", "party_officer", "--party", "pbn",
+                             "--password", "long enough passphrase"], env=env)
+    assert ok.exit_code == 0, ok.output
