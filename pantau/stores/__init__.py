@@ -27,7 +27,10 @@ def by_url(url: str, settings: Settings | None = None) -> IncidentStore:
         from pantau.stores.sqlite import SQLiteStore
 
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in SQLAlchemy.
-        return SQLiteStore(Path(rest[1:] if rest.startswith("/") else rest))
+        path = Path(rest[1:] if rest.startswith("/") else rest)
+        if settings is None:
+            return SQLiteStore(path)
+        return SQLiteStore(path, registry_file=settings.registry_file)  # whom journalists' search hides
     if scheme.split("+")[0] in ("opensearch", "elasticsearch"):
         from pantau.stores.search import search_store_from_url
 

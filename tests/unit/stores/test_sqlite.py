@@ -48,3 +48,21 @@ def test_a_file_from_an_older_version_gets_both_full_text_tables_rebuilt(tmp_pat
         journalist = Scope(redact=True)
         assert store.search(IncidentQuery(text="pilihan raya"), journalist).total == 1
         assert store.search(IncidentQuery(text="Mawar"), journalist).total == 0
+
+
+def test_journalists_cannot_find_the_registrys_private_persons(tmp_path: Path) -> None:
+    from pantau.settings import Settings
+    from pantau.stores import by_url
+    from pantau.stores.base import IncidentQuery, Scope
+    from tests.store_contract import make_incident
+
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("people:\n  - {id: wati, name: Wati Lestari, role: other}\n")
+    settings = Settings.load(overrides={"data_dir": tmp_path / "d", "registry_file": registry})
+    store = by_url(settings.store_url, settings)
+    assert isinstance(store, SQLiteStore) and store.registry_file == registry
+    with store:
+        store.upsert_incidents([make_incident(0, text="Wati Lestari tinggal di sini, pilihan raya")])
+        assert store.search(IncidentQuery(text="Lestari"), Scope.everything()).total == 1
+        assert store.search(IncidentQuery(text="Lestari"), Scope(redact=True)).total == 0
+        assert store.search(IncidentQuery(text="pilihan raya"), Scope(redact=True)).total == 1
