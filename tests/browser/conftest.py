@@ -151,7 +151,7 @@ def open_page(served: tuple[str, Seeded], browser: Any) -> Iterator[Callable[...
         page.goto(url + path)
         if user is not None:
             sign_in_page(page, user)
-            page.locator('[data-testid="stSidebar"]').get_by_text("Sign out").wait_for(timeout=WAIT_MS)
+            page.locator('[data-testid="stSidebar"]').get_by_text("Sign out", exact=True).wait_for(timeout=WAIT_MS)
             wait_idle(page)
         return page
 

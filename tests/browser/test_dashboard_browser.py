@@ -52,8 +52,7 @@ def test_permalink_needs_sign_in_and_respects_the_party(served: tuple[str, Seede
     download_info.value.save_as(str(pack))
     assert verify_pack(pack.read_bytes())
     assert json.loads(pack.read_bytes())["incident_id"] == seeded.pbn_new.id
-    page.goto(f"{url}/?incident={seeded.pkr2_new.id}")
-    _sign_in(page, "siti")
+    page.goto(f"{url}/?incident={seeded.pkr2_new.id}")  # still signed in: the session cookie
     page.get_by_text("No incident with this id is available to you.").wait_for(timeout=60_000)
     assert page.get_by_text("Video rahsia").count() == 0
     page.close()
