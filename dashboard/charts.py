@@ -51,6 +51,7 @@ def incidents_frame(incidents: Sequence[Incident]) -> pd.DataFrame:
         {
             "id": i.id,
             "created_at": i.created_at,
+            "published_at": i.item.published_at or i.created_at,
             "family": i.family.value,
             "severity": i.breach.severity.value,
             "party": i.party or "(none)",
@@ -61,10 +62,14 @@ def incidents_frame(incidents: Sequence[Incident]) -> pd.DataFrame:
         }
         for i in incidents
     ]
-    columns = ["id", "created_at", "family", "severity", "party", "platform", "status", "clause", "account"]
+    columns = [
+        "id", "created_at", "published_at", "family", "severity", "party", "platform", "status", "clause",
+        "account",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+        frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
     return frame
 
 
@@ -73,13 +78,16 @@ def _colours(by: str) -> dict[str, str]:
 
 
 def timeline(frame: pd.DataFrame, by: str = "family", freq: str = "h") -> go.Figure:
-    """Stacked bars of incidents per time bucket, coloured by ``by``."""
+    """Stacked bars of incidents per time bucket of publication (detection when unknown), coloured by ``by``.
+
+    A post found late is counted when it was published, not when the pipeline read it.
+    """
     import plotly.express as px
 
     if frame.empty:
         return _empty("Incidents over time")
     counts = (
-        frame.assign(bucket=frame["created_at"].dt.floor(freq))
+        frame.assign(bucket=frame["published_at"].dt.floor(freq))
         .groupby(["bucket", by])
         .size()
         .reset_index(name="incidents")
@@ -92,7 +100,7 @@ def timeline(frame: pd.DataFrame, by: str = "family", freq: str = "h") -> go.Fig
         color=by,
         color_discrete_map=_colours(by),
         category_orders={by: order},
-        title=f"Incidents over time by {by}",
+        title=f"Incidents by publication time, by {by}",
     )
     fig.update_layout(**_LAYOUT, xaxis_title=None, yaxis_title=None, bargap=0.05)
     return fig

@@ -18,6 +18,7 @@ import streamlit.components.v1 as components
 
 from dashboard.context import SESSION_KEY, Context
 from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
+from pantau.errors import ConfigError
 from pantau.schemas import utcnow
 from pantau.sessions import COOKIE_NAME
 
@@ -201,6 +202,16 @@ def sign_in_page(ctx: Context) -> None:
     st.caption("Election commission, party compliance officers and accredited journalists.")
     if "incident" in st.query_params:
         st.info("Sign in to open the incident you were sent.")
+    try:
+        nobody = not ctx.users.load()
+    except ConfigError as exc:
+        st.error(f"The users file cannot be read: {exc}")
+        nobody = False
+    if nobody:
+        st.warning(
+            f"No user exists yet ({ctx.users.path}). Create one with "
+            "`pantau users add NAME --role commission`, or demo users with `pantau users demo`."
+        )
     client = _oidc(ctx)
     if client is not None:
         _oidc_callback(ctx, client)

@@ -36,7 +36,9 @@ def overdue_page(ctx: Context) -> None:
             }
         )
     overdue = [r for r in rows if r["hours"] < 0]
-    st.markdown(f"#### Party answers overdue · {len(overdue)}")
+    st.markdown(
+        f"#### Party answers overdue · {len(overdue)} · due in the next 6 h · {len(rows) - len(overdue)}"
+    )
     if not rows:
         st.success("No party answer is overdue or due in the next 6 hours.")
         return
