@@ -7,7 +7,17 @@ blanked) and bounds the steps: a macro over ``lists.range(N)`` with a literal ``
 steps, over a list literal its length, over anything else (a list read from the item, or a range
 of a computed length) :data:`UNKNOWN_LIST` steps; a macro nested in another's body runs once per
 step of the outer one. A rule over :data:`MAX_RULE_COST` is refused at load. Lists from the item
-can be longer than the guess: the judge's per-item time limit is the backstop for those.
+can be longer than the guess: the judge's per-item time limit (:class:`RuleClock`) is the backstop
+for those.
+
+The CEL library cannot be interrupted from outside (it holds the GIL while it evaluates, so a
+watchdog thread never runs), but it asks a Python *variable resolver* each time the rule reads
+``item``, ``signals`` or ``calendar``, including inside every loop that re-reads them.
+:class:`RuleClock` is that resolver: within the limit it answers nothing (the real facts are used);
+past it, it answers an empty map, so every later read fails at once and the evaluation unwinds in
+one step per pending loop. The judge then drops the result and dead-letters the item naming the
+clause. A loop that reads no fact inside it (``lists.range(N)``, a list literal) is bounded at load
+instead.
 
 >>> rule_cost('item.text.size() > 3')
 0
@@ -18,10 +28,15 @@ can be longer than the guess: the judge's per-item time limit is the backstop fo
 from __future__ import annotations
 
 import re
+import time
+from typing import Any
 
 from codes.lint import strip_strings
 
-__all__ = ["MAX_RULE_COST", "UNKNOWN_LIST", "rule_cost"]
+__all__ = ["MAX_RULE_COST", "RULE_TIME_LIMIT_S", "UNKNOWN_LIST", "RuleClock", "rule_cost"]
+
+RULE_TIME_LIMIT_S = 2.0
+"""Default time one item may spend in the rules of all codes (``Settings.rule_time_limit_s``)."""
 
 MAX_RULE_COST = 100_000
 """Most comprehension steps a rule may take (about 0.2 s of CEL on this project's CI CPU)."""
@@ -91,3 +106,27 @@ def _cost(text: str) -> int:
 def rule_cost(rule: str) -> int:
     """Upper bound (under the assumptions above) of the comprehension steps ``rule`` takes."""
     return _cost(strip_strings(rule))
+
+
+class RuleClock:
+    """The per-item deadline of rule evaluation, as a CEL variable resolver (see the module text).
+
+    >>> clock = RuleClock(60.0)
+    >>> clock("item") is None, clock.late
+    (True, False)
+    >>> spent = RuleClock(0.0)
+    >>> spent("item"), spent.late
+    ({}, True)
+    """
+
+    def __init__(self, limit_s: float) -> None:
+        self.limit_s = limit_s
+        self.deadline = time.monotonic() + limit_s
+        self.late = False
+
+    def __call__(self, name: str) -> Any:
+        """``None`` (read the real fact) before the deadline; an empty map after it."""
+        if self.late or time.monotonic() >= self.deadline:
+            self.late = True
+            return {}
+        return None

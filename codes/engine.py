@@ -54,7 +54,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from codes.calendar import Calendar
-from codes.cost import MAX_RULE_COST, UNKNOWN_LIST, rule_cost
+from codes.cost import MAX_RULE_COST, RULE_TIME_LIMIT_S, UNKNOWN_LIST, RuleClock, rule_cost
 from codes.facts import empty_calendar, empty_item, empty_person, empty_signal
 from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read, strip_strings
 from codes.registry import Person, Registry
@@ -495,6 +495,8 @@ class CodeEngine:
             self._functions_by_code.setdefault(c.code.id, set()).update(c.functions)
         self.memo_hits = 0
         self._memo: LRU[str, frozenset[int]] = LRU(20_000)
+        self.time_limit_s = RULE_TIME_LIMIT_S
+        """Time one item may spend in the rules (all codes); over it, :meth:`judge` raises ``RuleError``."""
         self._reads_by_code: dict[str, _Reads | None] = {}
         for c in clauses:
             reads = self._reads_by_code.setdefault(c.code.id, _Reads())
@@ -903,12 +905,15 @@ class CodeEngine:
         its officer; content by anyone else is an incident for the commission only.
 
         A rule that raises on this item (e.g. a detail missing) is an error of that rule on that
-        item: it is raised as :class:`RuleError` for the caller to dead-letter.
+        item: it is raised as :class:`RuleError` for the caller to dead-letter. So is an item
+        whose rules run past :attr:`time_limit_s` (a loop over a list of the item that is far
+        longer than the rule's author expected); the error names the clause that was running.
         """
         breaches: list[Breach] = []
         at = enriched.item.published_at or enriched.item.ingested_at
         facts_by_code: dict[str, dict[str, Any]] = {}
         fired_by_code: dict[str, frozenset[int]] = {}
+        clock = RuleClock(self.time_limit_s)
         for compiled in self.clauses:
             code = compiled.code
             facts = facts_by_code.get(code.id)
@@ -919,7 +924,7 @@ class CodeEngine:
                 if not self.in_force(code, at, facts["calendar"].get("timezone")):
                     fired_by_code[code.id] = frozenset()
                 else:
-                    fired_by_code[code.id] = self._fired(code.id, facts, enriched.item.id)
+                    fired_by_code[code.id] = self._fired(code.id, facts, enriched.item.id, clock)
             if id(compiled) not in fired_by_code[code.id]:
                 continue
             by_signatory = facts["item"]["by_signatory"]
@@ -946,7 +951,9 @@ class CodeEngine:
         return breaches
 
 
-    def _fired(self, code_id: str, facts: dict[str, Any], item_id: str) -> frozenset[int]:
+    def _fired(
+        self, code_id: str, facts: dict[str, Any], item_id: str, clock: RuleClock | None = None
+    ) -> frozenset[int]:
         """``id()`` of the code's clauses that fire on these facts; remembered by the facts they read.
 
         Converting facts to CEL values is most of the judge's cost; a share cascade repeats the
@@ -969,6 +976,8 @@ class CodeEngine:
             ctx = _context(projected, self._functions_by_code.get(code_id))
         else:
             ctx = _context(facts, self._functions_by_code.get(code_id))
+        if clock is not None:
+            ctx.set_variable_resolver(clock)
         by_signatory = facts["item"]["by_signatory"]
         fired = set()
         for compiled in self.clauses:
@@ -977,14 +986,28 @@ class CodeEngine:
             if compiled.clause.applies_to == "signatories" and not by_signatory:
                 continue
             try:
-                if self._evaluate(compiled, facts, ctx):
-                    fired.add(id(compiled))
+                verdict = self._evaluate(compiled, facts, ctx)
             except Exception as exc:  # noqa: BLE001
+                if clock is not None and clock.late:
+                    raise _over_time(compiled, item_id, clock) from None
                 raise RuleError(f"clause {compiled.clause.id} failed on item {item_id}: {exc}") from exc
+            if clock is not None and clock.late:
+                raise _over_time(compiled, item_id, clock)
+            if verdict:
+                fired.add(id(compiled))
         verdict = frozenset(fired)
         if key is not None:
             self._memo.put(key, verdict)
         return verdict
+
+
+def _over_time(compiled: CompiledClause, item_id: str, clock: RuleClock) -> RuleError:
+    """The error of an item whose rules ran past the per-item time limit, naming the clause."""
+    return RuleError(
+        f"clause {compiled.clause.id} of code {compiled.code.id} ran past the time limit of "
+        f"{clock.limit_s:g} s per item on item {item_id} (its loops over this item's lists are too "
+        "long); the item is not judged, the run goes on"
+    )
 
 
 def _shown(value: Any) -> Any:

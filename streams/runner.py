@@ -156,6 +156,7 @@ class Pipeline:
         limit_blas_threads(settings.blas_threads)
         registry = DetectorRegistry.from_settings(settings)
         engine = CodeEngine.from_files(settings.codes, signal_names=registry.signal_names())
+        engine.time_limit_s = settings.rule_time_limit_s
         if not settings.dedupe:  # every item judged afresh (the naive benchmark)
             engine.memo_entries = 0
         people = load_registry(settings.registry_file)
