@@ -215,6 +215,11 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    rule_time_limit_s: float = Field(
+        2.0, gt=0, le=600,
+        description="Time one item may spend in the code-of-conduct rules; over it, the item is a dead "
+        "letter naming the clause and the run goes on.",
+    )
     batch_size: int = Field(64, ge=1, description="Items per batch into the detectors.")
     queue_size: int = Field(1024, ge=1, description="Bound of each in-process queue (back-pressure).")
     dedupe: bool = Field(
