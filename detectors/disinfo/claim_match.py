@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
 from detectors.disinfo.claims import ClaimsDB, FactCheck, read_claims_file
-from detectors.disinfo.matcher import ClaimMatcher, Match
+from detectors.disinfo.matcher import DETECTOR_MIN_SCORE, ClaimMatcher, Match
 from pantau.errors import DetectorUnavailable, PantauError
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
@@ -59,6 +59,13 @@ class ClaimMatchOptions(BaseModel):
     )
     top: int = Field(3, ge=1, le=20, description="Matches kept in the details.")
     candidates: int = Field(50, ge=5, le=1000, description="Candidates per retriever before re-ranking.")
+    min_score: float = Field(
+        DETECTOR_MIN_SCORE,
+        ge=0,
+        le=1,
+        description="Matches below this match probability are not listed (a post repeating "
+        "nothing lists none).",
+    )
     min_evidence: float = Field(
         0.5, ge=0, le=1, description="Below this match probability the label is no-match."
     )
@@ -130,7 +137,7 @@ class ClaimMatchDetector(Detector):
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return results
-        matches = self.matcher.search([texts[i] for i in live], top=options.top)
+        matches = self.matcher.search([texts[i] for i in live], top=options.top, min_score=options.min_score)
         for i, found in zip(live, matches, strict=True):
             results[i] = [self._signal(batch[i], found, options)]
         return results

@@ -109,12 +109,22 @@ def match(
             help="Seconds allowed for encoding claims missing from the cache; past it, BM25 alone.",
         ),
     ] = 300.0,
+    min_score: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--min-score",
+            min=0.0,
+            max=1.0,
+            help="Leave out claims whose match probability is below this (default: the calibrated "
+            "minimum, 0: ranked runs keep every candidate; the detector lists matches from 0.02).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Rank fact-checked claims for each query and write a TREC run."""
     from detectors.disinfo.claims import ClaimsDB
     from detectors.disinfo.embedding import EmbeddingCache, make_encoder
-    from detectors.disinfo.matcher import ClaimMatcher
+    from detectors.disinfo.matcher import DEFAULT_MIN_SCORE, ClaimMatcher
 
     settings = _settings(config)
     try:
@@ -142,7 +152,8 @@ def match(
         mode = "dense + BM25, re-ranked" if matcher.use_dense else "BM25 alone"
         _say(f"indexed {len(db)} claims in {time.perf_counter() - began:.1f}s ({mode})")
         began = time.perf_counter()
-        results = matcher.search([q for _, q in query_list], top=top)
+        floor = DEFAULT_MIN_SCORE if min_score is None else min_score
+        results = matcher.search([q for _, q in query_list], top=top, min_score=floor)
         _say(f"matched {len(query_list)} queries in {time.perf_counter() - began:.1f}s")
     except PantauError as exc:
         _fail(str(exc))

@@ -46,7 +46,16 @@ from detectors.disinfo.index import LexicalIndex, VectorIndex, lexical_tokens
 from detectors.disinfo.text import clean_text
 from pantau.errors import DetectorUnavailable
 
-__all__ = ["ABSOLUTE_FEATURES", "FEATURES", "ClaimMatcher", "Match", "Reranker", "candidate_features"]
+__all__ = [
+    "ABSOLUTE_FEATURES",
+    "DEFAULT_MIN_SCORE",
+    "DETECTOR_MIN_SCORE",
+    "FEATURES",
+    "ClaimMatcher",
+    "Match",
+    "Reranker",
+    "candidate_features",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +73,19 @@ FEATURES = (
     "post_words_in_claim",
 )
 
+
+DEFAULT_MIN_SCORE = 0.0
+"""Minimum match probability of ``pantau claims match`` (a ranking task): the largest that leaves
+English MAP@5 unchanged. On CheckThat! 2022 2A, 1 % of the relevant claims found in the top 5
+have a probability below 0.003 and even 0.01 costs dev MAP@5 0.955 -> 0.932
+(``bench/claims_min_score.py``), so a ranked run keeps every candidate."""
+
+DETECTOR_MIN_SCORE = 0.02
+"""Minimum match probability of ``disinfo.claim_match`` (matches listed in a signal). Against
+the 14k CheckThat! claims, 7 of ``bench/claims_min_score.py``'s 8 everyday sentences top out
+below it (0.003-0.017; one at 0.087), "the weather is nice today" scores 0.0001 against the demo
+claims; cross-lingual repeats are under-scored (an English post vs its Malay fact-check: 0.035),
+which is why it is not higher. The label still needs ``min_evidence`` (0.5)."""
 
 ABSOLUTE_FEATURES = (0, 3, 6, 7)
 """Features that mean the same whatever the database and the other candidates (cosine, raw BM25,
@@ -276,8 +298,13 @@ class ClaimMatcher:
                 table[i] = (cand, features, cosines, bm25_all[cand])
         return table
 
-    def search(self, texts: Sequence[str], top: int = 5) -> list[list[Match]]:
-        """Return the ``top`` matches of each text, best first (empty for an empty text or database)."""
+    def search(self, texts: Sequence[str], top: int = 5, min_score: float = 0.0) -> list[list[Match]]:
+        """Return the ``top`` matches of each text, best first (empty for an empty text or database).
+
+        ``min_score``: matches whose :attr:`Match.probability` is below it are dropped, so a post
+        that repeats no claim gets no match (:data:`DEFAULT_MIN_SCORE` is the calibrated value;
+        ``0`` keeps every candidate). Ranks stay 1, 2, ... over the matches kept.
+        """
         results: list[list[Match]] = []
         for cand, features, cosines, bm25 in self.candidate_table(texts):
             if len(cand) == 0:
@@ -290,7 +317,8 @@ class ClaimMatcher:
                 # BM25 alone gives a rank, not a calibrated probability:
                 # halve it so it never reads as certain.
                 scores = probabilities = features[:, 2] * 0.5
-            order = np.argsort(-scores, kind="stable")[:top]
+            order = np.argsort(-scores, kind="stable")
+            order = order[probabilities[order] >= min_score][:top] if min_score > 0 else order[:top]
             results.append(
                 [
                     Match(

@@ -93,3 +93,18 @@ def test_claims_from_the_database_folder_are_matched(tmp_path: Path) -> None:
     d.ensure_loaded()
     [[signal]] = d.detect([_item("you need a vaccination card to vote!")])
     assert signal.details["claim_id"] == "db-1"
+
+
+def test_a_post_that_repeats_nothing_lists_no_match(detector: ClaimMatchDetector) -> None:
+    [[signal]] = detector.detect([_item("the weather is nice today")])
+    assert signal.label == "no-match" and signal.score == 0.0
+    assert "matches" not in signal.details  # before the minimum, three demo claims were listed
+
+
+def test_min_score_zero_lists_the_nearest_claims_again(detector: ClaimMatchDetector) -> None:
+    loose = ClaimMatchDetector({"min_score": 0.0})
+    loose.settings = detector.settings
+    loose.matcher = detector.matcher  # same index, other options
+    loose._loaded = True  # noqa: SLF001
+    [[signal]] = loose.detect([_item("the weather is nice today")])
+    assert signal.label == "no-match" and len(signal.details["matches"]) == 3

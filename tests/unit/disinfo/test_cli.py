@@ -70,6 +70,23 @@ def test_match_writes_a_trec_run(tmp_path: Path, claims_file: Path) -> None:
     assert "q2" not in {r[0] for r in rows}
 
 
+def test_min_score_leaves_out_weak_matches_and_keeps_the_trec_format(tmp_path: Path, claims_file: Path) -> None:
+    queries = tmp_path / "q.tsv"
+    queries.write_text("q1\tthey say you can vote by SMS now\n")
+    runs = {}
+    for name, extra in (("default", []), ("strict", ["--min-score", "0.9"])):
+        run = tmp_path / f"{name}.tsv"
+        args = ["match", "--claims", str(claims_file), "--queries", str(queries), "-o", str(run)]
+        result = runner.invoke(claims_app, [*args, "--lexical-only", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = run.read_text()
+    # BM25 alone reports at most 0.5: the default (calibrated, 0) keeps the ranked run, 0.9 empties it.
+    assert runs["default"].startswith("q1\tQ0\tv-sms\t1\t") and runs["strict"] == ""
+    bad = runner.invoke(claims_app, ["match", "--claims", str(claims_file), "--queries", str(queries),
+                                     "--min-score", "2", "--lexical-only"])
+    assert bad.exit_code == 2
+
+
 @pytest.mark.parametrize(
     ("claims_text", "message"),
     [("", "no usable claim"), ("{oops\n", "no usable claim"), ('{"vclaim_id": "x"}\n', "no usable claim")],
