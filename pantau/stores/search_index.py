@@ -29,7 +29,7 @@ from typing import Any
 
 from pantau.schemas import Incident, IncidentStatus
 from pantau.stores.base import IncidentQuery, Scope
-from pantau.stores.text import parse_query, redacted_search_text, search_text
+from pantau.stores.text import Term, parse_query, redacted_search_text, search_text
 
 __all__ = [
     "FACET_FIELDS",
@@ -381,11 +381,11 @@ def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
     text = query.text.strip()
     must: list[dict[str, Any]] = []
     # Required words go in one query (every word must occur); phrases and OR groups get their own.
-    words = [g[0] for g in parsed.groups if len(g) == 1 and " " not in g[0]]
+    words = [g[0].text for g in parsed.groups if len(g) == 1 and not g[0].phrase]
     if words:
-        must.append(_term_query(" ".join(words), fields, phrase=False))
+        must.append(_term_query(Term(" ".join(words)), fields))
     for group in parsed.groups:
-        if len(group) == 1 and " " not in group[0]:
+        if len(group) == 1 and not group[0].phrase:
             continue
         should = [_term_query(term, fields) for term in group]
         either = {"bool": {"should": should, "minimum_should_match": 1}}
@@ -414,8 +414,8 @@ def incident_search_body(query: IncidentQuery, scope: Scope) -> dict[str, Any]:
     return body
 
 
-def _term_query(term: str, fields: list[str], phrase: bool | None = None) -> dict[str, Any]:
-    """A term of a parsed query: a phrase (words in order) when it has a space, else a word."""
-    if phrase if phrase is not None else " " in term:
-        return {"multi_match": {"query": term, "fields": fields, "type": "phrase"}}
-    return {"multi_match": {"query": term, "fields": fields, "type": "most_fields", "operator": "and"}}
+def _term_query(term: Term, fields: list[str]) -> dict[str, Any]:
+    """A term of a parsed query, analysed by the engine: a phrase's words in order, a word's all required."""
+    if term.phrase:
+        return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase"}}
+    return {"multi_match": {"query": term.text, "fields": fields, "type": "most_fields", "operator": "and"}}

@@ -36,7 +36,7 @@ from pantau.stores.base import (
     Scope,
     SearchResult,
 )
-from pantau.stores.text import cached_registry, parse_query, redacted_search_text, search_text
+from pantau.stores.text import Term, cached_registry, parse_query, redacted_search_text, search_text
 
 __all__ = ["SQLiteStore"]
 
@@ -129,7 +129,10 @@ def _fts_query(text: str) -> tuple[str, str]:
     of word characters only), so no input is an FTS5 syntax error.
     """
     query = parse_query(text)
-    phrase = '"{}"'.format
+
+    def phrase(term: Term) -> str:  # the term's words in order: a word like rina@mail.example is three
+        return '"' + " ".join(term.words()) + '"'
+
     must = " AND ".join("(" + " OR ".join(phrase(t) for t in group) + ")" for group in query.groups)
     return must, " OR ".join(phrase(t) for t in query.excluded)
 

@@ -11,8 +11,11 @@ number or a street name that the page shows as ``[redacted]`` finds nothing.
 needs either; ``-word`` and ``-"a phrase"`` exclude. Anything else is read as words, so no input
 is a syntax error.
 
->>> parse_query('kitchen OR parliament "vote buying" -satire')
-Query(groups=[['kitchen', 'parliament'], ['vote buying']], excluded=['satire'])
+>>> q = parse_query('kitchen OR parliament "vote buying" -satire')
+>>> [[t.text for t in group] for group in q.groups], [t.text for t in q.excluded]
+([['kitchen', 'parliament'], ['vote buying']], ['satire'])
+>>> q.groups[1][0].phrase
+True
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pantau.schemas import Family, Incident
 
@@ -32,6 +35,7 @@ __all__ = [
     "FAMILY_TERMS",
     "MAX_TERMS",
     "Query",
+    "Term",
     "cached_registry",
     "parse_query",
     "redacted_search_text",
@@ -54,15 +58,24 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+class Term(NamedTuple):
+    """One term as typed: a word (``rina@mail.example`` is one, the engine splits it as it indexes)
+    or a quoted phrase (its words in this order)."""
+
+    text: str
+    phrase: bool = False
+
+    def words(self) -> list[str]:
+        """The term's words, split as SQLite's tokenizer splits text."""
+        return _WORD.findall(self.text)
+
+
 @dataclass
 class Query:
-    """A parsed query: every group must match, a group when any of its terms does; no excluded term may.
+    """A parsed query: every group must match, a group when any of its terms does; no excluded term may."""
 
-    A term with a space is a phrase.
-    """
-
-    groups: list[list[str]] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -70,12 +83,8 @@ class Query:
         return not self.groups and not self.excluded
 
     def terms(self) -> list[str]:
-        """Every positive term, for highlighting."""
-        return [t for g in self.groups for t in g]
-
-
-def _words(text: str) -> str:
-    return " ".join(_WORD.findall(text))
+        """Every positive term's text, for highlighting."""
+        return [t.text for g in self.groups for t in g]
 
 
 def parse_query(text: str) -> Query:
@@ -91,8 +100,8 @@ def parse_query(text: str) -> Query:
             continue
         if bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
-        term = _words(phrase if phrase or not bare else bare)
-        if not term:
+        term = Term(phrase.strip(), True) if not bare else Term(bare.strip('"'), False)
+        if not term.words():
             continue
         count += 1
         if negated:

@@ -128,3 +128,31 @@ def test_elasticsearch_url_on_an_opensearch_node_is_refused_clearly(servers: Ser
     store = by_url("elasticsearch://" + servers.opensearch_url.split("://", 1)[1])
     with pytest.raises(ConfigError, match="not Elasticsearch"):
         store.open()
+
+
+def test_indices_of_an_older_version_get_the_redacted_field(engine_url: str, unique_name: str) -> None:
+    import copy
+
+    from pantau.stores.search_index import incident_template
+
+    store = by_url(engine_url)
+    assert isinstance(store, SearchStore)
+    store.names.prefix = unique_name
+    store.client.open()
+    # What an older version made: the incident index and alias, its mapping without text_redacted.
+    old = copy.deepcopy(incident_template(store.names)["template"])
+    del old["mappings"]["properties"]["text_redacted"]
+    old["aliases"] = {store.names.incidents: {"is_write_index": True}}
+    store.client.request("PUT", f"/{store.names.first_incident_index}", body=old)
+    try:
+        store.open()  # the alias exists: the redacted field's mapping is added
+        mapping = store.client.request("GET", f"/{store.names.first_incident_index}/_mapping")
+        assert "text_redacted" in mapping[store.names.first_incident_index]["mappings"]["properties"]
+        store.upsert_incidents([make_incident(0, text="Jalan Mawar 12, pilihan raya")])
+        store.flush()
+        assert store.search(IncidentQuery(text="pilihan raya"), Scope(redact=True)).total == 1
+        assert store.search(IncidentQuery(text="Mawar"), Scope(redact=True)).total == 0
+        assert store.search(IncidentQuery(text="Mawar"), Scope.everything()).total == 1
+    finally:
+        store.drop()
+        store.close()
