@@ -108,11 +108,14 @@ def check(
     """Validate registry or calendar files (told apart by their top-level keys) and list gaps worth fixing."""
     import yaml
 
+    from pantau.yaml_limits import load_bounded
+
     failed = False
     for path in files:
         try:
-            head = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-        except (OSError, yaml.YAMLError):
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            head = load_bounded(text, path, ValueError)
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
             head = None
         is_calendar = isinstance(head, dict) and "elections" in head
         try:

@@ -67,7 +67,11 @@ class DocumentProblem(BaseModel):
 # -- YAML with lines ---------------------------------------------------------------------------
 def parse_yaml(text: str, path: Path | str, error: type[PantauError]) -> tuple[Any, yaml.Node | None]:
     """Parse YAML into plain data and its node tree; raise ``error`` naming file and line when invalid."""
+    from pantau.yaml_limits import check_shape
+
     try:
+        # Depth and alias expansion bounded first, on the event stream (issue 19, row 10).
+        check_shape(text, path, error)
         # One pass: compose the node tree (its marks give lines), then build the data from it.
         # libyaml's loader when available: the pure-Python scanner is most of the load time.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)

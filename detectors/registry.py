@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detectors.base import Detector, Enricher, Plugin
 from pantau.errors import ConfigError
+from pantau.yaml_limits import load_bounded
 
 if TYPE_CHECKING:
     from pantau.settings import Settings
@@ -157,8 +158,8 @@ class DetectorRegistry:
     def from_file(cls, path: Path, settings: Settings | None = None) -> DetectorRegistry:
         """Build a registry from a ``detectors.yaml`` (enabled entries only) plus entry points."""
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            raw = load_bounded(path.read_text(encoding="utf-8"), path, ConfigError) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise ConfigError(f"{path}: cannot read detector list: {exc}") from exc
         if not isinstance(raw, dict) or not isinstance(raw.get("plugins"), list):
             raise ConfigError(f"{path}: expected a mapping with a 'plugins' list")
