@@ -107,13 +107,27 @@ class ClaimMatchDetector(Detector):
 
     @staticmethod
     def _read_claims(options: ClaimMatchOptions, data_dir: Path | None) -> list[FactCheck]:
+        return ClaimMatchDetector.claims_in_use(options, data_dir)[0]
+
+    @staticmethod
+    def claims_in_use(
+        options: ClaimMatchOptions, data_dir: Path | None
+    ) -> tuple[list[FactCheck], dict[str, int]]:
+        """The fact-checks the detector indexes with these options, and how many each source gave.
+
+        Sources: ``samples`` (the demo fact-checks), and the configured file or the database
+        folder (by path). ``pantau claims stats`` reports these, so its counts are the pipeline's.
+        """
         found: dict[str, FactCheck] = {}
+        sources: dict[str, int] = {}
         if options.include_samples and SAMPLES_DIR.is_dir():
+            before = len(found)
             for path in sorted(SAMPLES_DIR.glob("*.json")):
                 claims, skipped = read_claims_file(path)
                 found.update((c.id, c) for c in claims)
                 for reason in skipped:
                     log.warning("sample fact-checks: %s", reason)
+            sources["samples"] = len(found) - before
         source = (
             Path(options.claims).expanduser()
             if options.claims
@@ -127,7 +141,8 @@ class ClaimMatchDetector(Detector):
                     raise DetectorUnavailable(f"disinfo.claim_match cannot read claims: {exc}") from exc
                 db = ClaimsDB(None)
             found.update((c.id, c) for c in db)
-        return list(found.values())
+            sources[str(source)] = len(db)
+        return list(found.values()), sources
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per item with text: the best match weighted by its verdict."""

@@ -209,12 +209,28 @@ def stats(
     ] = None,  # noqa: UP045
     config: ConfigOpt = None,
 ) -> None:
-    """Print counts of the database by verdict, language and publisher (JSON)."""
+    """Print counts by verdict, language and publisher (JSON) of what the pipeline matches against.
+
+    Without ``--db``: the fact-checks ``disinfo.claim_match`` indexes with its configured options
+    (the database folder, a configured claims file, the demo samples), with a count per source.
+    With ``--db``: that database folder alone.
+    """
     from detectors.disinfo.claims import ClaimsDB
 
     settings = _settings(config)
-    print(
-        json.dumps(
-            ClaimsDB.open(db_dir or settings.data_dir / "claims").stats(), indent=1, ensure_ascii=False
-        )
-    )
+    if db_dir is not None:
+        report = ClaimsDB.open(db_dir).stats()
+    else:
+        from detectors.disinfo.claim_match import ClaimMatchDetector, ClaimMatchOptions
+        from detectors.registry import DetectorRegistry
+
+        try:
+            registry = DetectorRegistry.from_settings(settings)
+        except PantauError as exc:
+            _fail(str(exc))
+        name = ClaimMatchDetector.name
+        enabled = name in registry.names()
+        options = registry.get(name).options if enabled else ClaimMatchOptions()
+        claims, sources = ClaimMatchDetector.claims_in_use(options, settings.data_dir)  # type: ignore[arg-type]
+        report = {**ClaimsDB(None, claims).stats(), "sources": sources, "detector_enabled": enabled}
+    print(json.dumps(report, indent=1, ensure_ascii=False))

@@ -122,6 +122,19 @@ def test_import_then_stats(tmp_path: Path, claims_file: Path) -> None:
     assert json.loads(result.stdout)["claims"] == 3
 
 
+def test_stats_counts_what_the_pipeline_matches_against(tmp_path: Path, claims_file: Path) -> None:
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    # An empty database: the detector still matches the demo fact-checks (the old stats said 0).
+    empty = json.loads(runner.invoke(claims_app, ["stats", "--config", str(config)]).stdout)
+    assert empty["claims"] == empty["sources"]["samples"] > 0
+    result = runner.invoke(claims_app, ["import", str(claims_file), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(runner.invoke(claims_app, ["stats", "--config", str(config)]).stdout)
+    assert stats["claims"] == empty["claims"] + 3
+    assert sorted(v for k, v in stats["sources"].items() if k != "samples") == [3]  # the database folder
+
+
 def test_import_of_a_missing_file_exits_1_with_a_reason(tmp_path: Path) -> None:
     result = runner.invoke(claims_app, ["import", str(tmp_path / "none.json"), "--db", str(tmp_path / "db")])
     assert result.exit_code == 1
