@@ -5,7 +5,10 @@
 ``202 {"ack_id": "TIP-XXXX-XXXX", "received_at": ...}``. Limits are checked before parsing:
 ``Content-Length`` and the bytes actually read (413), tips per client IP, or per partner key
 when one is presented (429 with ``Retry-After``). A key is sent as ``X-API-Key`` or
-``Authorization: Bearer``; a wrong key is refused (401), never downgraded to anonymous.
+``Authorization: Bearer``; a wrong key is refused (401), never downgraded to anonymous. A client
+that may retry sends an ``Idempotency-Key`` header (8-200 characters): a retry with the same key
+answers the first ack id and files nothing. Text that is not valid Unicode (a lone surrogate in
+JSON) and JSON nested too deeply are refused with 400 before anything is written.
 ``GET /`` serves a plain form for people without an app; ``GET /health`` answers ``ok``.
 
 Run it with ``pantau tipline`` (the lead's CLI calls :func:`serve`) or
@@ -15,6 +18,7 @@ Run it with ``pantau tipline`` (the lead's CLI calls :func:`serve`) or
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
 # runtime, and ``Request`` is imported inside create_app() so that importing this module is cheap.
 import json
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -164,6 +168,9 @@ def create_app(
             fields, file = await _parse(request, bytes(body))
         except TipRejected as exc:
             return refuse(exc.status, str(exc))
+        retry_key = request.headers.get("idempotency-key")
+        if retry_key is not None and not 8 <= len(retry_key) <= 200:
+            return refuse(400, "Idempotency-Key must be 8 to 200 characters")
         try:
             ack = intake.submit(
                 text=fields.get("text"),
@@ -173,9 +180,16 @@ def create_app(
                 language=fields.get("language"),
                 channel="api" if partner else "web",
                 partner=partner,
+                # A retry with the same key gets the first ack id and files nothing; a key is the
+                # sender's own (per partner, or per client address when anonymous).
+                dedupe_key=None if retry_key is None else (
+                    f"http:{f'key:{partner}' if partner else f'ip:{client_ip(request)}'}:{retry_key}"
+                ),
             )
         except TipRejected as exc:
             return refuse(exc.status, str(exc))
+        except (OSError, sqlite3.Error):  # disk full, read-only: nothing was filed, the sender may retry
+            return refuse(503, "the tip could not be stored; please try again later", {"Retry-After": "60"})
         return {**ack, "message": "Thank you. Keep this id if you want to follow up on your tip."}
 
     from ingest.tipline.whatsapp import mount_whatsapp
@@ -194,6 +208,8 @@ async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], byte
             data = json.loads(body or b"{}")
         except ValueError as exc:
             raise TipRejected("body is not valid JSON") from exc
+        except RecursionError:  # [[[[... 2,000 deep: the parser's own limit
+            raise TipRejected("JSON nested too deeply; send an object of text fields") from None
         if not isinstance(data, dict):
             raise TipRejected("JSON body must be an object")
         return {k: v if isinstance(v := data.get(k), str) else None for k in _FIELDS}, None

@@ -111,6 +111,23 @@ def _new_ack_id() -> str:
     return f"TIP-{raw[:4]}-{raw[4:8]}"
 
 
+def _check_unicode(name: str, value: str | None) -> None:
+    """Refuse a field that cannot be written as UTF-8 (a lone surrogate such as ``"\\ud800"`` in JSON).
+
+    >>> _check_unicode("text", "ok \u00e9")
+    >>> _check_unicode("text", "bad " + chr(0xD800))
+    Traceback (most recent call last):
+    ...
+    ingest.tipline.intake.TipRejected: text is not valid Unicode (a lone surrogate such as \\ud800)
+    """
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TipRejected(f"{name} is not valid Unicode (a lone surrogate such as \\ud800)") from None
+
+
 def _sniff(data: bytes) -> str | None:
     import filetype
 
@@ -167,6 +184,8 @@ class TipIntake:
             earlier = self._seen(dedupe_key)
             if earlier is not None:
                 return earlier
+        for name, value in (("text", text), ("url", url), ("contact", contact), ("language", language)):
+            _check_unicode(name, value)
         text = (text or "").strip()
         url = (url or "").strip() or None
         if not text and not url and not file:
@@ -177,11 +196,11 @@ class TipIntake:
             len(url) > 2048 or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname
         ):
             raise TipRejected("the link must be an http(s) URL")
-        media: list[dict[str, Any]] = []
-        if file:
-            media.append(self._store_file(file))
         if contact is not None and len(contact) > 500:
             raise TipRejected("contact over 500 characters")
+        media: list[dict[str, Any]] = []
+        if file:
+            media.append(self._store_file(file))  # content-addressed: a tip refused later leaves no name
         ack_id = _new_ack_id()
         received = utcnow().isoformat()
         record = {
@@ -197,13 +216,51 @@ class TipIntake:
         }
         if language:
             record["language"] = language[:8]
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
-            self._append(record)
-            if contact:
-                self._save_contact(ack_id, contact.strip(), channel, received)
-            if dedupe_key is not None:
-                self._remember(dedupe_key, ack_id, received)
+            self._file(line, ack_id, received, contact.strip() if contact else None, channel, dedupe_key)
         return {"ack_id": ack_id, "received_at": received}
+
+    def _file(
+        self,
+        line: bytes,
+        ack_id: str,
+        received: str,
+        contact: str | None,
+        channel: str,
+        dedupe_key: str | None,
+    ) -> None:
+        """Spool one tip with its contact and dedupe key, so that a spooled tip always gets its ack id.
+
+        Everything that can refuse a tip was checked before; the contact and the dedupe key are
+        written in a transaction that stays open while the spool line is appended and commits only
+        after it: a failed append rolls them back (nothing written, the caller gets the error),
+        and nothing that can fail for a reason of the tip remains after the append.
+        """
+        if contact is None and dedupe_key is None:
+            self._append(line)
+            return
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            if contact:
+                conn.execute(
+                    "INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?)",
+                    (ack_id, contact, channel, received),
+                )
+            if dedupe_key is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO delivered VALUES (?, ?, ?)",
+                    (hash_api_key(dedupe_key), ack_id, received),
+                )
+            try:
+                self._append(line)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            conn.close()
 
     def _seen(self, key: str) -> dict[str, Any] | None:
         if not self.contacts_path.exists():
@@ -216,16 +273,6 @@ class TipIntake:
         finally:
             conn.close()
         return {"ack_id": row[0], "received_at": row[1]} if row else None
-
-    def _remember(self, key: str, ack_id: str, received: str) -> None:
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO delivered VALUES (?, ?, ?)", (hash_api_key(key), ack_id, received)
-                )
-        finally:
-            conn.close()
 
     def _store_file(self, data: bytes) -> dict[str, Any]:
         if len(data) > self.max_file_bytes:
@@ -244,9 +291,8 @@ class TipIntake:
             os.replace(tmp, path)
         return {"path": str(path), "mime": mime, "sha256": sha}
 
-    def _append(self, record: dict[str, Any]) -> None:
+    def _append(self, line: bytes) -> None:
         self.spool.parent.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self.spool.open("ab") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)  # several server processes may share one spool
             try:
@@ -271,17 +317,6 @@ class TipIntake:
             "CREATE TABLE IF NOT EXISTS delivered (key TEXT PRIMARY KEY, ack_id TEXT, received_at TEXT)"
         )
         return conn
-
-    def _save_contact(self, ack_id: str, contact: str, channel: str, received: str) -> None:
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO contacts VALUES (?, ?, ?, ?)",
-                    (ack_id, contact, channel, received),
-                )
-        finally:
-            conn.close()
 
     def contact(self, ack_id: str) -> str | None:
         """Return the contact left with a tip (for the commission's follow-up only)."""
