@@ -407,3 +407,16 @@ def test_page_search_and_pick_come_from_the_url(app: AppFactory, seeded: Seeded)
     assert at.selectbox(key="review-pick").value == seeded.pkr2_new.id
     at = app("ana", params={"page": "No such page", "pick": "nope"})  # ignored, never an error
     assert not at.exception and [r.value for r in at.radio if r.key == "nav"] == ["Overview"]
+
+
+def test_the_journalists_evidence_pack_leads_nowhere_near_the_post(seeded: Seeded) -> None:
+    from codes.registry import load_registry
+    from dashboard.evidence import evidence_pack
+    from pantau.access import redact_incident
+    from pantau.settings import DEFAULT_REGISTRY
+
+    shown = redact_incident(seeded.pkr2_confirmed, load_registry(DEFAULT_REGISTRY))
+    pack = evidence_pack(shown, [], exported_by="jo", redacted=True)
+    assert seeded.pkr2_confirmed.item.url and pack["item"]["url"] is None
+    assert seeded.pkr2_confirmed.item.native_id not in json.dumps(pack)
+    assert verify_pack(pack)
