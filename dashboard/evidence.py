@@ -11,12 +11,17 @@ Anyone can recompute it with :func:`verify_pack`, or in a few lines of any langu
     claimed = doc.pop("pack_sha256")
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert claimed == hashlib.sha256(canonical).hexdigest()
+
+The hash shows damage, not forgery (anyone can rehash an edited pack): packs are also signed
+with the deployment's Ed25519 key; ``pantau evidence verify pack.json`` checks both
+(:mod:`pantau.signing`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -53,6 +58,7 @@ def evidence_pack(
     exported_by: str,
     redacted: bool = False,
     now: datetime | None = None,
+    signer: Callable[[bytes], dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Return the evidence pack of an incident as a dict (with its own ``pack_sha256``).
 
@@ -60,6 +66,8 @@ def evidence_pack(
     :param actions: its history, oldest first.
     :param exported_by: the user name, recorded in the pack.
     :param redacted: whether ``incident`` was redacted (said in the pack).
+    :param signer: signs the canonical pack (``pantau.signing.pack_signer``); its ``signature``
+        is added before ``pack_sha256``, which covers it.
     """
     withheld = intimate_media(incident)
     media = []
@@ -102,6 +110,8 @@ def evidence_pack(
         "media": media,
         "history": [a.model_dump(mode="json") for a in actions],
     }
+    if signer is not None:
+        doc["signature"] = signer(_canonical(doc))
     doc["pack_sha256"] = hashlib.sha256(_canonical(doc)).hexdigest()
     return doc
 

@@ -434,6 +434,8 @@ def _register_optional() -> None:
         ("detectors.media.cli", "models_app", "models"),
         ("detectors.media.known_cli", "known_app", "known"),
         ("codes.cli", "registry_app", "registry"),
+        ("pantau.integrity_cli", "audit_app", "audit"),
+        ("pantau.integrity_cli", "evidence_app", "evidence"),
     ]
     import importlib
 

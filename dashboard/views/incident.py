@@ -12,6 +12,7 @@ from dashboard.views.decisions import decision_form, officer_answer_form
 from dashboard.views.search import base_url, permalink
 from pantau.access import redact_incident
 from pantau.schemas import Incident
+from pantau.signing import pack_signer
 from pantau.stores.text import parse_query
 
 __all__ = ["incident_page"]
@@ -149,7 +150,8 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         mine = [a for a in ctx.store.alerts(ctx.scope, limit=1000) if a.alert.incident_id == incident.id]
         officer_answer_form(ctx, incident, mine[0] if mine else None)
 
-    pack = evidence_pack(incident, history, exported_by=ctx.user.username, redacted=ctx.scope.redact)
+    pack = evidence_pack(incident, history, exported_by=ctx.user.username, redacted=ctx.scope.redact,
+                         signer=pack_signer(ctx.settings.data_dir))
     st.download_button(
         "Download evidence pack (JSON)",
         pack_bytes(pack),

@@ -15,6 +15,7 @@ Example Snippet::
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,13 @@ from typing import Any
 from pantau.errors import StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
 from pantau.settings import DEFAULT_REGISTRY
+from pantau.stores.audit_chain import (
+    AuditReport,
+    add_chain_columns,
+    missing_triggers,
+    next_link,
+    verify_chain,
+)
 from pantau.stores.base import (
     STATUS_BY_ACTION,
     AlertState,
@@ -37,6 +45,8 @@ from pantau.stores.base import (
     SearchResult,
 )
 from pantau.stores.text import Term, cached_registry, parse_query, redacted_search_text, search_text
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["SQLiteStore"]
 
@@ -102,7 +112,9 @@ CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
     at TEXT NOT NULL,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    prev_hash TEXT,
+    hash TEXT
 );
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -163,10 +175,17 @@ class SQLiteStore(IncidentStore):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            had_audit = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone()
+            dropped = missing_triggers(conn) if had_audit is not None else []
             conn.executescript(_SCHEMA)
+            add_chain_columns(conn)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open SQLite store {self.path}: {exc}") from exc
         self._conn = conn
+        if dropped:  # put back by _SCHEMA; say so in the log the triggers guard, never silently
+            _log.warning("audit log triggers %s were missing in %s; recreated", ", ".join(dropped), self.path)
+            self.audit(AuditEvent(actor="pantau", role="system", event="audit_guard_missing",
+                                  detail=f"triggers missing at open, recreated: {', '.join(dropped)}"))
         if conn.execute("PRAGMA user_version").fetchone()[0] < _FTS_VERSION:
             self._rebuild_fts()
 
@@ -536,11 +555,18 @@ class SQLiteStore(IncidentStore):
     # -- audit -------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:
         """Append an audit event."""
+        doc = event.model_dump_json()
         with self._tx() as conn:
+            prev, digest = next_link(conn, doc)
             conn.execute(
-                "INSERT INTO audit(id, at, doc) VALUES (?,?,?)",
-                (event.id, _iso(event.at), event.model_dump_json()),
+                "INSERT INTO audit(id, at, doc, prev_hash, hash) VALUES (?,?,?,?,?)",
+                (event.id, _iso(event.at), doc, prev, digest),
             )
+
+    def verify_audit(self) -> AuditReport:
+        """Check the audit log's hash chain, ``seq`` gaps and triggers (``pantau audit verify``)."""
+        with self._lock:
+            return verify_chain(self.conn)
 
     def audit_log(self, limit: int = 500) -> list[AuditEvent]:
         """The newest audit events."""
