@@ -65,7 +65,7 @@ def inbox_page(ctx: Context) -> None:
     by_id = {a.alert.id: a for a in alerts}
     bind("inbox-pick", "alert", allowed=by_id)
     if st.session_state.get("inbox-pick") not in by_id:
-        st.session_state.pop("inbox-pick", None)
+        st.session_state["inbox-pick"] = next(iter(by_id))
     # The label names the alert, never its state: a label that changes after an answer must not
     # move the selection to another alert.
     picked = st.selectbox(

@@ -55,8 +55,9 @@ def review_page(ctx: Context) -> None:
     by_id = {i.id: i for i in result.incidents}
     bind("review-pick", "pick", allowed=by_id)
     if st.session_state.get("review-pick") not in by_id:
-        # The incident picked before has left the queue (decided): pick the first one still waiting.
-        st.session_state.pop("review-pick", None)
+        # The incident picked before has left the queue (decided): pick the first one still waiting,
+        # set here so that the selector shows it too (a dropped value leaves the old label drawn).
+        st.session_state["review-pick"] = next(iter(by_id))
     picked = st.selectbox(
         "Incident", list(by_id), format_func=lambda k: incident_label(by_id[k]), key="review-pick"
     )

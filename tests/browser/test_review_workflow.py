@@ -105,6 +105,8 @@ def test_two_decisions_in_a_row_land_on_the_incidents_shown(
     assert f"· {before - 1} waiting" in page.inner_text("body"), "the count must follow the decision"
     second = _shown(page, queue)
     assert second.id != first.id, "the decided incident must leave the queue at once"
+    picker = page.locator('[data-testid="stSelectbox"] input').first.input_value()
+    assert second.id[:8] in picker and first.id[:8] not in picker, "the selector shows the incident decided"
     _decide(page, "Escalate", reason="needs the legal unit")
     assert f"Escalated {second.breach.clause_id} on @{second.item.account}" in _success(page)
     shot(page, "review-after-two-decisions")
