@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -19,6 +19,7 @@ import streamlit.components.v1 as components
 from dashboard.context import SESSION_KEY, Context
 from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
 from pantau.errors import ConfigError
+from pantau.lockout import SignInLockout
 from pantau.schemas import utcnow
 from pantau.sessions import COOKIE_NAME
 
@@ -42,18 +43,16 @@ USER_LOCKOUT_MIN = 15
 _FAILURES_KEY = "pantau_signin_failures"
 
 
+def _lockout(ctx: Context) -> SignInLockout:
+    """Failed sign-ins per user name and time, in their own table (pantau/lockout.py)."""
+    return SignInLockout(
+        Path(ctx.settings.data_dir) / "signin_failures.sqlite", MAX_FAILURES_PER_USER, USER_LOCKOUT_MIN * 60
+    )
+
+
 def _recent_failures(ctx: Context, username: str) -> int:
-    """Failed sign-ins for this user in the last minutes, from the audit log (across browser sessions)."""
-    since = utcnow() - timedelta(minutes=USER_LOCKOUT_MIN)
-    count = 0
-    for event in ctx.store.audit_log(500):
-        if event.at < since:
-            break
-        if event.actor == username and event.event == "sign_in_failed":
-            count += 1
-        elif event.actor == username and event.event == "sign_in":
-            break
-    return count
+    """Failed sign-ins for this user in the last minutes (across browser sessions; no other event counts)."""
+    return _lockout(ctx).failures(username)
 
 
 def session_problem(ctx: Context) -> str | None:
@@ -240,6 +239,7 @@ def sign_in_page(ctx: Context) -> None:
             return
         user = ctx.users.authenticate(username, password)
         if user is None:
+            _lockout(ctx).fail(username.strip())
             failures.append(time.time())
             st.session_state[_FAILURES_KEY] = failures
             ctx.audit(
@@ -248,5 +248,6 @@ def sign_in_page(ctx: Context) -> None:
             st.error("Unknown user name or wrong password.")
             return
         st.session_state[_FAILURES_KEY] = []
+        _lockout(ctx).clear(username.strip())
         _start(ctx, Session.start(user, ctx.settings.dashboard.session_minutes))
         st.rerun()

@@ -389,10 +389,10 @@ def test_live_overview_renders_as_a_refreshing_fragment(app: AppFactory) -> None
 
 def test_repeated_failures_lock_the_user_across_browser_sessions(sign_in: SignIn, seeded: Seeded) -> None:
     from dashboard.signin import MAX_FAILURES_PER_USER
-    from pantau.stores.base import AuditEvent
+    from pantau.lockout import SignInLockout
 
-    for _ in range(MAX_FAILURES_PER_USER):
-        seeded.store.audit(AuditEvent(actor="ana", role="-", event="sign_in_failed", detail="password"))
+    for _ in range(MAX_FAILURES_PER_USER):  # as the sign-in form records them (issue 19, row 4)
+        SignInLockout(seeded.data_dir / "signin_failures.sqlite").fail("ana")
     at = sign_in("ana")  # a fresh browser session, and even the right password
     assert SESSION_KEY not in at.session_state
     assert "Too many failed attempts for this user" in _text(at)
