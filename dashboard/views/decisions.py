@@ -185,6 +185,7 @@ def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: 
     )
     if _send(ctx, action, IncidentStatus(seen), form_key, "answer"):
         st.session_state[f"{form_key}-text"] = ""
+        st.session_state[f"{form_key}-kind"] = None  # the next answer is chosen afresh
         if alert_id is not None:
             ctx.store.mark_alert(alert_id, acknowledged=True, responded=choice in ("respond", "appeal"))
 

@@ -187,6 +187,10 @@ def test_party_officer_acknowledges_and_responds(app: AppFactory, seeded: Seeded
     assert not at.exception
     history = seeded.store.actions(seeded.pbn_confirmed.id)
     assert history[-1].action == "respond" and history[-1].actor == "siti"
+    # The form is drawn afresh: nothing chosen, nothing written, so a second click records nothing.
+    assert at.radio(key=f"{form}-kind").value is None and at.text_area(key=f"{form}-text").value == ""
+    at.button(key=f"FormSubmitter:{form}-Send answer").click().run()
+    assert len(seeded.store.actions(seeded.pbn_confirmed.id)) == len(history)
     mine = [
         a
         for a in seeded.store.alerts(_everything())
