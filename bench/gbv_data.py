@@ -1,8 +1,19 @@
-"""Datasets and the embedding cache shared by ``bench/train_gbv.py`` and ``bench/eval_gbv.py``.
+"""Datasets, label mapping and the embedding cache of ``bench/train_gbv.py`` and ``bench/eval_gbv.py``.
 
-The data stay in ``../shared/data/gbv`` (never copied into the repository); embeddings are
-cached outside the repository (``$PANTAU_GBV_CACHE`` or ``/tmp/pantau-gbv-e5``), keyed by a
-digest of the encoder input, because embedding is the slow step (~5-8 texts/s on 2 cores).
+The data stay in ``../shared/data/gbv`` (never copied into the repository). Every source is
+read into one table (:func:`load_corpus`) with one column per ``gbv.text`` head, mapped
+explicitly per source (:data:`SOURCES`; ``-1`` = the source says nothing about that head):
+
+- ``sexism``: sexist, misogynist or gender-targeted abuse (the ``gbv.text`` score);
+- ``abuse``: abusive, hateful, offensive or toxic language, any target (``details.abuse``);
+- ``threat``: threats, plans to harm, incitement or wishes of violence (``gbv.threat``).
+
+Dev rows: the source's own dev / test split where it has one, else a seeded 20% of its rows
+(:func:`_holdout`, by a digest of the text, so it never moves). Embeddings come from the
+ONNX int8 engine the detectors use at inference (:mod:`detectors.e5_onnx`), computed in one
+deterministic pass over every text (sorted by digest, fixed batches, one thread) and cached
+outside the repository (``$PANTAU_GBV_CACHE`` or ``/tmp/pantau-gbv-onnx``) under a digest of
+the text set: no time budget decides which rows have vectors.
 """
 
 from __future__ import annotations
@@ -10,128 +21,192 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from detectors.gbv.encoder import ENCODER_DIM, encode, encoder_input, load_encoder
+from detectors.gbv.encoder import ENCODER_DIM, encoder_input
 
-__all__ = ["DATA_DIR", "CATEGORIES", "Split", "EmbeddingCache", "load_splits"]
+__all__ = [
+    "CATEGORIES", "DATA_DIR", "EmbeddingCache", "SOURCES", "Source", "corpus_vectors", "load_corpus", "text_key",
+]
 
 DATA_DIR = Path(os.environ.get("PANTAU_GBV_DATA", Path(__file__).resolve().parents[1] / "../shared/data/gbv"))
-CACHE_DIR = Path(os.environ.get("PANTAU_GBV_CACHE", "/tmp/pantau-gbv-e5"))  # noqa: S108 - a rebuildable cache
+ASEAN = "asean"
+CACHE_DIR = Path(os.environ.get("PANTAU_GBV_CACHE", "/tmp/pantau-gbv-onnx"))  # noqa: S108 - rebuildable
 CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
 """EDOS Task B categories, in EDOS order (1. threats ... 4. prejudiced discussions)."""
+THREAT_SENTENCES = Path(__file__).resolve().parent / "gbv_threats.csv"
+"""Hand-written threats and benign near-misses (en, id, ms, tl), the project's own."""
+HOLDOUT = 0.2
+HATECHECK_THREAT = ("threat_dir_h", "threat_norm_h")
+NATURAL_NEGATIVES = ("reddit", "fil2016", "vihsd", "mlthsc", "netifier", "idnews", "idig", "thai", "myning")
 
 
-@dataclass
-class Split:
-    """One labelled split: texts, binary labels, and EDOS categories (-1 where none)."""
+@dataclass(frozen=True)
+class Source:
+    """One training source and how its labels map onto the heads (documented in docs/gbv.md)."""
 
     name: str
-    texts: list[str]
-    labels: np.ndarray
-    categories: np.ndarray
-
-    def sample(self, n: int | None, seed: int = 0) -> Split:
-        """Return a seeded random subset of at most ``n`` rows (all rows when ``n`` is None)."""
-        if n is None or n >= len(self.texts):
-            return self
-        idx = np.random.default_rng(seed).permutation(len(self.texts))[:n]
-        return Split(self.name, [self.texts[i] for i in idx], self.labels[idx], self.categories[idx])
+    lang: str
+    mapping: str
+    weight: float = 1.0
+    train: bool = True
 
 
-def _split(
-    name: str, texts: Iterable[object], labels: Iterable[int], cats: Iterable[int] | None = None
-) -> Split:
-    t = ["" if not isinstance(x, str) else x for x in texts]
-    y = np.asarray(list(labels), dtype=np.int64)
-    c = np.asarray(list(cats), dtype=np.int64) if cats is not None else np.full(len(t), -1)
-    return Split(name, t, y, c)
+SOURCES: dict[str, Source] = {s.name: s for s in (
+    Source("edos", "en", "sexism = label_sexist; threat = category 1 (threats, plans to harm, incitement)"),
+    Source("reddit", "en", "sexism = level_1 Misogynistic; threat = 0"),
+    Source("fil2016", "tl", "abuse = hate label; sexism = 0 where not hate; threat = 0"),
+    Source("vihsd", "vi", "abuse = offensive or hate (label_id > 0); threat = 0"),
+    Source("mlthsc", "tl", "abuse = 1 (hate-only set); sexism = Gender target; threat = 0"),
+    Source("netifier", "id", "abuse = any of porn, SARA, radicalism, defamation; threat = 0"),
+    Source("idnews", "id", "abuse = abusive (offensive is a subset); threat = 0"),
+    Source("idig", "id", "abuse = negative (cyberbullying); threat = 0"),
+    Source("thai", "th", "abuse = toxic; threat = 0"),
+    Source("myning", "ms", "abuse = cyberbully (noisy labels: half weight); threat = 0", weight=0.5),
+    Source("hatecheck", "id/ms/th/tl", "threat = threat_dir_h or threat_norm_h, else 0 (threat head only)"),
+    Source("threats_own", "en/id/ms/tl", "threat = hand label (bench/gbv_threats.csv; threat head only)"),
+    Source("sghatecheck", "ms", "diagnostics only (Singapore Malay HateCheck): never trained", train=False),
+)}
 
 
-def load_splits(data_dir: Path = DATA_DIR) -> dict[str, Split]:
-    """Load every split: ``edos_train|dev``, ``reddit_train|test``, ``fil_train|valid``, ``vi_train|dev``."""
+def text_key(text: str) -> str:
+    """Digest of the encoder input of ``text`` (what the cache is keyed by)."""
+    return hashlib.sha1(encoder_input(text).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+def _holdout(texts: pd.Series) -> np.ndarray:
+    """Seeded, stable dev mask: the rows whose text digest falls in the first :data:`HOLDOUT`."""
+    return np.array(
+        [int(hashlib.sha1(str(t).encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:8], 16)
+         < HOLDOUT * 2**32 for t in texts], dtype=bool)
+
+
+def _frame(source: str, lang: str | pd.Series, texts: pd.Series, dev: np.ndarray, **heads: object) -> pd.DataFrame:
+    n = len(texts)
+    df = pd.DataFrame({"text": [t if isinstance(t, str) else "" for t in texts], "source": source})
+    df["lang"] = lang if isinstance(lang, str) else lang.to_numpy()
+    df["dev"] = np.asarray(dev, dtype=bool)
+    for head in ("sexism", "abuse", "threat", "category"):
+        value = heads.get(head, -1)
+        df[head] = np.asarray(value, dtype=np.int64) if not np.isscalar(value) else np.full(n, value)
+    return df
+
+
+def _asean(folder: str, data_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(data_dir / ASEAN / folder / "data.csv").dropna(subset=["text"]).reset_index(drop=True)
+
+
+def load_corpus(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """Return every labelled row: ``text, source, lang, dev, sexism, abuse, threat, category``."""
     if not data_dir.exists():
         raise FileNotFoundError(f"{data_dir}: GBV data folder not found (set PANTAU_GBV_DATA)")
-    out: dict[str, Split] = {}
+    parts: list[pd.DataFrame] = []
     edos = pd.read_csv(data_dir / "edos_train_dev.csv")
     cat_index = {c: i for i, c in enumerate(sorted(x for x in edos.label_category.unique() if x != "none"))}
-    for split in ("train", "dev"):
-        part = edos[edos.split == split]
-        out[f"edos_{split}"] = _split(
-            f"edos_{split}",
-            part.text,
-            (part.label_sexist == "sexist").astype(int),
-            part.label_category.map(lambda c: cat_index.get(c, -1)),
-        )
+    cats = edos.label_category.map(lambda c: cat_index.get(c, -1)).to_numpy()
+    parts.append(_frame("edos", "en", edos.text, (edos.split == "dev").to_numpy(),
+                        sexism=(edos.label_sexist == "sexist").astype(int), threat=(cats == 0).astype(int),
+                        category=cats))
     reddit = pd.read_csv(data_dir / "reddit_misogyny_eacl21.csv")
-    for split in ("train", "test"):
-        part = reddit[reddit.split == split]
-        out[f"reddit_{split}"] = _split(
-            f"reddit_{split}", part.body, (part.level_1 == "Misogynistic").astype(int)
-        )
-    for split in ("train", "valid"):
-        part = pd.read_csv(data_dir / "filipino_election_2016" / f"{split}.csv").dropna(subset=["label"])
-        out[f"fil_{split}"] = _split(f"fil_{split}", part.text, part.label.astype(int))
-    for split in ("train", "dev"):
-        part = pd.read_csv(data_dir / "vihsd" / f"{split}.csv")
-        # ViHSD: 0 clean, 1 offensive, 2 hate; both 1 and 2 count as abusive here.
-        out[f"vi_{split}"] = _split(f"vi_{split}", part.free_text, (part.label_id > 0).astype(int))
-    return out
-
-
-def _key(text: str) -> str:
-    return hashlib.sha1(
-        encoder_input(text).encode("utf-8", "surrogatepass"), usedforsecurity=False
-    ).hexdigest()
+    parts.append(_frame("reddit", "en", reddit.body, (reddit.split == "test").to_numpy(),
+                        sexism=(reddit.level_1 == "Misogynistic").astype(int)))
+    fil = pd.concat([pd.read_csv(data_dir / "filipino_election_2016" / f"{s}.csv").assign(dev=s == "valid")
+                     for s in ("train", "valid")]).dropna(subset=["label"]).reset_index(drop=True)
+    hate = fil.label.astype(int).to_numpy()
+    parts.append(_frame("fil2016", "tl", fil.text, fil.dev.to_numpy(), abuse=hate, sexism=np.where(hate, -1, 0)))
+    vi = pd.concat([pd.read_csv(data_dir / "vihsd" / f"{s}.csv").assign(dev=s == "dev") for s in ("train", "dev")])
+    vi = vi.reset_index(drop=True)
+    parts.append(_frame("vihsd", "vi", vi.free_text, vi.dev.to_numpy(), abuse=(vi.label_id > 0).astype(int)))
+    ml = _asean("tl_mlthsc_trainval", data_dir)
+    parts.append(_frame("mlthsc", "tl", ml.text, (ml.orig_split != "train").to_numpy(), abuse=1,
+                        sexism=ml.Gender.astype(int)))
+    net = _asean("id_netifier_toxicity", data_dir)
+    parts.append(_frame("netifier", "id", net.text, (net.orig_split != "train").to_numpy(), abuse=net.label))
+    for name, folder in (("idnews", "id_newscomments_abusive"), ("idig", "id_instagram_cyberbullying"),
+                         ("thai", "th_thai_toxicity_tweet"), ("myning", "ms_myning_cyberbully_NOISY")):
+        df = _asean(folder, data_dir)
+        parts.append(_frame(name, SOURCES[name].lang, df.text, _holdout(df.text), abuse=df.label))
+    hc = _asean("multi_seahatecheck_FUNCTEST", data_dir)
+    is_threat = hc.t_function.isin(HATECHECK_THREAT).to_numpy()
+    keep = is_threat | (np.random.default_rng(0).random(len(hc)) < 0.15)  # threats + a seeded 15% of the rest
+    hc = hc[keep].reset_index(drop=True)
+    parts.append(_frame("hatecheck", hc.lang, hc.text, _holdout(hc.text),
+                        threat=hc.t_function.isin(HATECHECK_THREAT).astype(int),
+                        abuse=hc.label, sexism=np.where(hc.target_women == 1, 1, np.where(hc.label == 0, 0, -1))))
+    sg = _asean("ms_sghatecheck_FUNCTEST", data_dir)
+    parts.append(_frame("sghatecheck", "ms", sg.text, np.ones(len(sg), dtype=bool),
+                        threat=sg.t_function.isin(HATECHECK_THREAT).astype(int), abuse=sg.label,
+                        sexism=np.where(sg.target_women == 1, 1, np.where(sg.label == 0, 0, -1))))
+    own = pd.read_csv(THREAT_SENTENCES)
+    parts.append(_frame("threats_own", own.lang, own.text, np.zeros(len(own), dtype=bool), threat=own.threat))
+    corpus = pd.concat(parts, ignore_index=True)
+    # No natural source labels threats: their rows count as "not a threat" for the threat head
+    # (a noisy negative: a few are threats), so that ordinary first-person future statements
+    # ("saya akan undi dia", "we will beat her") are not read as threats.
+    natural = corpus.source.isin(NATURAL_NEGATIVES) & (corpus.threat < 0)
+    corpus.loc[natural, "threat"] = 0
+    corpus["weight"] = corpus.source.map(lambda s: SOURCES[s].weight)
+    return corpus
 
 
 class EmbeddingCache:
-    """Encoder vectors of texts, kept in ``.npz`` shards under a cache folder."""
+    """ONNX int8 encoder vectors of a fixed set of texts, computed in one deterministic pass.
 
-    def __init__(self, folder: Path = CACHE_DIR) -> None:
-        self.folder = folder
-        self.vectors: dict[str, np.ndarray] = {}
-        if folder.exists():
-            for shard in sorted(folder.glob("shard-*.npz")):
-                with np.load(shard) as data:
-                    for k, v in zip(data["keys"], data["vectors"], strict=True):
-                        self.vectors[str(k)] = v
+    The file name is a digest of the sorted text keys, so a different text set gets a new file
+    and the same set always gets the same vectors (texts sorted by key, batches of 256, one
+    thread: the int8 engine's activation scale depends on the batch, so the order is fixed).
+    """
 
-    def has(self, texts: list[str]) -> np.ndarray:
-        """Return a boolean mask of the texts whose vector is cached."""
-        return np.array([_key(t) in self.vectors for t in texts], dtype=bool)
+    BATCH = 256
+
+    def __init__(self, texts: list[str], name: str = "texts", folder: Path = CACHE_DIR) -> None:
+        self.keys = sorted({text_key(t) for t in texts})
+        self.inputs = {text_key(t): encoder_input(t) for t in texts}
+        digest = hashlib.sha1("\n".join(self.keys).encode(), usedforsecurity=False).hexdigest()[:16]
+        self.path = folder / f"{name}-onnx-int8-{digest}.npz"
+        self.vectors: np.ndarray | None = None
+        self.index = {k: i for i, k in enumerate(self.keys)}
+
+    def load_or_build(self, threads: int = 1) -> None:
+        """Read the vectors from disk, or embed every text (about 130 texts/s on one core here)."""
+        if self.path.exists():
+            with np.load(self.path, allow_pickle=False) as data:
+                if list(data["keys"]) == self.keys:
+                    self.vectors = data["vectors"]
+                    return
+        from detectors.e5_onnx import OnnxE5
+
+        model = OnnxE5(threads=threads)
+        out = np.zeros((len(self.keys), ENCODER_DIM), dtype=np.float32)
+        start = time.monotonic()
+        for i in range(0, len(self.keys), self.BATCH):
+            chunk = self.keys[i : i + self.BATCH]
+            out[i : i + len(chunk)] = model.query([self.inputs[k] for k in chunk])
+            if (i // self.BATCH) % 20 == 0:
+                rate = (i + len(chunk)) / (time.monotonic() - start)
+                print(f"embedded {i + len(chunk)}/{len(self.keys)} ({rate:.0f} texts/s)", flush=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(self.path, keys=np.array(self.keys), vectors=out)
+        self.vectors = out
 
     def get(self, texts: list[str]) -> np.ndarray:
-        """Return the cached vectors of ``texts`` (all must be cached)."""
-        if not texts:
-            return np.zeros((0, ENCODER_DIM), dtype=np.float32)
-        return np.stack([self.vectors[_key(t)] for t in texts])
+        """Return the vectors of ``texts`` (all in the set this cache was built for)."""
+        if self.vectors is None:
+            raise RuntimeError("call load_or_build() first")
+        return self.vectors[[self.index[text_key(t)] for t in texts]]
 
-    def fill(self, texts: list[str], budget_s: float, batch: int = 64) -> int:
-        """Embed the uncached ``texts`` in order until ``budget_s`` seconds are spent; return how many."""
-        model = load_encoder()
-        todo: list[str] = []
-        seen: set[str] = set()
-        for t in texts:
-            k = _key(t)
-            if k not in self.vectors and k not in seen:
-                seen.add(k)
-                todo.append(t)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        start, done = time.monotonic(), 0
-        while done < len(todo) and time.monotonic() - start < budget_s:
-            chunk = todo[done : done + batch]
-            vecs = encode(chunk, model=model, batch_size=batch)
-            keys = [_key(t) for t in chunk]
-            shard = self.folder / f"shard-{time.time_ns()}.npz"
-            np.savez(shard, keys=np.array(keys), vectors=vecs.astype(np.float32))
-            self.vectors.update(zip(keys, vecs, strict=True))
-            done += len(chunk)
-            rate = done / (time.monotonic() - start)
-            print(f"embedded {done}/{len(todo)} ({rate:.1f} texts/s)", flush=True)
-        return done
+
+def corpus_vectors(corpus: pd.DataFrame, threads: int = 1) -> np.ndarray:
+    """Return the encoder vector of every corpus row, one cache file per source (built when missing)."""
+    out = np.zeros((len(corpus), ENCODER_DIM), dtype=np.float32)
+    for source in corpus.source.unique():
+        rows = np.flatnonzero((corpus.source == source).to_numpy())
+        texts = corpus.text.iloc[rows].tolist()
+        cache = EmbeddingCache(texts, name=str(source))
+        cache.load_or_build(threads)
+        out[rows] = cache.get(texts)
+    return out

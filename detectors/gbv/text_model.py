@@ -1,24 +1,30 @@
 """The trained gendered-abuse text model behind ``gbv.text`` and ``gbv.threat``.
 
-Three heads read two feature sets (hashed character n-grams, :mod:`detectors.gbv.features`;
-multilingual-e5-small vectors, :mod:`detectors.gbv.encoder`):
+Three binary heads and one category head read two feature sets side by side (hashed
+character n-grams, :mod:`detectors.gbv.features`; multilingual-e5-small vectors from the
+ONNX int8 engine, :mod:`detectors.gbv.encoder`):
 
-- ``sexism``: sexist or misogynist abuse (EDOS, Reddit misogyny);
-- ``abuse``: generic hate or offensive language (Filipino 2016 election tweets, ViHSD);
-- ``category``: EDOS Task B category of a sexist text (threats, derogation, animosity, prejudiced).
+- ``sexism``: sexist, misogynist or gender-targeted abuse (EDOS, Reddit misogyny, Tagalog
+  MLTHSC's Gender target);
+- ``abuse``: abusive, hateful, offensive or toxic language, any target (Filipino 2016,
+  ViHSD, MLTHSC, Indonesian Netifier, news comments and Instagram, Thai toxic tweets, Malay);
+- ``threat``: threats, plans to harm, incitement (EDOS threats, SEAHateCheck threat
+  templates, the project's own sentences);
+- ``category``: EDOS Task B category of a sexist text.
 
-Each binary head's two logits are blended by weights fitted on out-of-fold predictions, with
-the F1-optimal threshold folded into the bias, so **0.5 is the decision threshold** of every
-probability here. ``bench/train_gbv.py`` writes the weights (``weights/gbv_text.npz``).
+Each binary head is one logistic regression over both feature sets, calibrated per language
+group (:data:`GROUPS`, :func:`language_group`) with its macro-F1-optimal out-of-fold
+threshold folded in, so **0.5 is the decision point** of every probability here.
+``bench/train_gbv.py fit`` writes the weights (``weights/gbv_text.npz``), whose sha256 is
+checked against ``weights/SHA256SUMS`` when loaded.
 
-Routing (:func:`route`, ``details.route``):
+Routing of the ``gbv.text`` score (:func:`route`, ``details.route``):
 
-- ``en``: the sexism head (character n-grams + encoder); the abuse head counts only when very
-  sure (:data:`ENGLISH_ABUSE_OFFSET`), since EDOS labels generic insults "not sexist".
-- ``tl-vi`` (Tagalog, Taglish, Vietnamese: abuse labels only): the abuse head, and the sexism
-  head (encoder alone) only when very sure.
-- ``other`` (Malay, Indonesian, Thai, ...: no labels): the sexism head through the encoder
-  alone (multilingual transfer), the abuse head only when very sure.
+- ``en``: the sexism head; the abuse head counts only when very sure
+  (:data:`ENGLISH_ABUSE_OFFSET`), since EDOS labels generic insults "not sexist";
+- ``asean`` (Tagalog, Taglish, Vietnamese, Malay, Indonesian, Thai: abuse labels in every
+  one of them, gender labels in Tagalog only): the abuse head, the sexism head when very sure;
+- ``other`` (languages without labels): as ``en``, through the encoder's transfer.
 """
 
 from __future__ import annotations
@@ -40,62 +46,85 @@ from detectors.gbv.normalise import clean_text
 from pantau.errors import DetectorUnavailable
 
 __all__ = [
-    "DEFAULT_WEIGHTS", "GbvTextModel", "TextScores", "is_english", "model_for", "route", "shared_model",
+    "DEFAULT_WEIGHTS", "GROUPS", "GbvTextModel", "TextScores", "is_english", "language_group", "model_for",
+    "route", "shared_model",
 ]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "gbv_text.npz"
 SCORE_CACHE_ENTRIES = 4096
 """Scores remembered per text by the shared model (repeats of a post are scored once)."""
 CATEGORIES = ("threats", "derogation", "animosity", "prejudiced")
-ENGLISH_ABUSE_OFFSET = 3.0
-"""A head outside its language counts only when very sure: its logit minus this (P >= 0.95).
+GROUPS = ("en", "tl", "vi", "ms-id", "th", "other")
+"""Language groups, each with its own calibration of every head (``details.group``)."""
+ENGLISH_ABUSE_OFFSET = 4.0
+"""A head outside its route counts only when very sure: its logit minus this (P >= 0.98).
 
-Chosen on dev (character model) for the abuse head in English: EDOS Task A macro-F1 -0.008,
-Filipino valid F1 +0.04 (English-language abuse of politicians)."""
+Chosen on dev for the abuse head in English (``/tmp`` sweep recorded in docs/gbv.md): offsets
+2 / 3 / 4 / 5 / none gave EDOS dev macro-F1 0.657 / 0.731 / 0.752 / 0.759 / 0.761 and
+Filipino valid 0.738 / 0.725 / 0.717 / 0.712 / 0.709: English sexism labels call generic
+insults "not sexist", the Filipino labels call them hate; 4 keeps EDOS within 0.01."""
 
-# Function words of Tagalog, Malay/Indonesian and Vietnamese (unaccented): CLD2 calls much
-# Taglish "English", and these words almost never occur in English text.
-_ASEAN_MARKERS = frozenset(
-    "ang ng mga yung nang naman talaga hindi wala kayo siya ako ikaw niya natin namin kasi sana lang daw "
-    "raw nga po ba pala kay sila tayo dito diyan iyan ito iyon mo ko yan"
-    " yang dan tidak tak ini itu dia aku kau saya kamu nak je lah dengan untuk atau juga sudah udah "
-    "belum aja saja gak nggak dong sih kok mau boleh kita mereka orang"
-    " khong cua nhung nguoi duoc cho mot voi nay thi roi minh ban".split()
+# Function words of Tagalog and of Malay/Indonesian: CLD2 calls much Taglish and short Malay
+# "English", and these words almost never occur in English text.
+_MS_ID_MARKERS = frozenset(
+    "yang dan tidak tak ini itu dia aku kau saya kamu nak je lah dengan untuk atau juga sudah udah "
+    "belum aja saja gak nggak ga gk dong sih kok mau boleh kita mereka orang lu lo gue gw ada apa "
+    "bisa karena kalau kalo jadi sama akan".split()
 )
 _TAGALOG_MARKERS = frozenset(
     "ang ng mga yung nang naman talaga hindi wala kayo siya ako ikaw niya natin namin kasi sana daw "
-    "raw nga po pala kay sila tayo dito diyan iyan ito iyon yan"
-    # Vietnamese typed without tone marks
-    " khong nguoi duoc nhung roi thi cai vcl ko chu nhieu lam qua gi sao".split()
+    "raw nga po pala kay sila tayo dito diyan iyan ito iyon yan sa ni si pa ka na lang ko mo niyo nyo "
+    "bat tapos tangina putangina eh ba kung pag kaya din rin ano sya nila dapat pero lahat".split()
 )
-_TL_VI_CODES = frozenset(
-    {"tl", "vi", "ceb", "war", "hil", "ilo", "pam", "bik"}
-)  # CLD2 codes, Philippine languages
+"""Tagalog function words; a text is Tagalog when they are frequent and outnumber Malay/Indonesian ones."""
+_VIETNAMESE_UNTONED = frozenset("khong nguoi duoc nhung roi thi cai vcl ko chu nhieu lam qua gi sao".split())
+_CODE_GROUPS = {
+    "en": "en", "sco": "en", "tl": "tl", "fil": "tl", "ceb": "tl", "war": "tl", "hil": "tl", "ilo": "tl",
+    "pam": "tl", "bik": "tl", "vi": "vi", "ms": "ms-id", "id": "ms-id", "jv": "ms-id", "su": "ms-id",
+    "th": "th",
+}
 # Letters only Vietnamese uses among the region's Latin-script languages.
 _VIETNAMESE = re.compile("[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹĂÂĐÊÔƠƯ]")
+_MOJIBAKE = re.compile("ÔøΩ|Ôø½|â€.?")  # UTF-8 decoded as Mac-Roman or cp1252: not Vietnamese
+_THAI = re.compile("[\u0e00-\u0e7f]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def route(text: str, languages: Sequence[str] = ()) -> str:
-    """Return which heads read ``text``: ``en``, ``tl-vi`` (abuse head trained) or ``other``.
+def language_group(text: str, languages: Sequence[str] = ()) -> str:
+    """Return the calibration group of ``text``: one of :data:`GROUPS`.
 
-    :param languages: languages already detected for the item (main first); detected here
-        with CLD2 when empty.
+    Vietnamese letters, Thai script and Tagalog or Malay/Indonesian function words decide
+    first (CLD2 calls much Taglish and short Malay English); then the item's detected
+    language (``languages``, main first), detected here with CLD2 when empty.
     """
     sample = text[:2000]
     words = [w.lower() for w in _WORD.findall(sample)]
-    if not words:
+    enough = max(1, len(words) // 20)
+    if words:
+        untoned = sum(w in _VIETNAMESE_UNTONED for w in words)
+        if _VIETNAMESE.search(_MOJIBAKE.sub("", sample)) or untoned >= max(2, enough):
+            return "vi"
+        if _THAI.search(sample):
+            return "th"
+        tagalog = sum(w in _TAGALOG_MARKERS for w in words)
+        if tagalog >= enough and tagalog > sum(w in _MS_ID_MARKERS for w in words):
+            return "tl"
+    lang = languages[0] if languages else (_detect(text) if words else None)
+    group = _CODE_GROUPS.get(lang or "", "other" if lang else "en")
+    if group in ("en", "other") and words and sum(w in _MS_ID_MARKERS for w in words) >= enough:
+        return "ms-id"
+    if group == "en" and any(not w.isascii() for w in words[:200]):
         return "other"
-    if _VIETNAMESE.search(sample) or sum(w in _TAGALOG_MARKERS for w in words) >= max(1, len(words) // 20):
-        return "tl-vi"
-    lang = languages[0] if languages else _detect(text)
-    if lang in _TL_VI_CODES:
-        return "tl-vi"
-    if any(not w.isascii() for w in words[:200]):
-        return "other"
-    if sum(w in _ASEAN_MARKERS for w in words) >= max(1, len(words) // 20):
-        return "other"
-    return "en" if lang in (None, "en", "sco") else "other"  # CLD2 calls short English "Scots"
+    return group if words or languages else "other"
+
+
+def route(text: str, languages: Sequence[str] = ()) -> str:
+    """Return which head leads the ``gbv.text`` score: ``en``, ``asean`` (abuse-led) or ``other``."""
+    return _route_of(language_group(text, languages))
+
+
+def _route_of(group: str) -> str:
+    return group if group in ("en", "other") else "asean"
 
 
 def is_english(text: str, languages: Sequence[str] = ()) -> bool:
@@ -109,6 +138,29 @@ def _detect(text: str) -> str | None:
     except ImportError:  # pragma: no cover - pycld2 is a core dependency
         return None
     return detect_language(text)
+
+
+WEIGHTS_FORMAT = 2
+
+
+def verify_weights(path: Path) -> None:
+    """Raise :class:`DetectorUnavailable` unless ``path``'s sha256 matches its line in ``SHA256SUMS``.
+
+    A weights file with no ``SHA256SUMS`` beside it (one trained for an experiment, passed
+    as the ``weights`` option) is read unchecked; the shipped file is always pinned.
+    """
+    sums = path.parent / "SHA256SUMS"
+    if not sums.exists():
+        return
+    pins = dict(reversed(line.split(maxsplit=1)) for line in sums.read_text().splitlines() if line.strip())
+    if path.name not in pins:
+        return
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != pins[path.name].strip():
+        raise DetectorUnavailable(
+            f"gbv.text weights {path} have sha256 {digest}, {sums} pins {pins[path.name].strip()}: "
+            "restore the file or retrain with `python bench/train_gbv.py fit`"
+        )
 
 
 def _digest(text: str) -> str:
@@ -139,6 +191,8 @@ class TextScores:
     abuse: float
     categories: dict[str, float] = field(default_factory=dict)
     route: str = "en"
+    threat_head: float = 0.0
+    group: str = "en"
 
     @property
     def english(self) -> bool:
@@ -149,10 +203,10 @@ class TextScores:
     def score(self) -> float:
         """The ``gbv.text`` score: the trained head of the text's language, the other one discounted.
 
-        English and untrained languages: max(sexism, discounted abuse); Tagalog and Vietnamese,
-        where only abuse labels exist: max(discounted sexism, abuse).
+        English and unlabelled languages: max(sexism, discounted abuse); the region's languages
+        (route ``asean``), where abuse labels exist: max(discounted sexism, abuse).
         """
-        if self.route == "tl-vi":
+        if self.route == "asean":
             return max(_discount(self.sexism), self.abuse)
         return max(self.sexism, _discount(self.abuse))
 
@@ -163,8 +217,8 @@ class TextScores:
 
     @property
     def threat(self) -> float:
-        """Probability of a sexist threat: P(sexist) x P(threats | sexist)."""
-        return self.sexism * self.categories.get("threats", 0.0)
+        """Probability of a threat of violence: the threat head (calibrated, 0.5 decision)."""
+        return self.threat_head
 
 
 class GbvTextModel:
@@ -195,11 +249,17 @@ class GbvTextModel:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_WEIGHTS, use_encoder: bool = True) -> GbvTextModel:
-        """Read the weights file and (when ``use_encoder``) load the encoder."""
+        """Read the weights file (its sha256 checked against ``SHA256SUMS`` beside it) and the encoder."""
         if not path.exists():
             raise DetectorUnavailable(f"gbv.text weights {path} missing: run `python bench/train_gbv.py fit`")
+        verify_weights(path)
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
+        if int(arrays.get("format", 1)) != WEIGHTS_FORMAT:
+            raise DetectorUnavailable(
+                f"gbv.text weights {path} are format {int(arrays.get('format', 1))}, this code reads "
+                f"{WEIGHTS_FORMAT}: run `python bench/train_gbv.py fit`"
+            )
         encoder = None
         if use_encoder:
             from detectors.gbv.encoder import load_encoder
@@ -211,8 +271,8 @@ class GbvTextModel:
         self, texts: Sequence[str], languages: Sequence[Sequence[str]] | None = None
     ) -> list[TextScores]:
         """Score ``texts`` (raw); ``languages`` gives each text's detected languages, if known."""
-        routes = [route(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
-        keys = [f"{r}:{_digest(clean_text(t))}" for r, t in zip(routes, texts, strict=True)]
+        groups = [language_group(t, languages[i] if languages else ()) for i, t in enumerate(texts)]
+        keys = [f"{g}:{_digest(clean_text(t))}" for g, t in zip(groups, texts, strict=True)]
         with self._lock:
             cached = {k: self._cache[k] for k in keys if k in self._cache}
         first: dict[str, int] = {}  # one row per distinct uncached text
@@ -221,7 +281,7 @@ class GbvTextModel:
                 first.setdefault(k, i)
         fresh_idx = list(first.values())
         if fresh_idx:
-            fresh = self._score([texts[i] for i in fresh_idx], [routes[i] for i in fresh_idx])
+            fresh = self._score([texts[i] for i in fresh_idx], [groups[i] for i in fresh_idx])
             with self._lock:
                 for i, s in zip(fresh_idx, fresh, strict=True):
                     cached[keys[i]] = s
@@ -230,7 +290,7 @@ class GbvTextModel:
                         self._cache.popitem(last=False)
         return [cached[k] for k in keys]
 
-    def _score(self, texts: list[str], routes: list[str]) -> list[TextScores]:
+    def _score(self, texts: list[str], groups: list[str]) -> list[TextScores]:
         a = self.arrays
         x_char = char_features(texts, a["idf"].astype(np.float32))
         x_e5 = None
@@ -238,13 +298,9 @@ class GbvTextModel:
             from detectors.gbv.encoder import encode
 
             x_e5 = encode(texts, model=self.encoder)
-        # Character n-grams only know the languages they were trained on (English for the
-        # sexism head), so elsewhere the sexism head reads the encoder alone (when it is used).
-        # The abuse head reads character n-grams alone: its encoder half lowered dev F1 (ViHSD
-        # 0.70 -> 0.63) and transferred badly (neutral Malay scored high); it is discounted
-        # outside Tagalog and Vietnamese.
-        sexism = self._binary("sexism", x_char, x_e5, [r != "en" for r in routes])
-        abuse = self._binary("abuse", x_char, None, [False] * len(routes))
+        index = {str(g): i for i, g in enumerate(a["groups"])}
+        gi = np.array([index.get(g, index["other"]) for g in groups])
+        heads = {h: self._binary(h, x_char, x_e5, gi) for h in ("sexism", "abuse", "threat")}
         z_cat = x_char @ a["category_char_w"].astype(np.float32).T + a["category_char_b"]
         probs = _softmax(np.asarray(z_cat))
         if x_e5 is not None and bool(a.get("category_e5_used", False)):
@@ -252,30 +308,27 @@ class GbvTextModel:
         names = [str(n) for n in a["category_names"]]
         return [
             TextScores(
-                float(sexism[i]),
-                float(abuse[i]),
+                float(heads["sexism"][i]),
+                float(heads["abuse"][i]),
                 {n: round(float(p), 4) for n, p in zip(names, probs[i], strict=True)},
-                routes[i],
+                _route_of(groups[i]),
+                float(heads["threat"][i]),
+                groups[i],
             )
             for i in range(len(texts))
         ]
 
-    def _binary(
-        self, name: str, x_char: Any, x_e5: np.ndarray | None, encoder_only: list[bool]
-    ) -> np.ndarray:
+    def _binary(self, name: str, x_char: Any, x_e5: np.ndarray | None, groups: np.ndarray) -> np.ndarray:
+        """Calibrated probability of head ``name`` (n-grams plus encoder, or n-grams alone)."""
         a = self.arrays
-        z_char = np.asarray(x_char @ a[f"{name}_char_w"].astype(np.float32)).ravel() + a[f"{name}_char_b"]
-        if x_e5 is None:
-            w, c = a[f"{name}_solo"]
-            return _sigmoid(w * z_char + c)
-        z_e5 = x_e5 @ a[f"{name}_e5_w"] + a[f"{name}_e5_b"]
-        wc, we, c = a[f"{name}_blend"]
-        blended = _sigmoid(wc * z_char + we * z_e5 + c)
-        key = f"{name}_e5solo"
-        if key not in a or not np.any(a[key]):
-            return blended
-        w5, c5 = a[key]
-        return np.where(np.array(encoder_only, dtype=bool), _sigmoid(w5 * z_e5 + c5), blended)
+        if x_e5 is None:  # the n-gram-only head, with its own calibration
+            z = np.asarray(x_char @ a[f"{name}_solo_char_w"].astype(np.float32)).ravel() + a[f"{name}_solo_b"]
+            calib = a[f"{name}_solo"]
+        else:
+            z = np.asarray(x_char @ a[f"{name}_char_w"].astype(np.float32)).ravel() + a[f"{name}_b"]
+            z = z + x_e5 @ a[f"{name}_e5_w"]
+            calib = a[f"{name}_calib"]
+        return _sigmoid(calib[groups, 0] * z + calib[groups, 1])
 
 
 def model_for(settings: Any, path: Path, use_encoder: bool) -> GbvTextModel:

@@ -2,11 +2,16 @@
 
 Two sources, the stronger wins:
 
+- the threat head of the ``gbv.text`` model (:mod:`detectors.gbv.text_model`): a logistic
+  regression over character n-grams and multilingual-e5 vectors trained on threat-labelled
+  data (EDOS "threats, plans to harm and incitement", the SEAHateCheck threat templates in
+  Indonesian, Malay, Tagalog and Thai, and the project's own sentences,
+  ``bench/gbv_threats.csv``), calibrated so that 0.5 is its decision point; it reads threats
+  against anyone, named or not ("Someone should shoot Aminah Yusof", "Ratna akan kami perkosa");
 - patterns (:data:`THREAT_PATTERNS`) for first-person or wished violence aimed at a person
   ("I will kill you", "aku bunuh kau", "papatayin kita", "tao giết mày", "จะฆ่า"), and for
   "I know where you live" intimidation; read on the folded text (lower case, accents
-  stripped, leetspeak and spacing undone), so "k1ll her" and "giet may" match;
-- the EDOS category head of ``gbv.text``: P(sexist) x P(threats | sexist).
+  stripped, leetspeak and spacing undone), so "k1ll her" and "giet may" match.
 
 Signal: ``score``; ``label`` ``threat`` (>= 0.5) or ``no-threat``; ``details``: ``patterns``
 (ids of the patterns that matched), ``model_threat``, ``sexual`` (a threat of sexual
@@ -137,6 +142,13 @@ THREAT_PATTERNS: tuple[ThreatPattern, ...] = (
 )
 
 
+_SEXUAL_VIOLENCE = re.compile(
+    r"\b(?:rape[ds]?|raping|gang ?bang|perkosa|diperkosa|memperkosa|rogol|dirogol|merogol|rudapaksa|"
+    r"gahasa\w*|rape(?:hin|in)|hiep dam)\b|ข่มขืน"
+)
+"""Words of sexual violence: a threat that uses one is a threat of sexual violence (``details.sexual``)."""
+
+
 def find_threats(text: str) -> list[ThreatPattern]:
     """Return the threat patterns that match ``text`` (raw; folded here)."""
     folded = fold_for_matching(text)
@@ -144,18 +156,18 @@ def find_threats(text: str) -> list[ThreatPattern]:
 
 
 class GbvThreatDetector(Detector):
-    """Flags explicit threats of violence, by pattern and by the EDOS threat category."""
+    """Flags threats of violence, by the trained threat head and by pattern."""
 
     class Options(BaseModel):
         """Options of ``gbv.threat``."""
 
         model_config = ConfigDict(extra="forbid")
-        use_model: bool = Field(True, description="Also read the gbv.text model's EDOS threat category.")
+        use_model: bool = Field(True, description="Also read the gbv.text model's threat head.")
         weights: Path = Field(DEFAULT_WEIGHTS, description="Weights of the gbv.text model.")
         use_encoder: bool = Field(True, description="As gbv.text's use_encoder (the model is shared).")
 
     name = "gbv.threat"
-    version = "1.0.0"
+    version = "2.0.0"
     family = Family.GBV
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
     needs: ClassVar[tuple[str, ...]] = ("text.language",)
@@ -185,7 +197,8 @@ class GbvThreatDetector(Detector):
             details = {
                 "patterns": [p.id for p in found],
                 "model_threat": round(model_threat[j], 4),
-                "sexual": any(p.sexual for p in found),
+                "sexual": any(p.sexual for p in found)
+                or (score >= 0.5 and bool(_SEXUAL_VIOLENCE.search(fold_for_matching(batch[i].text)))),
             }
             if found:
                 evidence = f"threat pattern {', '.join(p.id for p in found)}; model {model_threat[j]:.2f}"

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from detectors.gbv.text_classifier import GbvTextDetector, text_label
-from detectors.gbv.text_model import DEFAULT_WEIGHTS, TextScores, is_english, route, shared_model
+from detectors.gbv.text_model import (
+    DEFAULT_WEIGHTS,
+    GbvTextModel,
+    TextScores,
+    is_english,
+    language_group,
+    route,
+    shared_model,
+    verify_weights,
+)
+from pantau.errors import DetectorUnavailable
 from tests.unit.gbv.conftest import make_item
 
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="gbv.text weights not built")
@@ -76,15 +88,43 @@ def test_routing(text: str, english: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Ang bobo naman ng babaeng yan", "tl-vi"),
-        ("Con mụ này ngu quá", "tl-vi"),
-        ("Dia memang tak layak jadi wakil rakyat", "other"),
-        ("ผู้หญิงไม่ควรเป็นนายก", "other"),
+        ("Ang bobo naman ng babaeng yan", "asean"),
+        ("Con mụ này ngu quá", "asean"),
+        ("Dia memang tak layak jadi wakil rakyat", "asean"),
+        ("ผู้หญิงไม่ควรเป็นนายก", "asean"),
         ("She is a disgrace", "en"),
+        ("Она позор страны", "other"),
     ],
 )
 def test_route(text: str, expected: str) -> None:
     assert route(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        ("Tangina. Bat si mar roxas pumapangalawa", "tl"),  # Taglish CLD2 calls English
+        ("Kalau korupsi ganti pengeluaran drmna yaÔøΩ", "ms-id"),  # mojibake is not Vietnamese
+        ("Con mụ này ngu quá", "vi"),
+        ("ผู้หญิงไม่ควรเป็นนายก", "th"),
+        ("She is a disgrace to this country", "en"),
+    ],
+)
+def test_language_group(text: str, group: str) -> None:
+    assert language_group(text) == group
+
+
+def test_weights_with_a_wrong_sha256_are_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "gbv_text.npz"
+    copy.write_bytes(DEFAULT_WEIGHTS.read_bytes() + b"tampered")
+    (tmp_path / "SHA256SUMS").write_text(f"{'0' * 64}  gbv_text.npz\n")
+    with pytest.raises(DetectorUnavailable, match="sha256"):
+        GbvTextModel.load(copy, use_encoder=False)
+
+
+def test_shipped_weights_match_their_pin() -> None:
+    verify_weights(DEFAULT_WEIGHTS)  # raises on a mismatch
+    assert (DEFAULT_WEIGHTS.parent / "SHA256SUMS").read_text().split()[1] == DEFAULT_WEIGHTS.name
 
 
 @pytest.mark.parametrize(
@@ -94,7 +134,7 @@ def test_route(text: str, expected: str) -> None:
             TextScores(0.9, 0.1, {"threats": 0.7, "derogation": 0.1, "animosity": 0.1, "prejudiced": 0.1}),
             "sexist/threats",
         ),
-        (TextScores(0.2, 0.9, {}, route="tl-vi"), "abusive"),
+        (TextScores(0.2, 0.9, {}, route="asean"), "abusive"),
         (TextScores(0.2, 0.9, {}, route="en"), "not-sexist"),
     ],
 )
