@@ -17,6 +17,7 @@ Run it with ``pantau tipline`` (the lead's CLI calls :func:`serve`) or
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at
 # runtime, and ``Request`` is imported inside create_app() so that importing this module is cheap.
+import ipaddress
 import json
 import sqlite3
 import threading
@@ -27,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected, tipline_options
+from pantau.errors import ConfigError
 
-__all__ = ["RateLimiter", "create_app", "serve"]
+__all__ = ["RateLimiter", "client_key", "create_app", "serve"]
 
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report election content</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
@@ -89,6 +91,56 @@ class RateLimiter:
                 del self._hits[key]
 
 
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # 203.0.113.9:443
+        text = text.split(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def client_key(
+    peer: str, forwarded_for: str | None, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str:
+    """The rate-limit key of a client: its address (IPv4) or its /64 (IPv6).
+
+    With ``forwarded_for`` (``trust_forwarded_for`` on), hops are read from the right: the left
+    entries are whatever the client wrote, only the right ones were added by proxies. The first hop
+    that is not a trusted proxy is the client; with no proxies listed, the right-most entry (what
+    the one proxy in front saw). A peer that is not one of the listed proxies is the client itself.
+
+    >>> client_key("10.0.0.2", "1.2.3.4, 198.51.100.7", [])
+    '198.51.100.7'
+    >>> proxy = [ipaddress.ip_network("10.0.0.0/8")]
+    >>> client_key("10.0.0.2", "1.2.3.4, 198.51.100.7, 10.0.0.5", proxy)
+    '198.51.100.7'
+    >>> client_key("203.0.113.1", "1.2.3.4", proxy)
+    '203.0.113.1'
+    >>> client_key("2001:db8:1:2:aaaa::1", None, [])
+    '2001:db8:1:2::/64'
+    """
+    hop = _address(peer)
+    if forwarded_for and (not trusted or (hop is not None and any(hop in n for n in trusted))):
+        for entry in reversed(forwarded_for.split(",")[-32:]):
+            address = _address(entry)
+            if address is None:
+                break  # not an address: our proxy did not write it; keep the last good hop
+            hop = address
+            if not any(address in n for n in trusted):
+                break
+    if hop is None:
+        return peer[:64]
+    if isinstance(hop, ipaddress.IPv6Address):
+        if hop.ipv4_mapped is not None:
+            return str(hop.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{hop}/64", strict=False))
+    return str(hop)
+
+
 def create_app(
     settings: Any,
     options: TiplineOptions | None = None,
@@ -125,10 +177,15 @@ def create_app(
     def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
+    try:
+        proxies = [ipaddress.ip_network(n, strict=False) for n in options.trusted_proxies]
+    except ValueError as exc:
+        raise ConfigError(f"tipline trusted_proxies: {exc}") from exc
+
     def client_ip(request: Request) -> str:
-        if options.trust_forwarded_for and request.headers.get("x-forwarded-for"):
-            return request.headers["x-forwarded-for"].split(",")[0].strip()
-        return request.client.host if request.client else "unknown"
+        peer = request.client.host if request.client else "unknown"
+        forwarded = request.headers.get("x-forwarded-for") if options.trust_forwarded_for else None
+        return client_key(peer, forwarded, proxies)
 
     def presented_key(request: Request) -> str | None:
         key = request.headers.get("x-api-key")

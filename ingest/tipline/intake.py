@@ -66,6 +66,12 @@ class TiplineOptions(BaseModel):
     trust_forwarded_for: bool = Field(
         False, description="Take the client IP from X-Forwarded-For (behind a proxy)."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of your proxies. X-Forwarded-For is read from the right "
+        "and the first hop not in this list is the client; empty: the right-most entry (what your one proxy "
+        "saw).",
+    )
     bot_api_base: str = Field(
         "https://api.telegram.org", description="Telegram Bot API root (tests: a local fake)."
     )
