@@ -54,7 +54,9 @@ def _body(ctx: Context, window: str) -> None:
     )
     kpis[2].metric("Confirmed", open_.get("confirmed", 0), border=True)
     kpis[3].metric("Critical", severity.get("critical", 0), border=True)
-    kpis[4].metric("Party answers overdue", overdue, border=True)
+    kpis[4].metric(
+        "Late answers", overdue, border=True, help="Party officers' answers past the clause deadline."
+    )
     kpis[5].metric(
         "Items / min",
         stats.get("items_last_minute", 0),

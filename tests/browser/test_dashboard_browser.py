@@ -33,6 +33,11 @@ def test_commission_signs_in_and_sees_the_wall_screen(served: tuple[str, Seeded]
     page.get_by_text("Awaiting review").wait_for(timeout=60_000)
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert page.locator(".js-plotly-plot").count() >= 5
+    truncated = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetricLabel"] *')]
+                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+    )
+    assert truncated == [], f"KPI labels cut off: {truncated}"
     _shot(page, "commission-overview")
     page.close()
 

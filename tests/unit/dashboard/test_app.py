@@ -89,7 +89,7 @@ def test_commission_overview_shows_kpis_and_charts(app: AppFactory) -> None:
     assert metrics["Incidents"] == "4"
     assert metrics["Awaiting review"] == "2"
     assert metrics["Critical"] == "1"
-    assert metrics["Party answers overdue"] == "2"  # pbn-1 (1 h deadline, 3 h ago) and pbn-2 (24 h, 30 h ago)
+    assert metrics["Late answers"] == "2"  # pbn-1 (1 h deadline, 3 h ago) and pbn-2 (24 h, 30 h ago)
     assert len(at.get("plotly_chart")) == 5
 
 
