@@ -515,7 +515,7 @@ def users_add(
     oidc: Annotated[
         bool, typer.Option("--oidc", help="No password: sign in through the identity provider.")
     ] = False,
-    replace: Annotated[bool, typer.Option(help="Replace an existing user.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", "--force", help="Replace an existing user.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Add a user with a role (and a party for party officers)."""
@@ -582,7 +582,9 @@ DEMO_PASSWORD_SUFFIX = "-demo-pass"  # noqa: S105 - documented demo password suf
 
 @users_app.command("demo")
 def users_demo(
-    force: Annotated[bool, typer.Option(help="Add the demo users even if the users file has users.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", "--replace", help="Add the demo users even if users exist.")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Add demo users (one per role, one officer per party of the registry) with printed passwords.

@@ -271,7 +271,10 @@ def score(
 def dashboard(
     config: ConfigOpt = None,
     port: Annotated[Optional[int], typer.Option(help="Port to serve on (default 8501).")] = None,  # noqa: UP045
-    address: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,  # noqa: UP045
+    address: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--address", "--host", help="Address to bind (default 127.0.0.1)."),
+    ] = None,
 ) -> None:
     """Serve the Streamlit dashboard."""
     from dashboard.serve import serve

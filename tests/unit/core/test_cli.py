@@ -125,3 +125,12 @@ def test_users_add_refuses_an_unknown_party(tmp_path: Path) -> None:
     ok = runner.invoke(app, ["users", "add", "x", "--role", "party_officer", "--party", "pbn",
                              "--password", "long enough passphrase"], env=env)
     assert ok.exit_code == 0, ok.output
+
+
+def test_flags_answer_to_both_spellings(tmp_path: Path) -> None:
+    env = {"PANTAU_DATA_DIR": str(tmp_path)}
+    add = ["users", "add", "jo", "--role", "journalist", "--password", "long enough passphrase"]
+    assert runner.invoke(app, add, env=env).exit_code == 0
+    assert runner.invoke(app, add, env=env).exit_code == 2  # exists
+    assert runner.invoke(app, [*add, "--force"], env=env).exit_code == 0  # as --replace
+    assert "--host" in runner.invoke(app, ["dashboard", "--help"]).output  # as --address
