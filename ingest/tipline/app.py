@@ -159,6 +159,7 @@ def create_app(
     """
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, JSONResponse
+    from starlette.concurrency import run_in_threadpool
 
     if options is None or credentials is None:
         configured, configured_credentials = tipline_options(settings)
@@ -168,11 +169,16 @@ def create_app(
         intake = TipIntake(Path(settings.data_dir), options, settings.media.max_bytes)
     ip_limits = RateLimiter(options.ip_limit, options.window_s, clock)
     key_limits = RateLimiter(options.key_limit, options.window_s, clock)
-    # Text fields and multipart framing on top of the largest file.
+    # Text fields and multipart framing on top of the largest file; JSON and forms carry no file.
     max_request = intake.max_file_bytes + options.max_text_chars * 4 + 64 * 1024
+    max_small = options.max_text_chars * 4 + 64 * 1024
+    # Uploads at once: each holds at most a block in memory (the file spools to disk), so memory is
+    # bounded by this count, not by how many clients send 25 MB at the same time.
+    upload_slots = threading.BoundedSemaphore(options.max_concurrent_uploads)
 
     app = FastAPI(title="Pantau tipline", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.intake = intake
+    app.state.upload_slots = upload_slots
 
     def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status, headers=headers)
@@ -216,20 +222,32 @@ def create_app(
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_request:
             return refuse(413, f"request over {max_request} bytes")
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_request:
-                return refuse(413, f"request over {max_request} bytes")
+        upload = _content_type(request) == "multipart/form-data"
+        if upload and not upload_slots.acquire(blocking=False):
+            return refuse(503, "the tipline is busy; try again shortly", {"Retry-After": "5"})
+        form = None
         try:
-            fields, file = await _parse(request, bytes(body))
-        except TipRejected as exc:
-            return refuse(exc.status, str(exc))
+            try:
+                fields, file, form = await _parse(request, max_request if upload else max_small)
+            except TipRejected as exc:
+                return refuse(exc.status, str(exc))
+            return await _file_tip(request, fields, file, partner)
+        finally:
+            if form is not None:
+                await form.close()
+            if upload:
+                upload_slots.release()
+
+    async def _file_tip(
+        request: Request, fields: dict[str, str | None], file: Any, partner: str | None
+    ) -> Any:
+        """Hand the parsed tip to the intake (in a worker thread: it hashes and writes the file)."""
         retry_key = request.headers.get("idempotency-key")
         if retry_key is not None and not 8 <= len(retry_key) <= 200:
             return refuse(400, "Idempotency-Key must be 8 to 200 characters")
         try:
-            ack = intake.submit(
+            ack = await run_in_threadpool(
+                intake.submit,
                 text=fields.get("text"),
                 url=fields.get("url"),
                 file=file,
@@ -258,9 +276,35 @@ def create_app(
 _FIELDS = ("text", "url", "contact", "language")
 
 
-async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], bytes | None]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+class _TooLarge(Exception):
+    """The request body went past its limit while it streamed in."""
+
+
+def _content_type(request: Any) -> str:
+    return str(request.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+async def _read_capped(request: Any, limit: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TipRejected(f"request over {limit} bytes", status=413)
+    return bytes(body)
+
+
+async def _parse(request: Any, limit: int) -> tuple[dict[str, str | None], Any, Any]:
+    """Fields, the uploaded file (a file object spooled to disk, or None) and the form to close.
+
+    JSON and URL-encoded forms are small and read into memory (capped); a multipart body is parsed
+    as it streams in, its file part spooled to disk past 1 MiB by Starlette, and the bytes are
+    counted on the way: past ``limit`` the parse stops with 413.
+    """
+    from starlette.requests import Request
+
+    content_type = _content_type(request)
     if content_type == "application/json":
+        body = await _read_capped(request, limit)
         try:
             data = json.loads(body or b"{}")
         except ValueError as exc:
@@ -269,25 +313,38 @@ async def _parse(request: Any, body: bytes) -> tuple[dict[str, str | None], byte
             raise TipRejected("JSON nested too deeply; send an object of text fields") from None
         if not isinstance(data, dict):
             raise TipRejected("JSON body must be an object")
-        return {k: v if isinstance(v := data.get(k), str) else None for k in _FIELDS}, None
+        return {k: v if isinstance(v := data.get(k), str) else None for k in _FIELDS}, None, None
     if content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         raise TipRejected("send multipart/form-data, a form or JSON", status=415)
-    # The body was read (and capped) above; let Starlette parse it from memory.
-    request._body = body  # noqa: SLF001 - Request.form() reads _body when it is set
+    if content_type == "application/x-www-form-urlencoded":
+        request._body = await _read_capped(request, limit)  # noqa: SLF001 - form() reads _body when set
+        source = request
+    else:
+        seen = 0
+        receive = request.receive
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+            return message
+
+        source = Request(request.scope, counted)
     try:
-        form = await request.form(max_files=1, max_fields=10)
+        form = await source.form(max_files=1, max_fields=10)
+    except _TooLarge:
+        raise TipRejected(f"request over {limit} bytes", status=413) from None
     except Exception as exc:  # noqa: BLE001 - the multipart parser raises several types
         raise TipRejected(f"malformed form: {type(exc).__name__}") from exc
     fields: dict[str, str | None] = {}
-    file: bytes | None = None
     for key in _FIELDS:
         value = form.get(key)
         fields[key] = value if isinstance(value, str) else None
     upload = form.get("file")
-    if upload is not None and not isinstance(upload, str):
-        file = await upload.read() or None
-    await form.close()
-    return fields, file
+    file = upload.file if upload is not None and not isinstance(upload, str) else None
+    return fields, file, form
 
 
 def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:

@@ -14,13 +14,15 @@ import base64
 import fcntl
 import hashlib
 import hmac
+import io
 import json
 import os
 import secrets
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +40,7 @@ __all__ = [
 ]
 
 _ALLOWED_MIME_PREFIXES = ("image/", "video/", "audio/")
+_BLOCK = 1 << 20
 
 
 class TipRejected(PantauError):
@@ -55,6 +58,9 @@ class TiplineOptions(BaseModel):
 
     max_text_chars: int = Field(20_000, ge=1, description="Longest tip text.")
     max_file_bytes: int = Field(25 * 1024 * 1024, ge=1, description="Largest attached file.")
+    max_concurrent_uploads: int = Field(
+        4, ge=1, description="Uploads (multipart requests) handled at once; more get 503 with Retry-After."
+    )
     ip_limit: int = Field(20, ge=1, description="Tips per client IP per window (anonymous).")
     key_limit: int = Field(2000, ge=1, description="Tips per partner API key per window.")
     window_s: float = Field(3600.0, gt=0, description="Rate-limit window.")
@@ -134,6 +140,14 @@ def _check_unicode(name: str, value: str | None) -> None:
         raise TipRejected(f"{name} is not valid Unicode (a lone surrogate such as \\ud800)") from None
 
 
+def _has_content(stream: BinaryIO) -> bool:
+    """Whether a file object has any bytes left (an empty upload field is no file); rewinds it."""
+    start = stream.tell()
+    found = bool(stream.read(1))
+    stream.seek(start)
+    return found
+
+
 def _sniff(data: bytes) -> str | None:
     import filetype
 
@@ -174,7 +188,7 @@ class TipIntake:
         *,
         text: str | None = None,
         url: str | None = None,
-        file: bytes | None = None,
+        file: bytes | BinaryIO | None = None,
         contact: str | None = None,
         channel: str = "web",
         partner: str | None = None,
@@ -183,6 +197,8 @@ class TipIntake:
     ) -> dict[str, Any]:
         """Check and store one tip; return ``{"ack_id", "received_at"}``. Raises :class:`TipRejected`.
 
+        :param file: the attached file, as bytes or as a binary file object read in blocks (an
+            upload spooled to disk is copied to the file store without being held in memory).
         :param dedupe_key: the front end's own message id (a webhook delivered twice); a key
             seen before returns the first acknowledgement and files nothing.
         """
@@ -192,6 +208,8 @@ class TipIntake:
                 return earlier
         for name, value in (("text", text), ("url", url), ("contact", contact), ("language", language)):
             _check_unicode(name, value)
+        if file is not None and not isinstance(file, bytes | bytearray) and not _has_content(file):
+            file = None  # an empty upload field
         text = (text or "").strip()
         url = (url or "").strip() or None
         if not text and not url and not file:
@@ -280,21 +298,38 @@ class TipIntake:
             conn.close()
         return {"ack_id": row[0], "received_at": row[1]} if row else None
 
-    def _store_file(self, data: bytes) -> dict[str, Any]:
-        if len(data) > self.max_file_bytes:
-            raise TipRejected(f"file over {self.max_file_bytes} bytes", status=413)
-        mime = _sniff(data)
+    def _store_file(self, data: bytes | BinaryIO) -> dict[str, Any]:
+        """Sniff, hash and store a file content-addressed, in blocks (at most 1 MiB held at a time)."""
+        stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+        head = stream.read(_BLOCK)
+        mime = _sniff(head)
         if mime is None or not mime.startswith(_ALLOWED_MIME_PREFIXES):
             raise TipRejected(
                 f"unsupported file type ({mime or 'unknown'}); send an image, video or audio", status=415
             )
-        sha = hashlib.sha256(data).hexdigest()
         self.files.mkdir(parents=True, exist_ok=True)
-        path = self.files / sha
-        if not path.exists():
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+        fd, tmp_name = tempfile.mkstemp(dir=self.files, suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            digest, size = hashlib.sha256(), 0
+            with os.fdopen(fd, "wb") as out:
+                block = head
+                while block:
+                    size += len(block)
+                    if size > self.max_file_bytes:
+                        raise TipRejected(f"file over {self.max_file_bytes} bytes", status=413)
+                    digest.update(block)
+                    out.write(block)
+                    block = stream.read(_BLOCK)
+            sha = digest.hexdigest()
+            path = self.files / sha
+            if path.exists():
+                tmp.unlink()
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return {"path": str(path), "mime": mime, "sha256": sha}
 
     def _append(self, line: bytes) -> None:

@@ -57,7 +57,7 @@ def test_a_lone_surrogate_is_a_400_and_nothing_is_written(tmp_path: Path, body: 
     assert _written(tmp_path) == NOTHING
 
 
-@pytest.mark.parametrize("depth", [2_000, 100_000])
+@pytest.mark.parametrize("depth", [2_000, 50_000])
 def test_deep_json_is_a_400_and_nothing_is_written(tmp_path: Path, depth: int) -> None:
     answer = _post_json(_client(tmp_path), '{"text": "x", "deep": ' + "[" * depth + "]" * depth + "}")
     assert answer.status_code == 400, answer.text
