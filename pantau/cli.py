@@ -18,6 +18,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -403,7 +404,9 @@ def codes_explain(
         else:
             record = json.loads(item)
             base = Path.cwd()
-        result = explain_record(record, settings, base)
+        # Loading the detectors' models takes a while the first time: say so rather than stay silent.
+        with err.status("Running the detectors on the item (models load on first use)..."):
+            result = explain_record(record, settings, base)
     except (PantauError, ValueError) as exc:
         _fail(exc)
     if as_json:
@@ -411,19 +414,24 @@ def codes_explain(
         return
     out.print(f"[bold]item[/bold] {result['item_id']}  party={result['party'] or '-'}  "
               f"by_signatory={result['by_signatory']}")
-    sig = Table("signal", "score", "label", "evidence", title="signals")
+    # Nothing is cut: long cells fold onto more lines (a rule cut short explains nothing).
+    sig = Table("signal", "score", "label", title="signals")
+    sig.add_column("evidence", overflow="fold")
     for s in result["signals"]:
-        sig.add_row(s["detector"], f"{s['score']:.2f}", s["label"], s["evidence"][:80])
+        sig.add_row(s["detector"], f"{s['score']:.2f}", s["label"], s["evidence"])
     out.print(sig)
-    rules = Table("clause", "fired", "signals read", "rule", title="rules")
+    # Each rule in full, as written (a rule cut at the terminal's width explains nothing).
+    out.print("[bold]rules[/bold]")
     for r in result["rules"]:
         mark = "[red]BREACH[/red]" if r["fired"] else ("true, not attributable" if r["rule_true"] else "no")
         if r["error"]:
-            mark = f"[yellow]error[/yellow] {r['error']}"
+            mark = f"[yellow]error[/yellow] {escape(str(r['error']))}"
         reads = ", ".join(f"{k}={v}" for k, v in r.get("reads", {}).items()) or ", ".join(
             f"{k}={v:.2f}" for k, v in r["signals"].items())
-        rules.add_row(f"{r['clause']} {r['title']}", mark, reads, r["rule"][:100])
-    out.print(rules)
+        out.print(f"\n[bold]{escape(r['clause'])}[/bold] {escape(r['title'])} · {mark}", soft_wrap=True)
+        out.print(f"  reads: {escape(reads)}", soft_wrap=True, highlight=False)
+        rule = escape(r["rule"]).replace("\n", "\n         ")
+        out.print(f"  rule:  {rule}", soft_wrap=True, highlight=False)
 
 
 def _register_optional() -> None:

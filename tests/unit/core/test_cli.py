@@ -134,3 +134,18 @@ def test_flags_answer_to_both_spellings(tmp_path: Path) -> None:
     assert runner.invoke(app, add, env=env).exit_code == 2  # exists
     assert runner.invoke(app, [*add, "--force"], env=env).exit_code == 0  # as --replace
     assert "--host" in runner.invoke(app, ["dashboard", "--help"]).output  # as --address
+
+
+def test_codes_explain_shows_every_rule_whole(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["codes", "explain", '{"id": "1", "text": "you stupid idiot"}'],
+                           env={"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_DETECTORS_FILE": str(LIGHT)})
+    assert result.exit_code == 0, result.output
+    shown = "".join(result.output.split())
+    rules = json.loads(runner.invoke(
+        app, ["codes", "explain", "--json", '{"id": "1", "text": "you stupid idiot"}'],
+        env={"PANTAU_DATA_DIR": str(tmp_path), "PANTAU_DETECTORS_FILE": str(LIGHT)},
+    ).output)["rules"]
+    assert max(len(r["rule"]) for r in rules) > 100  # long rules exist, and none is cut
+    for rule in rules:
+        assert "".join(rule["rule"].split()) in shown, rule["clause"]
+    assert "…" not in result.output
