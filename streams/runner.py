@@ -162,6 +162,10 @@ class Pipeline:
         people = load_registry(settings.registry_file)
         calendar = load_calendar(settings.calendar_file)
         store = store or by_url(settings.store_url, settings)
+        from pantau.stores.sqlite import SQLiteStore
+
+        if isinstance(store, SQLiteStore):
+            store.open()  # a damaged file or a folder that cannot be written stops the start, in words
         alerter = None
         try:
             from pantau.alerting import build_alerter

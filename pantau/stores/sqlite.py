@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pantau.errors import StoreUnavailable
+from pantau.errors import PantauError, StoreUnavailable
 from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
 from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.audit_chain import (
@@ -48,7 +48,7 @@ from pantau.stores.text import Term, cached_registry, parse_query, redacted_sear
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "StoreUnusable"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -154,6 +154,44 @@ def _fts_table(scope: Scope) -> str:
     return "incidents_fts_redacted" if scope.redact else "incidents_fts"
 
 
+class StoreUnusable(PantauError):
+    """The SQLite file cannot be used as it is (damaged, read-only, not a database): retrying won't help."""
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """``PRAGMA quick_check`` (every page and index entry, not index contents; linear in the file size)."""
+    rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)").fetchall()]
+    if rows != ["ok"]:
+        raise _damaged(path, "; ".join(rows))
+
+
+def _damaged(path: Path, detail: str) -> StoreUnusable:
+    return StoreUnusable(
+        f"SQLite store {path} is damaged ({' '.join(detail.split())[:300]}); stop Pantau, keep a copy, and "
+        f"restore a backup or recover it (sqlite3 {path} '.recover' | sqlite3 recovered.db)"
+    )
+
+
+def _open_error(path: Path, exc: BaseException) -> PantauError:
+    """What went wrong opening the store, in words: transient (retry) or not (fix, then start again)."""
+    if isinstance(exc, StoreUnusable):
+        return exc
+    if isinstance(exc, OSError):
+        return StoreUnusable(
+            f"cannot open SQLite store {path}: {exc.strerror or exc} ({exc.filename or path}); "
+            "check that the data folder exists and can be written"
+        )
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreUnavailable(f"cannot open SQLite store {path}: {text}")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StoreUnusable(f"cannot open SQLite store {path}: {text}; the data folder and the file must "
+                             "be writable by this user (SQLite also writes -wal and -shm files beside it)")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return _damaged(path, text)
+    return StoreUnusable(f"cannot open SQLite store {path}: {text}")
+
+
 class SQLiteStore(IncidentStore):
     """Incidents and everything about them in one SQLite file (WAL, FTS5)."""
 
@@ -169,18 +207,22 @@ class SQLiteStore(IncidentStore):
         """Create the file, tables and indices if missing."""
         if self._conn is not None:
             return
+        conn: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            _quick_check(conn, self.path)
             had_audit = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit'").fetchone()
             dropped = missing_triggers(conn) if had_audit is not None else []
             conn.executescript(_SCHEMA)
             add_chain_columns(conn)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"cannot open SQLite store {self.path}: {exc}") from exc
+        except (OSError, sqlite3.Error, StoreUnusable) as exc:
+            if conn is not None:
+                conn.close()
+            raise _open_error(self.path, exc) from exc
         self._conn = conn
         if dropped:  # put back by _SCHEMA; say so in the log the triggers guard, never silently
             _log.warning("audit log triggers %s were missing in %s; recreated", ", ".join(dropped), self.path)
