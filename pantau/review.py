@@ -107,6 +107,12 @@ class Outcome:
     incident: Incident | None = None
 
 
+def _same(a: ReviewAction, b: ReviewAction) -> bool:
+    """The same answer again: action, actor, reason and attached files."""
+    files = [f.sha256 for f in a.attachments], [f.sha256 for f in b.attachments]
+    return (a.action, a.actor, a.reason) == (b.action, b.actor, b.reason) and files[0] == files[1]
+
+
 def submit(store: IncidentStore, action: ReviewAction, seen: IncidentStatus | None = None) -> Outcome:
     """Record ``action`` if it is allowed now, on the status the user saw, and not a repeat.
 
@@ -124,7 +130,7 @@ def submit(store: IncidentStore, action: ReviewAction, seen: IncidentStatus | No
     last = history[-1] if history else None
     if any(a.id == action.id for a in history) or (
         last is not None
-        and (last.action, last.actor, last.reason) == (action.action, action.actor, action.reason)
+        and _same(last, action)
     ):
         return Outcome("duplicate", f"{action.action.capitalize()} on {name} was already recorded.", incident)
     if action.action not in allowed_actions(incident.status, action.role):

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from dashboard.attachments import AttachmentRefused, save_attachment
 from dashboard.context import Context, load_context
 from dashboard.render import escape
 from dashboard.signin import session_problem
@@ -168,6 +169,15 @@ def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: 
     if choice is None:
         flash("error", "Choose acknowledge, respond or appeal first; nothing was recorded.")
         return
+    upload_key = f"{form_key}-file-{st.session_state.get(f'{form_key}-uploads', 0)}"
+    files = []
+    upload = st.session_state.get(upload_key)
+    if upload is not None:
+        try:
+            files.append(save_attachment(ctx.settings.data_dir, upload.name, upload.getvalue()))
+        except AttachmentRefused as exc:
+            flash("error", f"{exc}; nothing was recorded.")
+            return
     if needs_reason(choice) and not text:
         flash("error", "Write the response or the grounds of the appeal; nothing was recorded.")
         return
@@ -182,10 +192,13 @@ def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: 
         actor=ctx.user.username,
         role=ctx.user.role,
         reason=note,
+        attachments=files,
     )
     if _send(ctx, action, IncidentStatus(seen), form_key, "answer"):
         st.session_state[f"{form_key}-text"] = ""
         st.session_state[f"{form_key}-kind"] = None  # the next answer is chosen afresh
+        # A file uploader cannot be emptied through its state: the next form gets a new one.
+        st.session_state[f"{form_key}-uploads"] = st.session_state.get(f"{form_key}-uploads", 0) + 1
         if alert_id is not None:
             ctx.store.mark_alert(alert_id, acknowledged=True, responded=choice in ("respond", "appeal"))
 
@@ -220,6 +233,11 @@ def officer_answer_form(
             format_func=ANSWERS.__getitem__,
         )
         st.text_area("Your answer", key=f"{form_key}-text")
+        st.file_uploader(
+            "Proof (PDF or image, up to 10 MB), e.g. of the takedown",
+            type=["pdf", "png", "jpg", "jpeg", "webp"],
+            key=f"{form_key}-file-{st.session_state.get(f'{form_key}-uploads', 0)}",
+        )
         st.form_submit_button(
             "Send answer",
             type="primary",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.attachments import attachment_path
 from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
 from dashboard.render import badge, escape, highlight, show_media
@@ -13,6 +14,7 @@ from dashboard.views.search import base_url, permalink
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.signing import pack_signer
+from pantau.stores.base import ReviewAction
 from pantau.stores.text import parse_query
 
 __all__ = ["incident_page"]
@@ -130,18 +132,26 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     history = ctx.store.actions(incident.id)
     if ctx.scope.redact:
         # Journalists see what was decided and when, not who decided or the internal reasons.
-        history = [a.model_copy(update={"actor": a.role, "reason": ""}) for a in history]
+        history = [a.model_copy(update={"actor": a.role, "reason": "", "attachments": []}) for a in history]
     if history:
         st.dataframe(
             pd.DataFrame(
                 [
-                    {"at": a.at, "action": a.action, "by": a.actor, "role": a.role, "reason": a.reason}
+                    {
+                        "at": a.at,
+                        "action": a.action,
+                        "by": a.actor,
+                        "role": a.role,
+                        "reason": a.reason,
+                        "files": ", ".join(f.name for f in a.attachments),
+                    }
                     for a in history
                 ]
             ),
             hide_index=True,
             width="stretch",
         )
+        _attachment_downloads(ctx, history)
     else:
         st.caption("No decisions or answers yet.")
 
@@ -163,3 +173,21 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         ),
     )
     st.caption(f"Pack SHA-256 {pack['pack_sha256']} · permalink: {permalink(base_url(ctx), incident.id)}")
+
+
+def _attachment_downloads(ctx: Context, history: list[ReviewAction]) -> None:
+    """A download button per file sent with an answer (kept by SHA-256 under the data folder)."""
+    for n, action in enumerate(history):
+        for file in action.attachments:
+            try:
+                data = attachment_path(ctx.settings.data_dir, file.sha256).read_bytes()
+            except (OSError, ValueError):
+                st.caption(f"{escape(file.name)} ({file.sha256[:12]}): the file is missing on this server.")
+                continue
+            st.download_button(
+                f"{file.name} · {action.action} by {action.actor} · {file.size // 1024 + 1} KB",
+                data,
+                file_name=file.name,
+                mime=file.mime,
+                key=f"attachment-{n}-{file.sha256[:16]}",
+            )

@@ -25,6 +25,7 @@ from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, digest, 
 __all__ = [
     "STATUS_BY_ACTION",
     "AlertState",
+    "Attachment",
     "AuditEvent",
     "IncidentQuery",
     "IncidentStore",
@@ -99,6 +100,15 @@ class SearchResult(BaseModel):
     highlights: dict[str, str] = Field(default_factory=dict, description="incident id -> highlighted snippet")
 
 
+class Attachment(BaseModel):
+    """A file sent with an answer (proof of takedown): kept by content under ``<data_dir>/attachments``."""
+
+    sha256: str
+    name: str = Field(max_length=200)
+    size: int = Field(ge=0)
+    mime: str
+
+
 class ReviewAction(BaseModel):
     """One decision or answer on an incident: confirm, dismiss, escalate, acknowledge, respond, appeal."""
 
@@ -111,6 +121,7 @@ class ReviewAction(BaseModel):
     actor: str
     role: str
     reason: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
     at: datetime = Field(default_factory=utcnow)
 
     def model_post_init(self, __context: Any) -> None:

@@ -7,10 +7,12 @@ do not reach the other browser module).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,10 +77,13 @@ def _decide(page: Any, label: str, reason: str = "") -> None:
     wait_idle(page)
 
 
-def _answer(page: Any, kind: str, text: str = "") -> None:
+def _answer(page: Any, kind: str, text: str = "", file: Path | None = None) -> None:
     page.get_by_text(kind, exact=True).click()
     if text:
         page.get_by_label("Your answer").fill(text)
+    if file is not None:
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(file))
+        page.get_by_text(file.name).first.wait_for(timeout=WAIT_MS)
     page.get_by_role("button", name="Send answer").click()
     wait_idle(page)
 
@@ -152,11 +157,20 @@ def test_officer_acknowledges_then_responds_on_the_same_incident(
     wait_idle(page)
     _answer(page, "Acknowledge")
     assert f"Acknowledged {target.breach.clause_id} on @{target.item.account}" in _success(page)
-    _answer(page, "Respond (content removed, correction, ...)", "Advert taken down at 10:02.")
+    proof = ARTIFACTS / "takedown-proof.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    proof.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    _answer(page, "Respond (content removed, correction, ...)", "Advert taken down at 10:02.", file=proof)
     assert f"Responded to {target.breach.clause_id} on @{target.item.account}" in _success(page)
     shot(page, "officer-inbox-after-answers")
-    answers = [(a.action, a.reason) for a in seeded.store.actions(target.id)]
+    actions = seeded.store.actions(target.id)
+    answers = [(a.action, a.reason) for a in actions]
     assert answers == [("acknowledge", ""), ("respond", "Advert taken down at 10:02.")]
+    (sent,) = actions[-1].attachments
+    assert (sent.name, sent.sha256) == (proof.name, hashlib.sha256(proof.read_bytes()).hexdigest())
+    assert (seeded.data_dir / "attachments" / sent.sha256).read_bytes() == proof.read_bytes()
+    commission = open_page(f"/?incident={target.id}", user="ana")  # the proof reaches the commission
+    commission.get_by_role("button", name=re.compile(re.escape(proof.name))).wait_for(timeout=WAIT_MS)
     for other in (seeded.pbn_new, seeded.pbn_confirmed):
         assert not [a for a in seeded.store.actions(other.id) if a.role == "party_officer"]
 

@@ -123,3 +123,17 @@ def test_unknown_incident_is_refused(store: SQLiteStore) -> None:
 def test_describe_names_clause_and_account() -> None:
     assert describe(make_incident("a5", account="@x")) == "GBV-1 on @x"
     assert describe(make_incident("a6", account="")) == "GBV-1 on an unknown account"
+
+
+def test_the_same_answer_with_another_file_is_a_new_answer(store: SQLiteStore) -> None:
+    from pantau.stores.base import Attachment
+
+    inc = make_incident("a7")
+    store.upsert_incidents([inc])
+    plain = _act(inc.id, "respond", "siti", "removed", form="f1")
+    proof = Attachment(sha256="ab" * 32, name="proof.png", size=10, mime="image/png")
+    with_file = _act(inc.id, "respond", "siti", "removed", form="f2").model_copy(update={"attachments": [proof]})
+    assert submit(store, plain, S.NEW).result == "recorded"
+    assert submit(store, with_file, S.NEW).result == "recorded"
+    assert submit(store, with_file.model_copy(update={"id": "other"}), S.NEW).result == "duplicate"
+    assert store.actions(inc.id)[-1].attachments == [proof]  # kept by the store with the answer
