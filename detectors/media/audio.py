@@ -6,9 +6,13 @@ read: AAC, Opus in WebM), at most ``settings.media.max_duration_s`` seconds. Sil
 ONNX copy bundled with faster-whisper, no torch) finds the speech; without speech nothing is
 transcribed. Whisper base (CTranslate2, int8) then transcribes only the speech segments.
 
-Language: the item's ``language`` (set per feed) is forced when Whisper knows it; otherwise it
-is detected, restricted to ``options.languages`` when that is set (Whisper base confuses Malay
-and Indonesian, and short clips drift to English). Each Whisper segment becomes a
+Language (:func:`speech_language_hint`): Whisper base detects neither Malay nor Indonesian
+reliably (it confuses the two, and short clips drift to English), so the language is taken,
+before transcribing, from the first of: the item's ``language`` (set per feed); the language
+of the post's own text (caption and title, CLD2, when it is one of ``options.languages`` or
+no languages are configured); the configured election languages when there is only one.
+Only without any of these is it detected from the audio, restricted to ``options.languages``
+when that is set. Each Whisper segment becomes a
 ``TextPart(origin="transcript", start=..., end=..., language=...)``; ``media_meta[sha256]``
 gets ``speech_seconds``, ``speech_segments`` and ``transcript_language``.
 
@@ -36,7 +40,7 @@ from detectors.media.models import (
 from pantau.errors import BadMedia, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality, TextPart
 
-__all__ = ["AudioEnricher", "decode_audio", "speech_segments"]
+__all__ = ["AudioEnricher", "decode_audio", "speech_language_hint", "speech_segments"]
 
 SAMPLE_RATE = 16_000
 
@@ -132,6 +136,29 @@ def speech_segments(audio: np.ndarray, threshold: float = 0.5) -> list[tuple[flo
         return []
     found = get_speech_timestamps(audio, VadOptions(threshold=threshold), sampling_rate=SAMPLE_RATE)
     return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in found]
+
+
+MIN_HINT_WORDS = 4
+"""A caption shorter than this many words does not set the speech language (CLD2 guesses)."""
+
+
+def speech_language_hint(enriched: EnrichedItem, languages: Sequence[str] = ()) -> str | None:
+    """Return the language to transcribe an item's speech in, before Whisper hears it (or ``None``).
+
+    The item's ``language`` first; then the language of its caption and title when they have
+    at least :data:`MIN_HINT_WORDS` words and it is one of ``languages`` (any, when empty);
+    then the only configured language.
+    """
+    if enriched.item.language:
+        return enriched.item.language
+    own_text = " ".join(t for t in (enriched.item.title, enriched.item.text) if t)
+    if len(own_text.split()) >= MIN_HINT_WORDS:
+        from detectors.enrichers.language import detect_language
+
+        code = detect_language(own_text)
+        if code and whisper_language(code) and (not languages or code in languages):
+            return code
+    return languages[0] if len(languages) == 1 else None
 
 
 def whisper_language(code: str | None) -> str | None:
@@ -254,7 +281,7 @@ class AudioEnricher(Enricher):
         for enriched in batch:
             for sha, path in self._sources(enriched):
                 audio = decode_audio(path, settings.media.max_duration_s, options.decode_timeout_s)
-                result = self.transcribe(audio, enriched.item.language)
+                result = self.transcribe(audio, speech_language_hint(enriched, options.languages))
                 iso = {"tl": "tl", "jw": "jv"}.get(result["language"] or "", result["language"])
                 for seg in result["segments"]:
                     enriched.enrichment.text_parts.append(
