@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
-from streams.stages import StageTimer, detect, enrich, judge, localise_media, to_enriched
+from streams.stages import StageTimer, detect, distinct_items, enrich, judge, localise_media, to_enriched
 from streams.topics import Topics
 
 if TYPE_CHECKING:
@@ -305,7 +305,8 @@ class PantauStreams:
     async def _enrich_batch(self, values: Sequence[bytes]) -> None:
         pipeline = self.pipeline
         items, dead = self._decode(values, MediaItem, "decode:raw-items")
-        items = list({i.id: i for i in items}.values())
+        items, conflicting = distinct_items(items)
+        dead += conflicting
         seen = await self._retry("processed", lambda: pipeline.store.processed([i.id for i in items]))
         items = [i for i in items if i.id not in seen]
         timer = StageTimer()

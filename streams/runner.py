@@ -31,7 +31,16 @@ from ingest.base import Source
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, Incident, MediaItem, utcnow
-from streams.stages import SignalCache, StageTimer, detect, enrich, judge, localise_media, to_enriched
+from streams.stages import (
+    SignalCache,
+    StageTimer,
+    detect,
+    distinct_items,
+    enrich,
+    judge,
+    localise_media,
+    to_enriched,
+)
 
 if TYPE_CHECKING:
     from pantau.settings import Settings, SourceConfig
@@ -228,14 +237,16 @@ class Pipeline:
     ) -> list[Incident]:
         """Run the stages on one batch and write the results; return the incidents."""
         timer = StageTimer()
-        items = list({i.id: i for i in items}.values())
+        items, conflicting = distinct_items(items)
         if not reprocess:
             seen = self.store.processed([i.id for i in items])
             report.skipped += len(seen)
             items = [i for i in items if i.id not in seen]
         if not items:
+            if conflicting:
+                self._write([], conflicting, report)
             return []
-        dead: list[DeadLetter] = []
+        dead: list[DeadLetter] = list(conflicting)
         localised, failed = timer.run("media", lambda: localise_media(items, self.settings))
         dead += failed
         batch = to_enriched(localised)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pantau.deadletters import dead_letter
-from pantau.errors import BadMedia
+from pantau.errors import BadFeed, BadMedia
 from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaItem, Modality, Signal
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ __all__ = [
     "SignalCache",
     "StageTimer",
     "detect",
+    "distinct_items",
     "enrich",
     "judge",
     "localise_media",
@@ -53,6 +54,30 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def distinct_items(items: Sequence[MediaItem]) -> tuple[list[MediaItem], list[DeadLetter]]:
+    """One item per id: a repeat with the same content is dropped, one with other content is a dead letter.
+
+    Two records with one id in a batch used to collapse to the last, so an abusive post followed
+    by a benign one under the same id was judged benign and nothing said so. The first is judged;
+    a later one that differs (anything but ``ingested_at``) goes to the dead letters as a
+    conflicting duplicate, with its content, for someone to look at.
+    """
+    first: dict[str, tuple[MediaItem, str]] = {}
+    dead: list[DeadLetter] = []
+    for item in items:
+        content = item.model_dump_json(exclude={"ingested_at"})
+        kept = first.get(item.id)
+        if kept is None:
+            first[item.id] = (item, content)
+        elif kept[1] != content:
+            problem = BadFeed(
+                f"conflicting duplicate: id {item.id} came twice in one batch with different content; "
+                "the first was judged, this one was not (give each version its own id)"
+            )
+            dead.append(dead_letter(problem, "ingest", item, item_id=item.id, source=item.source))
+    return [item for item, _ in first.values()], dead
 
 
 class StageTimer:
