@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ __all__ = [
     "SEVERITY_ORDER",
     "bar_counts",
     "incidents_frame",
+    "plain_label",
     "repeat_offenders",
     "timeline",
 ]
@@ -43,6 +45,21 @@ STATUS_COLOURS = {
 _LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 320, "legend": {"orientation": "h"}}
 
 
+_TAG = re.compile(r"</?[A-Za-z!][^>]*>?")
+
+
+def plain_label(text: str) -> str:
+    """A feed value as a chart label: Plotly renders ``<a href>``, ``<b>``, ``<br>`` in labels, so tags go
+    and any ``<`` or ``>`` left becomes a look-alike that starts no tag.
+
+    >>> plain_label('PBN<a href="https://evil.example">click</a> <b')
+    'PBNclick '
+    >>> plain_label("a < b > c")
+    'a ‹ b › c'
+    """
+    return _TAG.sub("", text).replace("<", "‹").replace(">", "›")
+
+
 def incidents_frame(incidents: Sequence[Incident]) -> pd.DataFrame:
     """One row per incident with the columns the charts group by."""
     import pandas as pd
@@ -54,11 +71,11 @@ def incidents_frame(incidents: Sequence[Incident]) -> pd.DataFrame:
             "published_at": i.item.published_at or i.created_at,
             "family": i.family.value,
             "severity": i.breach.severity.value,
-            "party": i.party or "(none)",
-            "platform": i.item.platform or "(unknown)",
+            "party": plain_label(i.party or "(none)"),
+            "platform": plain_label(i.item.platform or "(unknown)"),
             "status": i.status.value,
-            "clause": f"{i.breach.clause_id} {i.breach.clause_title}",
-            "account": i.item.account or "(unknown)",
+            "clause": plain_label(f"{i.breach.clause_id} {i.breach.clause_title}"),
+            "account": plain_label(i.item.account or "(unknown)"),
         }
         for i in incidents
     ]

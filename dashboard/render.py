@@ -12,7 +12,17 @@ from dashboard.charts import SEVERITY_COLOURS, STATUS_COLOURS
 from pantau.access import intimate_media
 from pantau.schemas import Family, Incident, MediaFile, Modality
 
-__all__ = ["CSS", "badge", "escape", "highlight", "incident_label", "open_incident", "show_media", "snippet"]
+__all__ = [
+    "CSS",
+    "badge",
+    "escape",
+    "highlight",
+    "incident_label",
+    "open_incident",
+    "plain_block",
+    "show_media",
+    "snippet",
+]
 
 CSS = """
 <style>
@@ -45,6 +55,19 @@ def escape(text: str) -> str:
     '&#33;&#91;x&#93;&#40;http&#58;//a&#41; &#60;b&#62;'
     """
     return text.translate(_ESCAPES)
+
+
+def plain_block(html: str) -> str:
+    """Wrap escaped HTML in one ``<div>`` line, so Markdown keeps it as a raw HTML block.
+
+    Escaping alone is not enough: in a Markdown paragraph the GFM autolink pass runs on the
+    *decoded* text, so an escaped ``https&#58;//...`` in a post still became a link. Inside an
+    HTML block (no blank line: :func:`escape` turns newlines into ``<br/>``) no Markdown runs.
+
+    >>> plain_block(escape("see https://x.example"))
+    '<div class="pantau-plain">see https&#58;//x&#46;example</div>'
+    """
+    return f'<div class="pantau-plain">{html}</div>'
 
 
 def badge(text: str, colour: str | None = None) -> str:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.attachments import AttachmentRefused, save_attachment
 from dashboard.context import Context, load_context
-from dashboard.render import escape
+from dashboard.render import escape, plain_block
 from dashboard.signin import session_problem
 from pantau.access import can_decide
 from pantau.review import action_id, allowed_actions, describe, needs_reason, submit
@@ -132,7 +132,12 @@ def decision_form(ctx: Context, incident: Incident, key: str = "page") -> None:
         return
     form_key = f"decide-{key}-{incident.id}"
     with st.form(form_key):
-        st.markdown(f"**Decide on {escape(describe(incident))}** · now *{incident.status.value}*")
+        st.markdown(
+            plain_block(
+                f"<b>Decide on {escape(describe(incident))}</b> · now <i>{incident.status.value}</i>"
+            ),
+            unsafe_allow_html=True,
+        )
         st.radio(
             "Decision",
             choices,

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.context import Context
-from dashboard.render import escape, incident_label, open_incident
+from dashboard.render import escape, incident_label, open_incident, plain_block
 from dashboard.urlstate import bind, remember
 from dashboard.views.decisions import decision_form
 from pantau.review import OPEN_STATUSES
@@ -64,7 +64,7 @@ def review_page(ctx: Context) -> None:
     incident = by_id[picked]
     remember("pick", picked)
     st.markdown(
-        f"**{escape(incident.breach.clause_title)}** — {escape(incident.item.text[:400])}",
+        plain_block(f"<b>{escape(incident.breach.clause_title)}</b> — {escape(incident.item.text[:400])}"),
         unsafe_allow_html=True,
     )
     st.caption(" · ".join(f"{s.detector} {s.score:.2f} ({s.label})" for s in incident.signals))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 import streamlit as st
 
 from dashboard.context import Context
-from dashboard.render import badge, escape, open_incident, snippet
+from dashboard.render import badge, escape, open_incident, plain_block, snippet
 from dashboard.urlstate import bind, remember
 from pantau.access import redact_incident
 from pantau.schemas import Incident
@@ -183,13 +183,15 @@ def _result_row(incident: Incident, terms: list[str], n: int, base: str) -> None
     with st.container(border=True):
         head, action = st.columns([5, 1])
         head.markdown(
-            f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
-            f"<b>{escape(incident.breach.clause_id)}</b> · {escape(incident.item.account or '?')} on "
-            f"{escape(incident.item.platform or '?')}"
-            f" · {incident.created_at:%d %b %Y %H:%M}",
+            plain_block(
+                f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
+                f"<b>{escape(incident.breach.clause_id)}</b> · {escape(incident.item.account or '?')} on "
+                f"{escape(incident.item.platform or '?')}"
+                f" · {incident.created_at:%d %b %Y %H:%M}"
+            ),
             unsafe_allow_html=True,
         )
-        head.markdown(snippet(incident.item.text, terms), unsafe_allow_html=True)
+        head.markdown(plain_block(snippet(incident.item.text, terms)), unsafe_allow_html=True)
         head.caption(f"permalink: {permalink(base, incident.id)}")
         with action:
             open_incident(incident.id, key=f"search-open-{n}")
