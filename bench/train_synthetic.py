@@ -112,7 +112,7 @@ def logits(heads: dict[str, tuple[np.ndarray, float]], cfg: Config, data: dict) 
 
 def take(data: dict, idx: np.ndarray) -> dict:
     """Rows ``idx`` of a variant's arrays."""
-    return {k: v[idx] for k, v in data.items()}
+    return {k: v[idx] for k, v in data.items() if np.ndim(v)}
 
 
 def loso(cfg: Config, images: list[Image], variants: dict[str, dict]) -> dict[str, np.ndarray]:
@@ -214,11 +214,9 @@ TRAIN = ("aug1",)
 """The variants training reads (more augmented copies: add ``aug2``; each costs ~15 min of encoding)."""
 
 CANDIDATES = (
-    Config((11,), ("global",), 0.5),
-    Config((3, 5, 7, 9, 11), ("global",), 0.05),
-    Config((3, 5, 7, 9, 11), ("global", "face"), 0.05),
-    Config((3, 5, 7, 9, 11), ("global", "face", "patch"), 0.05),
-    Config((1, 3, 5, 7, 9, 11), ("global", "face", "patch"), 0.02),
+    Config((11,), ("global",), 0.05),
+    Config((5, 7, 9, 11), ("global",), 0.01),
+    Config((4, 5, 6, 7, 8, 9, 10, 11), ("global",), 0.01),
 )
 
 
@@ -234,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     images = load_images()
     names = (*TRAIN, "clean", *ROBUSTNESS)
-    variants = {n: load_variant(n, images, args.cache) for n in names}
+    needed = "all" if any(v != "global" for cfg in CANDIDATES for v in cfg.views) else "global"
+    variants = {n: load_variant(n, images, args.cache, views=needed) for n in names}
     results = []
     for i, cfg in enumerate(CANDIDATES):
         t0 = time.time()

@@ -194,8 +194,13 @@ class ClipLayers:
         self.providers = self.session.get_providers()
         self._outputs = ["image_embeds"] + [f"cls_{i}" for i in range(LAYERS)]
 
-    def encode(self, views: Sequence[np.ndarray], batch: int = 16) -> dict[str, np.ndarray]:
-        """Encode 224 x 224 RGB arrays; return ``{"embed": (n, 512), "cls_i": (n, 768)}`` float32."""
+    def encode(self, views: Sequence[np.ndarray], batch: int = 1) -> dict[str, np.ndarray]:
+        """Encode 224 x 224 RGB arrays; return ``{"embed": (n, 512), "cls_i": (n, 768)}`` float32.
+
+        The int8 graph quantises activations with one scale per call, so images encoded together
+        influence each other slightly: ``batch=1`` (the default) scores every image exactly as it
+        would be scored alone, at about 20% less throughput on a CPU.
+        """
         chunks: dict[str, list[np.ndarray]] = {name: [] for name in ["embed"] + self._outputs[1:]}
         for start in range(0, len(views), batch):
             x = np.stack([normalise(v) for v in views[start : start + batch]])

@@ -159,7 +159,7 @@ class _FusedBase(Detector):
     """Loads the sub-detectors once and fuses their judgements."""
 
     family = Family.SYNTHETIC
-    version = "0.1.0"
+    version = "1.0.0"
     Options = FusionOptions
 
     def load(self) -> None:
@@ -266,8 +266,9 @@ class _FusedBase(Detector):
         if capture:
             forensic = min(forensic, 0.1)
             candidates.append((forensic, "c2pa-capture", "trusted C2PA capture manifest (camera-signed)"))
+        names = {"learned": "trained CLIP head"}
         parts = [
-            f"{k} {signals[k]:.2f}"
+            f"{names.get(k, k)} {signals[k]:.2f}"
             for k in ("learned", "clip_probe", "spectral", "eyes", "lipsync")
             if k in signals
         ]

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["HEAD_FILE", "HEAD_SHA256", "ClipHead", "LearnedImageDetector", "onnx_providers"]
 
 HEAD_FILE = Path(__file__).with_name("weights") / "clip_head.npz"
-HEAD_SHA256 = ""
+HEAD_SHA256 = "245a16a0b4d27b881bd09082e5f5973d078ff3bfbb3c0fe3ed8795f77b7fdf28"
 """sha256 of ``clip_head.npz``; ``bench/train_synthetic.py`` rewrites this line when it trains."""
 
 
@@ -99,7 +99,9 @@ class LearnedOptions(BaseModel):
     threshold: float = Field(
         0.5, ge=0.0, le=1.0, description="Probability from which the label says synthetic."
     )
-    batch: int = Field(16, ge=1, le=256, description="Views per encoder call.")
+    batch: int = Field(
+        1, ge=1, le=256, description="Views per encoder call (1: each image scored exactly as alone)."
+    )
 
 
 class LearnedImageDetector(Detector):
