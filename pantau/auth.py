@@ -288,15 +288,19 @@ class Session(BaseModel):
 DISCOVERY_TTL_S = 3600.0
 # The dashboard rebuilds its client on every rerun; keep the discovery document across them.
 _DISCOVERY: dict[str, tuple[float, dict[str, Any]]] = {}
+_JWKS: dict[str, tuple[float, Any]] = {}  # jwks_uri -> (fetched at, joserfc KeySet)
 
 
 class OIDCClient:
     """A confidential OIDC client for the dashboard: authorisation code flow, no extra library.
 
     The ``state`` parameter is signed with a key derived from the client secret, so it survives
-    the browser's round trip through the identity provider without server-side storage. The
-    ID token comes straight from the token endpoint over TLS, which OIDC Core 3.1.3.7 accepts
-    in place of checking its signature; issuer, audience, expiry and nonce are still checked.
+    the browser's round trip through the identity provider without server-side storage. The ID
+    token's signature is verified (joserfc) with the provider's published keys (``jwks_uri``,
+    fetched again once when a token names a key not yet seen) or, for HS256/384/512, the client
+    secret; ``alg: none`` and any other algorithm are refused. Issuer, audience, expiry and nonce
+    are checked too. Identity-provider URLs must be https, or http to a loopback host (tests),
+    judged on the parsed host: ``http://127.0.0.1.evil.example`` is not local.
     The user must also be in the users file (any role): the provider says who, Pantau says what.
 
     Example Snippet::
@@ -315,8 +319,10 @@ class OIDCClient:
         timeout: float = 10.0,
         scope: str = "openid email profile",
     ) -> None:
-        if not issuer.startswith("https://") and not issuer.startswith("http://127.0.0.1"):
-            raise ConfigError(f"OIDC issuer must be an https URL, got {issuer!r}")
+        if not _idp_url_ok(issuer):
+            raise ConfigError(
+                f"OIDC issuer must be an https URL (or http to 127.0.0.1, ::1, localhost), got {issuer!r}"
+            )
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
@@ -338,7 +344,7 @@ class OIDCClient:
         )
 
     def _get_json(self, url: str, data: dict[str, str] | None = None) -> dict[str, Any]:
-        if not url.startswith(("https://", "http://127.0.0.1")):
+        if not _idp_url_ok(url):
             raise AuthError(f"refusing non-https identity-provider URL {url!r}")
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         req = urllib.request.Request(url, data=body, headers={"Accept": "application/json"})  # noqa: S310
@@ -358,6 +364,52 @@ class OIDCClient:
                 _DISCOVERY[self.issuer] = cached
             self._metadata = cached[1]
         return self._metadata
+
+    def _key_set(self, refresh: bool = False) -> Any:
+        """The provider's signing keys (``jwks_uri``), cached with the discovery document."""
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
+        uri = self.metadata.get("jwks_uri")
+        if not isinstance(uri, str):
+            raise AuthError("the identity provider publishes no jwks_uri: its ID tokens cannot be verified")
+        cached = _JWKS.get(uri)
+        if refresh or cached is None or time.monotonic() - cached[0] > DISCOVERY_TTL_S:
+            try:
+                cached = (time.monotonic(), KeySet.import_key_set(self._get_json(uri)))  # type: ignore[arg-type]
+            except (JoseError, ValueError, TypeError, KeyError) as exc:
+                raise AuthError(f"the identity provider's keys at {uri} cannot be read: {exc}") from exc
+            _JWKS[uri] = cached
+        return cached[1]
+
+    def verified_claims(self, id_token: str) -> dict[str, Any]:
+        """The claims of an ID token whose signature holds (see the class text); :class:`AuthError` if not."""
+        from joserfc import jwt
+        from joserfc.errors import InvalidKeyIdError, JoseError
+        from joserfc.jwk import OctKey
+
+        try:
+            header = json.loads(base64.urlsafe_b64decode(id_token.split(".")[0] + "=="))
+            alg = header.get("alg") if isinstance(header, dict) else None
+        except (ValueError, IndexError) as exc:
+            raise AuthError("malformed id_token") from exc
+        try:
+            if alg in _SYMMETRIC:
+                token = jwt.decode(id_token, OctKey.import_key(self.client_secret), algorithms=_SYMMETRIC)
+            elif alg in _ASYMMETRIC:
+                try:
+                    token = jwt.decode(id_token, self._key_set(), algorithms=_ASYMMETRIC)
+                except InvalidKeyIdError:  # the provider rotated its keys: read them again, once
+                    token = jwt.decode(id_token, self._key_set(refresh=True), algorithms=_ASYMMETRIC)
+            else:
+                raise AuthError(f"id_token algorithm {alg!r} is not accepted")
+        except JoseError as exc:
+            raise AuthError(f"id_token signature does not verify: {exc}") from exc
+        except ValueError as exc:
+            raise AuthError(f"malformed id_token: {exc}") from exc
+        if not isinstance(token.claims, dict):
+            raise AuthError("malformed id_token")
+        return dict(token.claims)
 
     def _sign(self, payload: str) -> str:
         key = hashlib.sha256(b"pantau-oidc-state\x1f" + self.client_secret.encode()).digest()
@@ -416,7 +468,7 @@ class OIDCClient:
         id_token = tokens.get("id_token")
         if not isinstance(id_token, str):
             raise AuthError("identity provider returned no id_token")
-        claims = decode_jwt_payload(id_token)
+        claims = self.verified_claims(id_token)
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if claims.get("iss", "").rstrip("/") != self.issuer:
@@ -428,6 +480,30 @@ class OIDCClient:
         if claims.get("nonce") != nonce:
             raise AuthError("id_token nonce does not match the sign-in request")
         return claims
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+_SYMMETRIC = ("HS256", "HS384", "HS512")
+
+
+def _idp_url_ok(url: str) -> bool:
+    """https with a host, or http to a loopback host; by the parsed host, never a string prefix.
+
+    >>> [_idp_url_ok(u) for u in ("https://idp.example", "http://127.0.0.1:8080/x", "http://[::1]/")]
+    [True, True, True]
+    >>> [_idp_url_ok(u) for u in ("http://127.0.0.1.evil.example", "http://127.0.0.1@evil.example",
+    ...                           "http://idp.example", "https://", "ftp://127.0.0.1")]
+    [False, False, False, False, False]
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
 
 
 def decode_jwt_payload(token: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import stat
 import time
@@ -10,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import ECKey, KeySet, OctKey
 from typer.testing import CliRunner
 
 from pantau.auth import (
@@ -109,9 +110,14 @@ def test_oidc_state_round_trip_and_forgery(oidc: OIDCClient) -> None:
         other.check_state(state, now=1100)
 
 
-def _jwt(claims: dict[str, object]) -> str:
-    part = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"e30.{part}.sig"
+IDP_KEY = ECKey.generate_key("P-256", parameters={"kid": "idp-1"}, private=True)
+
+
+def _jwt(claims: dict[str, object], secret: str | None = "secret") -> str:  # noqa: S107 - the test client's
+    """An ID token signed as a provider would: HS256 with the client secret, or ES256 with IDP_KEY."""
+    if secret is not None:
+        return jose_jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(secret))
+    return jose_jwt.encode({"alg": "ES256", "kid": "idp-1"}, claims, IDP_KEY)
 
 
 def test_oidc_finish_checks_issuer_audience_and_nonce(
@@ -200,9 +206,11 @@ def test_oidc_code_flow_against_a_local_identity_provider() -> None:
 
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            self._json(
-                {"issuer": base, "authorization_endpoint": f"{base}/auth", "token_endpoint": f"{base}/token"}
-            )
+            if self.path == "/jwks":
+                self._json(KeySet([IDP_KEY]).as_dict(private=False))
+                return
+            self._json({"issuer": base, "authorization_endpoint": f"{base}/auth", "token_endpoint": f"{base}/token",
+                        "jwks_uri": f"{base}/jwks"})
 
         def do_POST(self) -> None:  # noqa: N802
             form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
@@ -216,7 +224,7 @@ def test_oidc_code_flow_against_a_local_identity_provider() -> None:
                 "email": "ana@ec.example",
                 "email_verified": True,
             }
-            self._json({"id_token": _jwt(claims), "access_token": "x", "token_type": "Bearer"})
+            self._json({"id_token": _jwt(claims, secret=None), "access_token": "x", "token_type": "Bearer"})
 
         def log_message(self, *args: object) -> None:
             return
