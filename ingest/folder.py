@@ -67,6 +67,8 @@ class FolderSource(Source):
                 data = json.loads(meta.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise BadFeed(f"sidecar {meta.name} is not valid UTF-8 JSON: {exc}") from exc
+            except RecursionError:  # [[[[... thousands deep: the parser's own limit
+                raise BadFeed(f"sidecar {meta.name}: JSON nested too deeply") from None
             if not isinstance(data, dict):
                 raise BadFeed(f"sidecar {meta.name} must hold a JSON object")
             allowed = {"text", "title", "account", "account_name", "party", "platform", "labels", "language",
