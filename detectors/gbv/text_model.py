@@ -69,7 +69,9 @@ insults "not sexist", the Filipino labels call them hate; 4 keeps EDOS within 0.
 _MS_ID_MARKERS = frozenset(
     "yang dan tidak tak ini itu dia aku kau saya kamu nak je lah dengan untuk atau juga sudah udah "
     "belum aja saja gak nggak ga gk dong sih kok mau boleh kita mereka orang lu lo gue gw ada apa "
-    "bisa karena kalau kalo jadi sama akan".split()
+    "bisa karena kalau kalo jadi sama akan dasar banget bgt emang memang tapi kan nya deh bukan jangan "
+    "gitu kayak seperti siapa kenapa gimana sangat lebih harus masih pernah bilang tau tahu sampai "
+    "sampe nih tuh kalian anda kami beliau semua banyak bapak rakyat negara".split()
 )
 _TAGALOG_MARKERS = frozenset(
     "ang ng mga yung nang naman talaga hindi wala kayo siya ako ikaw niya natin namin kasi sana daw "
