@@ -207,6 +207,28 @@ def redact_incident(incident: Incident, registry: Registry | None = None) -> Inc
 _SAFE_DETAIL_KEYS = {"intimate", "model", "threshold", "labels", "language", "claim_id", "verdict", "c2pa"}
 
 
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+
+
 def _safe_details(details: dict[str, Any]) -> dict[str, Any]:
-    """Keep only detail keys known to hold no personal data."""
-    return {k: v for k, v in details.items() if k in _SAFE_DETAIL_KEYS}
+    """Keep only detail keys known to hold no personal data.
+
+    Besides those, a score breakdown stays when it is only that: ``signals`` as names to numbers
+    and ``drivers`` as labels (the verification panel's bar chart); anything else in them drops it.
+
+    >>> _safe_details({"signals": {"learned": 0.9}, "drivers": ["forensic"], "provenance": {"signer": "x"}})
+    {'signals': {'learned': 0.9}, 'drivers': ['forensic']}
+    >>> _safe_details({"signals": {"learned": "Rina"}, "drivers": ["Rina Kusuma"]})
+    {}
+    """
+    safe = {k: v for k, v in details.items() if k in _SAFE_DETAIL_KEYS}
+    scores = details.get("signals")
+    if isinstance(scores, dict) and scores and all(
+        isinstance(k, str) and _SLUG.match(k) and isinstance(v, int | float) and not isinstance(v, bool)
+        for k, v in scores.items()
+    ):
+        safe["signals"] = dict(scores)
+    drivers = details.get("drivers")
+    if isinstance(drivers, list) and drivers and all(isinstance(d, str) and _SLUG.match(d) for d in drivers):
+        safe["drivers"] = list(drivers)
+    return safe

@@ -11,6 +11,7 @@ from dashboard.evidence import evidence_pack, pack_bytes
 from dashboard.render import badge, escape, highlight, show_media
 from dashboard.views.decisions import decision_form, officer_answer_form
 from dashboard.views.search import base_url, permalink
+from dashboard.views.verify import verification_panel
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.signing import pack_signer
@@ -127,6 +128,8 @@ def incident_page(ctx: Context, incident_id: str) -> None:
             "score": st.column_config.ProgressColumn("score", min_value=0.0, max_value=1.0, format="%.2f")
         },
     )
+
+    verification_panel(ctx, incident)
 
     st.markdown("#### History")
     history = ctx.store.actions(incident.id)
