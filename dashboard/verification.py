@@ -64,6 +64,15 @@ SAFE_META = (
     "analysed_as",
 )
 """Media metadata a journalist sees: technical facts only (no original file name, no EXIF)."""
+DRIVER_SUB_SIGNAL = {
+    "ai-declared": "provenance",
+    "ai-metadata": "provenance",
+    "tampered": "provenance",
+    "c2pa-capture": "provenance",
+    "sd-watermark": "watermark",
+    "forensic-synthetic": "forensic",
+}
+"""The sub-score behind each driver label of the fused synthetic detectors (``details["drivers"]``)."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -135,12 +144,12 @@ def sub_scores(incident: Incident) -> list[dict[str, Any]]:
 
 
 def sub_score_chart(rows: Sequence[dict[str, Any]], title: str) -> go.Figure:
-    """Horizontal bars of the sub-scores of one signal (0 to 1), the drivers' bars in red."""
+    """Horizontal bars of the sub-scores of one signal (0 to 1); the bars of what set the score in red."""
     import plotly.graph_objects as go
 
     from dashboard.charts import plain_label
 
-    drivers = set(rows[0]["drivers"]) if rows else set()
+    drivers = {DRIVER_SUB_SIGNAL.get(d, d) for d in rows[0]["drivers"]} if rows else set()
     ordered = sorted(rows, key=lambda r: r["score"])
     fig = go.Figure(
         go.Bar(

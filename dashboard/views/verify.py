@@ -70,7 +70,8 @@ def _table(rows: list[dict[str, object]]) -> None:
         "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row.values()) + "</tr>"
         for row in rows
     )
-    st.markdown(f'<table class="pantau-table"><tr>{head}</tr>{body}</table>', unsafe_allow_html=True)
+    style = "width:100%;overflow-wrap:anywhere"
+    st.markdown(f'<table style="{style}"><tr>{head}</tr>{body}</table>', unsafe_allow_html=True)
 
 
 def _blur(ctx: Context, incident: Incident) -> bool:

@@ -67,7 +67,9 @@ def test_provenance_subscores_and_faces_come_from_the_signals(
     chart = sub_score_chart(rows, "synthetic.image")
     bars = chart.data[0]
     colours = dict(zip(bars.y, bars.marker.color, strict=True))
-    assert colours["spectral"] == "#2e86ab" and len(bars.x) == 5
+    assert len(bars.x) == 5 and colours["spectral"] == colours["learned"] == "#2e86ab"
+    # Drivers ai-declared and forensic-synthetic: the provenance and forensic bars are red.
+    assert colours["provenance"] == colours["forensic"] == "#d7263d"
     assert [f["registry id"] for f in matched_faces(fake)] == ["hafiz-rahim"]
 
 
