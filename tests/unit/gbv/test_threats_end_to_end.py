@@ -88,3 +88,13 @@ def test_the_same_slur_at_an_unregistered_first_name_raises_nothing() -> None:
 
 def test_threat_at_her_first_name_raises_the_threat_clause() -> None:
     assert "GBV-2" in _incidents(_meme("Aminah akan kami perkosa"))
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_the_issue_sentences_raise_the_threat_clause(text: str) -> None:
+    assert "GBV-2" in _incidents(make_item(text))
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_raise_no_threat_clause(text: str) -> None:
+    assert "GBV-2" not in _incidents(make_item(text))
