@@ -57,15 +57,18 @@ def _passwords(listing: str) -> dict[str, str]:
     return dict(re.findall(r"^(\S+)\t.*password: (\S+)$", listing, flags=re.MULTILINE))
 
 
-def _save(page: Any, out: Path, name: str, height: int = HEIGHT) -> Path:
+def _save(page: Any, out: Path, name: str, height: int = HEIGHT, top: Any = None) -> Path:
     """Screenshot ``height`` pixels tall, then re-save as a 256-colour PNG (a dark UI loses nothing visible).
 
-    Streamlit scrolls inside its own container, so a taller window, not ``full_page``, shows more.
+    Streamlit scrolls inside its own container, so a taller window, not ``full_page``, shows more;
+    ``top`` (a locator) is scrolled to the top of the window first.
     """
     from PIL import Image
 
     if height != HEIGHT:
         page.set_viewport_size({"width": WIDTH, "height": height})
+    if top is not None:
+        top.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1500)  # plotly finishes drawing
     path = out / f"dashboard-{name}.png"
     page.screenshot(path=str(path))
@@ -176,15 +179,12 @@ def shoot(data: Path, out: Path) -> dict[str, Any]:
             for clause, account in CONFIRM:
                 _confirm(page, url, figures["ids"][f"{clause} {account}"])
             page.goto(f"{url}/?incident={figures['ids']['AID-1 pbn.official']}")
-            media_tab = page.get_by_role("tab", name="Media", exact=True)
-            media_tab.wait_for(timeout=WAIT_MS)
-            media_tab.scroll_into_view_if_needed()
+            panel = page.get_by_text("Verification", exact=True)
             page.locator('[data-testid="stJson"]').first.wait_for(timeout=WAIT_MS)
-            page.evaluate("window.scrollBy(0, -60)")
-            _save(page, out, "commission-verification-media")
+            _save(page, out, "commission-verification-media", height=1500, top=panel)
             page.get_by_role("tab", name="Scores", exact=True).click()
             wait_idle(page, 200)
-            _save(page, out, "commission-verification-scores")
+            _save(page, out, "commission-verification-scores", top=panel)
             go_to_page(page, "Audit log")
             _save(page, out, "commission-audit")
             page.close()
