@@ -27,12 +27,15 @@ from pantau.schemas import Incident, MediaFile, Modality, TextPart
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from codes.registry import Registry
+
 __all__ = [
     "MAX_DISTANCE",
     "SAFE_META",
     "Keyframe",
     "Similar",
     "account_key",
+    "account_standing",
     "image_pdq",
     "keyframes",
     "matched_faces",
@@ -42,6 +45,7 @@ __all__ = [
     "provenance_reports",
     "same_post",
     "similar_media",
+    "standing_colour",
     "sub_score_chart",
     "sub_scores",
 ]
@@ -353,3 +357,52 @@ def other_posts(incident: Incident, others: Sequence[Incident]) -> list[list[Inc
         posts.values(),
         key=lambda group: -(group[0].item.published_at or group[0].created_at).timestamp(),
     )
+
+
+def account_standing(
+    registry: Registry | None, platform: str | None, handle: str | None
+) -> tuple[str, str, str]:
+    """(party short name or "", badge, sentence) saying who an account is: a signatory's channel, a
+    non-signatory's, a candidate's, or not in the registry. A non-signatory party's official channel
+    is not an unknown account: it speaks for a party, but no officer answers for it under the code.
+
+    >>> from pantau.settings import DEFAULT_REGISTRY
+    >>> from codes.registry import load_registry
+    >>> account_standing(load_registry(DEFAULT_REGISTRY), "telegram", "gpm_channel")[:2]
+    ('GPM', 'non-signatory official channel')
+    >>> account_standing(load_registry(DEFAULT_REGISTRY), "x", "@nobody")[1]
+    'unknown account'
+    """
+    who = handle or "the account"
+    account = registry.account(platform, handle) if registry is not None and handle else None
+    if registry is None or account is None:
+        return "", "unknown account", f"{who} is not in the registry (an unknown account)."
+    party = registry.party(account.party) if account.party else None
+    person = registry.person(account.person) if account.person else None
+    kind = {
+        "official": "official channel",
+        "affiliated": "affiliated account",
+        "personal": "personal account",
+    }[account.kind]
+    if party is None:
+        owner = person.name if person is not None else "someone in the registry"
+        return "", kind, f"{who} is the {kind} of {owner} (no party)."
+    short = party.short_name or party.name
+    of = f"{person.name} ({short})" if person is not None else party.name
+    if party.signatory:
+        return short, f"signatory {kind}", f"{who} is the {kind} of {of}, which signed the code."
+    return (
+        short,
+        f"non-signatory {kind}",
+        f"{who} is the {kind} of {of}, which has not signed the code: its posts are monitored and "
+        "reported, but no party officer answers for them.",
+    )
+
+
+def standing_colour(standing: str) -> str:
+    """Badge colour of a standing: grey unknown, amber non-signatory, green signatory, blue other."""
+    if standing == "unknown account":
+        return "#607d8b"
+    if standing.startswith("non-signatory"):
+        return "#b26a00"
+    return "#2e7d32" if standing.startswith("signatory") else "#1565c0"

@@ -8,7 +8,8 @@ import streamlit as st
 from dashboard.attachments import attachment_path
 from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
-from dashboard.render import badge, escape, highlight, show_media
+from dashboard.render import badge, escape, highlight, plain_block, show_media
+from dashboard.verification import account_standing, standing_colour
 from dashboard.views.decisions import decision_form, officer_answer_form
 from dashboard.views.search import base_url, permalink
 from dashboard.views.verify import verification_panel
@@ -62,11 +63,16 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         + badge(incident.family.value, "#455a64"),
         unsafe_allow_html=True,
     )
+    party, standing, said = account_standing(ctx.registry, item.platform, item.account)
     cols = st.columns(4)
     cols[0].metric("Account", item.account or "unknown", border=True)
     cols[1].metric("Platform", item.platform or "unknown", border=True)
-    cols[2].metric("Party", ctx.party_name(incident.party), border=True)
+    cols[2].metric("Party", ctx.party_name(incident.party) if incident.party else party or "-", border=True)
     cols[3].metric("Top score", f"{max((s.score for s in incident.signals), default=0):.2f}", border=True)
+    st.markdown(
+        plain_block(badge(standing, standing_colour(standing)) + f"<small>{escape(said)}</small>"),
+        unsafe_allow_html=True,
+    )
     link = None
     if item.url and item.url.startswith(("https://", "http://")) and not any(c.isspace() for c in item.url):
         link = item.url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")

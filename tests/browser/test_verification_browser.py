@@ -71,7 +71,10 @@ def test_commission_sees_provenance_scores_faces_similar_and_account(open_page: 
     _tab(page, "Seen before")
     page.get_by_role("button", name=re.compile(f"Open SIM-1 · {reshare.id[:8]}")).click()
     wait_idle(page)
-    assert "Gambar eksklusif calon" in page.inner_text("body")
+    body = page.inner_text("body")
+    assert "Gambar eksklusif calon" in body
+    # A non-signatory party's official channel is named as such, not as an unknown account.
+    assert "non-signatory official channel" in body and "has not signed the code" in body
 
 
 def test_video_keyframes_carry_their_transcript_lines(open_page: Callable[..., Any]) -> None:

@@ -12,6 +12,7 @@ import pytest
 from codes.registry import load_registry
 from dashboard.render import escape
 from dashboard.verification import (
+    account_standing,
     keyframes,
     matched_faces,
     media_facts,
@@ -212,3 +213,24 @@ def test_known_fakes_form_adds_once_and_names_the_incident(seeded: Seeded, app: 
     assert not any("Add media to known fakes" in b.label for b in new.button), (
         "not for an unconfirmed incident"
     )
+
+
+def test_a_non_signatorys_channel_is_not_an_unknown_account() -> None:
+    registry = load_registry(DEFAULT_REGISTRY)
+    party, standing, said = account_standing(registry, "telegram", "gpm_channel")
+    assert (party, standing) == ("GPM", "non-signatory official channel")
+    assert "has not signed the code" in said and "no party officer" in said
+    assert account_standing(registry, "facebook", "pbn.official")[:2] == ("PBN", "signatory official channel")
+    assert account_standing(registry, "x", "@aminahyusof")[1] == "signatory personal account"
+    assert "Aminah Yusof (PKR2)" in account_standing(registry, "x", "@aminahyusof")[2]
+    assert account_standing(registry, "x", "@nobody")[:2] == ("", "unknown account")
+    assert account_standing(None, "x", None)[1] == "unknown account"
+
+
+def test_incident_page_says_who_the_account_is(seeded: Seeded, app: Callable[..., Any]) -> None:
+    found = seed_verification(seeded.data_dir, seeded.store)
+    text = " ".join(m.value for m in app("ana", incident=found["reshare"].id).markdown)
+    assert "non&#45;signatory official channel" in text and "GPM" in " ".join(
+        str(m.value) for m in app("ana", incident=found["reshare"].id).metric
+    )
+    assert "unknown account" in " ".join(m.value for m in app("ana", incident=found["unrelated"].id).markdown)
