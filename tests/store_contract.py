@@ -17,7 +17,7 @@ interface asks callers to do (a no-op for SQLite; a refresh for search engines).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -382,6 +382,28 @@ class StoreContract:
         store.flush()
         query = IncidentQuery(since=T0 + timedelta(minutes=1), until=T0 + timedelta(minutes=3))
         assert set(_ids(store.search(query, Scope.everything()))) == {incidents[1].id, incidents[2].id}
+
+    def test_time_window_on_publication_time_with_offsets_and_unknown_times(self, store: IncidentStore) -> None:
+        incidents = [make_incident(n, created_at=T0 + timedelta(days=2)) for n in range(4)]
+        # Published 1 h, 3 h (written with a +08:00 offset) and 5 h after T0; the last one unknown.
+        eight = timezone(timedelta(hours=8))
+        incidents[0].item.published_at = T0 + timedelta(hours=1)
+        incidents[1].item.published_at = (T0 + timedelta(hours=3)).astimezone(eight)
+        incidents[2].item.published_at = T0 + timedelta(hours=5)
+        incidents[3].item.published_at = None
+        store.upsert_incidents(incidents)
+        store.flush()
+
+        def found(since: datetime, until: datetime) -> set[str]:
+            query = IncidentQuery(since=since, until=until, dates="published")
+            return set(_ids(store.search(query, Scope.everything())))
+
+        assert found(T0 + timedelta(hours=2), T0 + timedelta(hours=4)) == {incidents[1].id}
+        assert found(T0, T0 + timedelta(hours=5)) == {incidents[0].id, incidents[1].id}
+        # No publication time: its detection time (T0 + 2 days) stands in.
+        assert found(T0 + timedelta(days=1), T0 + timedelta(days=3)) == {incidents[3].id}
+        detected = IncidentQuery(since=T0 + timedelta(days=1), until=T0 + timedelta(days=3))
+        assert len(_ids(store.search(detected, Scope.everything()))) == 4
 
     # -- review ----------------------------------------------------------------------------------
     @pytest.mark.parametrize(

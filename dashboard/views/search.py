@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.context import Context
 from dashboard.render import badge, escape, open_incident, plain_block, snippet
 from dashboard.urlstate import bind, remember
+from dashboard.views.saved_searches import pending_facet, saved_searches_box
 from pantau.access import redact_incident
 from pantau.schemas import Incident
 from pantau.stores.base import IncidentQuery
@@ -25,6 +26,7 @@ __all__ = ["CSV_COLUMNS", "base_url", "incidents_csv", "permalink", "search_page
 
 PAGE = 25
 SORTS = ["newest", "oldest", "severity"]
+DATE_FIELDS = {"detected": "Detected", "published": "Published"}
 CSV_COLUMNS = [
     "id",
     "permalink",
@@ -103,9 +105,10 @@ def search_page(ctx: Context) -> None:
     """Search form, facets in the sidebar column, results with permalinks, CSV export."""
     redact = ctx.scope.redact
     today = datetime.now(UTC).date()
-    top = st.columns([3, 2, 1])
+    top = st.columns([3, 1, 2, 1])
     bind("search-text", "q")
     bind("search-sort", "sort", allowed=SORTS)
+    bind("search-date-field", "dates", allowed=DATE_FIELDS)
     text = top[0].text_input(
         "Search text, OCR and transcripts",
         key="search-text",
@@ -113,17 +116,26 @@ def search_page(ctx: Context) -> None:
         help='Every word must occur; "a phrase" in quotes; kitchen OR parliament; -word leaves out. '
         "Searches the text, OCR and transcripts, the clause, the family, labels and detector evidence.",
     )
-    dates = top[1].date_input(
-        "Detected between", value=(today - timedelta(days=30), today), key="search-dates"
+    date_field = top[1].selectbox(
+        "Dates",
+        DATE_FIELDS,
+        key="search-date-field",
+        format_func=DATE_FIELDS.__getitem__,
+        help="Detected: when Pantau found the breach. Published: when the post was published "
+        "(detection time when the feed gave none).",
     )
-    sort = top[2].selectbox("Sort", SORTS, key="search-sort")
+    dates = top[2].date_input(
+        f"{DATE_FIELDS[date_field]} between", value=(today - timedelta(days=30), today), key="search-dates"
+    )
+    sort = top[3].selectbox("Sort", SORTS, key="search-sort")
     remember("q", text)
     remember("sort", sort, default=SORTS[0])
+    remember("dates", date_field, default="detected")
     since = until = None
     if isinstance(dates, tuple | list) and len(dates) == 2:
         since = datetime.combine(dates[0], time.min, tzinfo=UTC)
         until = datetime.combine(dates[1], time.min, tzinfo=UTC) + timedelta(days=1)
-    base = IncidentQuery(text=text, since=since, until=until, sort=sort, limit=0)
+    base = IncidentQuery(text=text, since=since, until=until, dates=date_field, sort=sort, limit=0)
     facet_counts = ctx.store.search(base, ctx.scope).facets
     left, right = st.columns([1, 3])
     chosen: dict[str, list[str]] = {}
@@ -136,6 +148,7 @@ def search_page(ctx: Context) -> None:
             if not counts:
                 continue
             bind(f"facet-{facet}", facet, allowed=counts, many=True)
+            pending_facet(facet, counts)
             chosen[field] = st.multiselect(
                 facet.replace("_", " ").capitalize(),
                 list(counts),
@@ -143,6 +156,9 @@ def search_page(ctx: Context) -> None:
                 format_func=lambda v, c=counts: f"{v or '(none)'} ({c[v]})",
             )
             remember(facet, chosen[field])
+        current: dict[str, str | list[str]] = {"q": text, "sort": sort, "dates": date_field}
+        current.update({facet: chosen.get(field, []) for facet, field in FACETS})
+        saved_searches_box(ctx, current)
     page = st.session_state.get("search-page", 0)
     query = base.model_copy(update={**chosen, "limit": PAGE, "offset": page * PAGE})
     result = ctx.store.search(query, ctx.scope)
@@ -187,7 +203,12 @@ def _result_row(incident: Incident, terms: list[str], n: int, base: str) -> None
                 f"{badge(incident.breach.severity.value)}{badge(incident.family.value, '#455a64')}"
                 f"<b>{escape(incident.breach.clause_id)}</b> · {escape(incident.item.account or '?')} on "
                 f"{escape(incident.item.platform or '?')}"
-                f" · {incident.created_at:%d %b %Y %H:%M}"
+                + (
+                    f" · published {incident.item.published_at.astimezone(UTC):%d %b %Y %H:%M}"
+                    if incident.item.published_at
+                    else ""
+                )
+                + f" · detected {incident.created_at:%d %b %Y %H:%M} UTC"
             ),
             unsafe_allow_html=True,
         )

@@ -86,6 +86,11 @@ class IncidentQuery(BaseModel):
     clause_ids: list[str] = Field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
+    dates: Literal["detected", "published"] = Field(
+        "detected",
+        description="What since/until bound: when the incident was detected, or when the post was "
+        "published (detection when the publication time is unknown).",
+    )
     limit: int = Field(50, ge=0, le=10_000)
     offset: int = Field(0, ge=0)
     sort: Literal["newest", "oldest", "severity"] = "newest"

@@ -357,7 +357,14 @@ def incident_filters(query: IncidentQuery, scope: Scope) -> list[dict[str, Any]]
         window["gte"] = query.since.isoformat()
     if query.until:
         window["lt"] = query.until.isoformat()
-    if window:
+    if window and query.dates == "published":
+        # Publication time, or detection time when the post's publication time is unknown.
+        filters.append({"bool": {"minimum_should_match": 1, "should": [
+            {"range": {"published_at": window}},
+            {"bool": {"must_not": [{"exists": {"field": "published_at"}}],
+                      "filter": [{"range": {"created_at": window}}]}},
+        ]}})
+    elif window:
         filters.append({"range": {"created_at": window}})
     return filters
 

@@ -351,11 +351,14 @@ class SQLiteStore(IncidentStore):
         ):
             if values:
                 among(column, values)
+        # Publication times keep the feed's offset (+08:00): compare them as instants (julianday).
+        when = "julianday(COALESCE(published_at, created_at))" if query.dates == "published" else "created_at"
+        bound = "julianday(?)" if query.dates == "published" else "?"
         if query.since:
-            clauses.append("created_at >= ?")
+            clauses.append(f"{when} >= {bound}")
             args.append(_iso(query.since))
         if query.until:
-            clauses.append("created_at < ?")
+            clauses.append(f"{when} < {bound}")
             args.append(_iso(query.until))
         must, must_not = _fts_query(query.text)
         table = _fts_table(scope)

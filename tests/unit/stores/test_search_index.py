@@ -19,6 +19,7 @@ from pantau.stores.search_index import (
     REDACTED_TEXT_FIELDS,
     IndexNames,
     incident_document,
+    incident_filters,
     incident_search_body,
     incident_template,
     index_bodies,
@@ -157,3 +158,15 @@ def test_the_document_carries_the_redacted_text_and_the_mapping_indexes_it() -> 
     assert "6789" in doc["text"] and "Mawar" in doc["text"]
     assert "6789" not in doc["text_redacted"] and "Mawar" not in doc["text_redacted"]
     assert INCIDENT_MAPPINGS["properties"]["text_redacted"] == INCIDENT_MAPPINGS["properties"]["text"]
+
+
+def test_a_publication_window_falls_back_to_detection_when_unknown() -> None:
+    since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+    window = {"gte": since.isoformat(), "lt": until.isoformat()}
+    published = incident_filters(IncidentQuery(since=since, until=until, dates="published"), Scope.everything())
+    assert published[-1] == {"bool": {"minimum_should_match": 1, "should": [
+        {"range": {"published_at": window}},
+        {"bool": {"must_not": [{"exists": {"field": "published_at"}}], "filter": [{"range": {"created_at": window}}]}},
+    ]}}
+    detected = incident_filters(IncidentQuery(since=since, until=until), Scope.everything())
+    assert detected[-1] == {"range": {"created_at": window}}
