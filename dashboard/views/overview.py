@@ -1,4 +1,8 @@
-"""The commission's wall screen: KPIs, trends, top clauses, repeat offenders, pipeline health."""
+"""The commission's wall screen: KPIs, trends, top clauses, repeat offenders, pipeline health.
+
+Bars of the severity, party, platform and clause charts and rows of the repeat offenders open
+the Search page filtered by what was clicked (:mod:`dashboard.views.drill`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import streamlit as st
 
 from dashboard.charts import bar_counts, incidents_frame, repeat_offenders, timeline
 from dashboard.context import Context
+from dashboard.views.drill import bar_drill, follow, row_drill
 from pantau.review import OPEN_STATUSES
 from pantau.schemas import utcnow
 from pantau.stores.base import IncidentQuery
@@ -39,6 +44,7 @@ def overview_page(ctx: Context) -> None:
 
 
 def _body(ctx: Context, window: str) -> None:
+    follow()
     span, freq = WINDOWS[window]
     since = utcnow() - span
     result = ctx.store.search(IncidentQuery(since=since, limit=MAX_CHART_INCIDENTS, sort="newest"), ctx.scope)
@@ -73,16 +79,25 @@ def _body(ctx: Context, window: str) -> None:
     )
     st.plotly_chart(timeline(frame, by=by, freq=freq), width="stretch", key="chart-timeline")
     row = st.columns(3)
-    with row[0]:
-        st.plotly_chart(bar_counts(frame, "severity", "By severity"), width="stretch", key="chart-severity")
-    with row[1]:
-        st.plotly_chart(bar_counts(frame, "party", "By party"), width="stretch", key="chart-party")
-    with row[2]:
-        st.plotly_chart(bar_counts(frame, "platform", "By platform"), width="stretch", key="chart-platform")
+    for column, (facet, title) in zip(
+        row, [("severity", "By severity"), ("party", "By party"), ("platform", "By platform")], strict=True
+    ):
+        with column:
+            st.plotly_chart(
+                bar_counts(frame, facet, title),
+                width="stretch",
+                key=f"chart-{facet}",
+                on_select=bar_drill(facet, f"chart-{facet}"),
+                selection_mode="points",
+            )
     row = st.columns(2)
     with row[0]:
         st.plotly_chart(
-            bar_counts(frame, "clause", "Top clauses breached", top=8), width="stretch", key="chart-clauses"
+            bar_counts(frame, "clause", "Top clauses breached", top=8),
+            width="stretch",
+            key="chart-clauses",
+            on_select=bar_drill("clause_id", "chart-clauses"),
+            selection_mode="points",
         )
     with row[1]:
         st.markdown("##### Repeat offenders")
@@ -90,7 +105,16 @@ def _body(ctx: Context, window: str) -> None:
         if offenders.empty:
             st.caption("No account with more than one incident in this window.")
         else:
-            st.dataframe(offenders, hide_index=True, width="stretch")
+            st.dataframe(
+                offenders,
+                hide_index=True,
+                width="stretch",
+                key="overview-offenders",
+                on_select=row_drill(
+                    "overview-offenders", list(zip(offenders["account"], offenders["platform"], strict=True))
+                ),
+                selection_mode="single-row",
+            )
     if ctx.user.role == "commission":
         pipeline_health(ctx, stats)
 

@@ -19,9 +19,9 @@ from dashboard.signin import session_problem
 from dashboard.views.decisions import flash
 from pantau.auth import users_path
 
-__all__ = ["pending_facet", "saved_searches_box"]
+__all__ = ["PENDING_FACETS", "pending_facet", "saved_searches_box"]
 
-_PENDING = "pantau_saved_facets"
+PENDING_FACETS = "pantau_saved_facets"
 
 
 def _book(ctx: Context) -> SavedSearches:
@@ -63,7 +63,7 @@ def _open(params: dict[str, list[str]]) -> None:
     st.session_state["search-sort"] = first.get("sort", "newest")
     st.session_state["search-date-field"] = first.get("dates", "detected")
     st.session_state["search-page"] = 0
-    st.session_state[_PENDING] = {k: v for k, v in params.items() if k not in ("q", "sort", "dates")}
+    st.session_state[PENDING_FACETS] = {k: v for k, v in params.items() if k not in ("q", "sort", "dates")}
 
 
 def _delete(name: str) -> None:
@@ -77,14 +77,14 @@ def _delete(name: str) -> None:
 
 def pending_facet(facet: str, allowed: Mapping[str, int]) -> None:
     """Before drawing a facet's multiselect: apply the values of a saved search just opened."""
-    pending = st.session_state.get(_PENDING)
+    pending = st.session_state.get(PENDING_FACETS)
     if isinstance(pending, dict):
         st.session_state[f"facet-{facet}"] = [v for v in pending.get(facet, []) if v in allowed]
 
 
 def saved_searches_box(ctx: Context, current: Mapping[str, str | Sequence[str]]) -> None:
     """The saved searches of the user, and a form that saves ``current`` (the search drawn)."""
-    st.session_state.pop(_PENDING, None)  # the facets were drawn with it
+    st.session_state.pop(PENDING_FACETS, None)  # the facets were drawn with it
     book = _book(ctx)
     saved = book.list(ctx.user.username)
     params = {k: [v] if isinstance(v, str) else list(v) for k, v in current.items()}

@@ -88,3 +88,50 @@ def test_a_saved_search_is_saved_once_and_reopens_after_a_reload(
     assert _count(page) == shown
     assert "sort=severity" in page.url
     shot(page, "saved-search-reopened")
+
+
+def test_a_chart_bar_opens_search_filtered_by_it(
+    served: tuple[str, Seeded], open_page: Callable[..., Any]
+) -> None:
+    _, seeded = served
+    page = open_page("/", user="ana")
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="By severity")
+    chart.locator("g.trace.bars path").first.wait_for(timeout=WAIT_MS)
+    # Plotly draws one trace per severity (coloured): find the trace of "critical" and click its bar.
+    index = chart.locator(".js-plotly-plot").evaluate(
+        "gd => gd._fullData.findIndex(t => t.name === 'critical')"
+    )
+    assert index >= 0
+    bar = chart.locator("g.trace.bars").nth(index).locator("path").first.bounding_box()
+    # Plotly's drag layer lies over the bars and turns a click on it into the bar's selection, as for a user.
+    page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    wait_idle(page)
+    page.get_by_label("Search text, OCR and transcripts", exact=True).wait_for(timeout=WAIT_MS)
+    assert "severity=critical" in page.url and "page=Search" in page.url
+    critical = [
+        i
+        for i in (seeded.pbn_new, seeded.pbn_confirmed, seeded.pkr2_new, seeded.pkr2_confirmed)
+        if i.breach.severity.value == "critical"
+    ]
+    assert _count(page).startswith(f"{len(critical)} incident")
+    shot(page, "drill-from-chart")
+
+
+def test_a_repeat_offender_row_opens_search_for_the_account(open_page: Callable[..., Any]) -> None:
+    page = open_page("/", user="ana")
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=WAIT_MS)
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = table.bounding_box()
+    # The row-selection column is the grid's first column; the first data row is under the header.
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    wait_idle(page)
+    box = page.get_by_label("Search text, OCR and transcripts", exact=True)
+    box.wait_for(timeout=WAIT_MS)
+    account = box.input_value().strip('"')
+    # pbn.official: two seeded incidents and this module's old post; pkr2.rasmi: two.
+    expected = {"pbn.official": 3, "pkr2.rasmi": 2}
+    assert account in expected
+    assert "platform=facebook" in page.url
+    assert _count(page).startswith(f"{expected[account]} incidents")
