@@ -64,6 +64,29 @@ class Config:
         return np.concatenate([np.arange(k * 768, (k + 1) * 768) for k in self.layers])
 
 
+class Ensemble:
+    """Heads on blocks of the same views, whose logits are averaged after each is scaled to unit spread.
+
+    The scales come from the members' out-of-origin logits (:func:`loso` sets them), and the
+    average of linear heads is one linear head over the union of their blocks, so the weights
+    file keeps one map per view.
+    """
+
+    def __init__(self, members: tuple[Config, ...]) -> None:
+        self.members = members
+        self.layers = tuple(sorted({k for m in members for k in m.layers}))
+        self.views = members[0].views
+        self.c = None
+        self.scales: list[float] | None = None
+
+    def __repr__(self) -> str:
+        return "mean of [" + "; ".join(repr(m) for m in self.members) + "]"
+
+    def columns(self) -> np.ndarray:
+        """Column indices of the union of the members' blocks."""
+        return np.concatenate([np.arange(k * 768, (k + 1) * 768) for k in self.layers])
+
+
 def view_matrix(data: dict, view: str, cols: np.ndarray) -> np.ndarray:
     """One view's chosen columns; a missing face falls back to the global view."""
     x = data[view][:, cols].astype(np.float32)
@@ -94,8 +117,23 @@ def fit_view(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> tuple[np.
     return coef.astype(np.float64), float(model.intercept_[0] - np.dot(coef, mean))
 
 
-def fit(cfg: Config, train: list[dict], images: list[Image]) -> dict[str, tuple[np.ndarray, float]]:
+def fit(cfg: Config | Ensemble, train: list[dict], images: list[Image]) -> dict[str, tuple[np.ndarray, float]]:
     """Fit one head per view on the rows of ``train`` (variants of the same images)."""
+    if isinstance(cfg, Ensemble):
+        if cfg.scales is None:
+            raise ValueError("an ensemble's member scales come from loso(): run it first")
+        folded: dict[str, tuple[np.ndarray, float]] = {}
+        fitted = [fit(m, train, images) for m in cfg.members]
+        for view in cfg.views:
+            w, b = np.zeros(len(cfg.layers) * 768), 0.0
+            for scale, member, heads in zip(cfg.scales, cfg.members, fitted, strict=True):
+                wm, bm = heads[view]
+                for j, k in enumerate(member.layers):
+                    pos = cfg.layers.index(k)
+                    w[pos * 768 : (pos + 1) * 768] += scale * wm[j * 768 : (j + 1) * 768]
+                b += scale * bm
+            folded[view] = (w, b)
+        return folded
     cols = cfg.columns()
     y = np.array([im.label for im in images] * len(train))
     w = np.tile(sample_weights(images), len(train))
@@ -115,8 +153,12 @@ def take(data: dict, idx: np.ndarray) -> dict:
     return {k: v[idx] for k, v in data.items() if np.ndim(v)}
 
 
-def loso(cfg: Config, images: list[Image], variants: dict[str, dict]) -> dict[str, np.ndarray]:
+def loso(cfg: Config | Ensemble, images: list[Image], variants: dict[str, dict]) -> dict[str, np.ndarray]:
     """Out-of-origin logits of every variant: each origin scored by heads trained without it."""
+    if isinstance(cfg, Ensemble):
+        parts = [loso(m, images, variants) for m in cfg.members]
+        cfg.scales = [1.0 / float(np.std(p[TRAIN[0]])) / len(parts) for p in parts]
+        return {name: sum(s * p[name] for s, p in zip(cfg.scales, parts, strict=True)) for name in parts[0]}
     keys = {name: {k: i for i, k in enumerate(d["keys"])} for name, d in variants.items()}
     out = {name: np.full(len(d["keys"]), np.nan) for name, d in variants.items()}
     for origin in sorted({im.origin for im in images}):
@@ -183,7 +225,7 @@ def report(images: list[Image], variants: dict[str, dict], scores: dict[str, np.
     return out
 
 
-def write(cfg: Config, heads: dict[str, tuple[np.ndarray, float]], a: float, b: float, figures: dict) -> str:
+def write(cfg: Config | Ensemble, heads: dict[str, tuple[np.ndarray, float]], a: float, b: float, figures: dict) -> str:
     """Fold calibration into the heads, write the weights, pin their sha256; return the digest."""
     arrays: dict[str, np.ndarray] = {"layers": np.array(cfg.layers, np.int64)}
     for view, (w, bias) in heads.items():
@@ -203,7 +245,7 @@ def write(cfg: Config, heads: dict[str, tuple[np.ndarray, float]], a: float, b: 
             zf.writestr(info, item.getvalue())
     WEIGHTS.write_bytes(buf.getvalue())
     digest = hashlib.sha256(buf.getvalue()).hexdigest()
-    meta = {"views": list(heads), "layers": list(cfg.layers), "C": cfg.c, "platt": [a, b], "sha256": digest}
+    meta = {"config": repr(cfg), "views": list(heads), "layers": list(cfg.layers), "platt": [a, b], "sha256": digest}
     WEIGHTS.with_suffix(".json").write_text(json.dumps({**meta, "figures": figures}, indent=1) + "\n")
     text = LEARNED.read_text(encoding="utf-8")
     LEARNED.write_text(
@@ -222,6 +264,13 @@ CANDIDATES = (
     Config((7,), ("global",), 0.05),
     Config((6, 7, 8), ("global",), 0.02),
     Config((5, 6, 7, 8, 9), ("global",), 0.01),
+    Ensemble(
+        (
+            Config((5, 7, 9, 11), ("global",), 0.01),
+            Config((7,), ("global",), 0.05),
+            Config((11,), ("global",), 0.05),
+        )
+    ),
 )
 
 

@@ -12,8 +12,8 @@ Model card
      (0.95). Label ``ai-declared`` / ``ai-metadata``.
   2. *Watermarked*: ``synthetic.watermark`` decodes a Stable Diffusion payload with bit
      accuracy >= 0.8 (score >= 0.97, label ``sd-watermark``).
-  3. *Forensic*: ``synthetic.learned``, a head Pantau trains on frozen CLIP features of the
-     whole image, the largest face and a full-resolution patch
+  3. *Forensic*: ``synthetic.learned``, a head Pantau trains on frozen CLIP features (class
+     tokens of four transformer blocks) of the whole image
      (:mod:`detectors.synthetic.learned`, ``bench/train_synthetic.py``). Its output is a
      probability calibrated out of origin (leave-one-source-out), so 0.5 is the decision and
      a code's 0.7 means "more likely than not, with margin". Label ``forensic-synthetic`` from

@@ -128,3 +128,26 @@ def test_weights_file_has_the_same_bytes_each_time(tmp_path: Path, monkeypatch: 
     head = ClipHead(tmp_path / "w" / "clip_head.npz", sha256=first)
     x = np.zeros(768, np.float32)
     assert head.logits({"global": x}) == {"global": pytest.approx(2.0 * 0.5 - 1.0)}
+
+
+def test_an_ensemble_folds_into_one_linear_head_equal_to_its_members_average() -> None:
+    images = [
+        synthetic_data.Image(Path(f"x/{o}{i}.png"), i % 2, o, "g", "gan" if i % 2 else "real", f"x/{o}{i}.png")
+        for o in ("a", "b")
+        for i in range(12)
+    ]
+    rng = np.random.default_rng(3)
+    variants = {name: _fake_variant(images, rng) for name in (*train_synthetic.TRAIN, "clean")}
+    members = (train_synthetic.Config((5, 11), ("global",), 0.5), train_synthetic.Config((11,), ("global",), 1.0))
+    ensemble = train_synthetic.Ensemble(members)
+    with pytest.raises(ValueError, match="loso"):
+        train_synthetic.fit(ensemble, [variants["aug1"]], images)
+    train_synthetic.loso(ensemble, images, variants)
+    assert ensemble.layers == (5, 11) and ensemble.scales is not None
+    train = [variants[v] for v in train_synthetic.TRAIN]
+    folded = train_synthetic.logits(train_synthetic.fit(ensemble, train, images), ensemble, variants["clean"])
+    parts = [
+        train_synthetic.logits(train_synthetic.fit(m, train, images), m, variants["clean"]) for m in members
+    ]
+    expected = sum(s * p for s, p in zip(ensemble.scales, parts, strict=True))
+    assert np.allclose(folded, expected, atol=1e-3)
