@@ -129,3 +129,31 @@ def test_audio_score_comes_from_provenance_only(tmp_path: Path) -> None:
         w.writeframes(b"\x00\x00" * 800)
     [[signal]] = SyntheticAudioDetector().detect([item_with(path)])
     assert (signal.detector, signal.label, signal.score) == ("synthetic.audio", "no-synthetic-evidence", 0.0)
+
+
+def test_video_score_is_the_frames_mean_logit_of_the_trained_head(tmp_path: Path) -> None:
+    import math
+
+    import cv2
+    import numpy as np
+
+    from detectors.synthetic.fused import SyntheticVideoDetector
+
+    path = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    rng = np.random.default_rng(0)
+    for k in range(30):
+        frame = np.full((240, 320, 3), 40 + 5 * k, dtype=np.uint8)
+        frame[60:180, 80 + k : 200 + k] = rng.integers(0, 255, 3, dtype=np.uint8)
+        writer.write(frame)
+    writer.release()
+    detector = SyntheticVideoDetector()
+    detector.ensure_loaded()
+    if detector.learned is None:
+        pytest.skip(f"trained head unavailable: {detector.learned_note}")
+    [[signal]] = detector.detect([item_with(path)])
+    frames = signal.details["learned_frames"]
+    assert signal.details["frames"] == len(frames) > 1
+    logit = sum(math.log(p / (1 - p)) for p in frames) / len(frames)
+    assert signal.details["signals"]["learned"] == pytest.approx(1 / (1 + math.exp(-logit)), abs=0.01)
+    assert signal.score == pytest.approx(signal.details["signals"]["forensic"], abs=1e-3)
