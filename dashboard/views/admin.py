@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import open_incident
+from dashboard.views.replay import replay_form
 from pantau.schemas import utcnow
 
 __all__ = ["audit_page", "dead_letters_page", "overdue_page"]
@@ -74,7 +75,7 @@ def audit_page(ctx: Context) -> None:
 
 
 def dead_letters_page(ctx: Context) -> None:
-    """What failed, where and why; the payload for replays."""
+    """What failed, where and why; the payload, and a Replay form for the one picked."""
     letters = ctx.store.dead_letters(500)
     st.markdown(f"#### Dead letters · {ctx.store.count_dead_letters()} kept")
     if not letters:
@@ -107,3 +108,4 @@ def dead_letters_page(ctx: Context) -> None:
     )
     if picked:
         st.code(by_id[picked].payload or "(empty)", language="json")
+        replay_form(ctx, by_id[picked])
