@@ -160,6 +160,12 @@ class AlertSettings(_Section):
     webhook_url: str | None = Field(None, description="Signed JSON webhook for machine consumers.")
     webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of the webhook.")
     max_per_recipient_per_hour: int = Field(120, ge=1)
+    timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Deadline of one delivery on one channel (webhook, e-mail, chat): connect, TLS, "
+        "headers and body together; past it the alert stays pending and is sent again later.",
+    )
     redeliver_every_s: float = Field(
         60.0, gt=0, description="How often alerts kept but not delivered (a channel down) are sent again."
     )

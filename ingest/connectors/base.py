@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from codes.registry import Registry
 from ingest.base import Source, SourceRecord
 from pantau.deadletters import dead_letter
+from pantau.deadline import Deadline
 from pantau.errors import BadFeed, ConfigError, PantauError
 from pantau.schemas import DeadLetter, MediaItem, utcnow
 
@@ -196,7 +197,12 @@ class ConnectorOptions(BaseModel):
         description="Longest single wait; when Retry-After asks more, the pass stops and the "
         "next one starts no sooner than the platform said.",
     )
-    timeout_s: float = Field(30.0, gt=0.0, description="Timeout of one request.")
+    timeout_s: float = Field(
+        30.0,
+        gt=0.0,
+        description="Deadline of one request: connect, TLS, headers and body together (a server "
+        "that drips bytes is cut off at this time; the request then counts as a network error).",
+    )
     token_file: str | None = Field(
         None, description="File holding the access token or API key (secret file)."
     )
@@ -260,6 +266,9 @@ class ApiClient:
 
             self._http = httpx.Client(
                 timeout=self.options.timeout_s,
+                # No keep-alive: a pooled connection sends no connect event, so its socket could
+                # not be put under the request's deadline (Deadline.httpx_trace).
+                limits=httpx.Limits(max_keepalive_connections=0),
                 follow_redirects=False,
                 headers={"User-Agent": self.options.user_agent, "Accept": "application/json"},
             )
@@ -310,12 +319,27 @@ class ApiClient:
                 self.auth(hdrs, prms)
             self._pace()
             try:
-                response = self._client().request(
-                    method, url, params=prms, json=json_body, data=data, headers=hdrs
-                )
+                with Deadline(self.options.timeout_s) as deadline:
+                    response = self._client().request(
+                        method,
+                        url,
+                        params=prms,
+                        json=json_body,
+                        data=data,
+                        headers=hdrs,
+                        timeout=_timeout(deadline),
+                        extensions={"trace": deadline.httpx_trace},
+                    )
+                if deadline.expired:  # a body without a length reads as complete once the socket is shut
+                    raise httpx.ReadTimeout("deadline passed")
             except httpx.HTTPError as exc:
                 if attempt >= self.options.max_retries:
-                    raise ConnectorError(f"{method} {_safe_url(url)} failed: {type(exc).__name__}") from exc
+                    why = (
+                        f"timed out: the {self.options.timeout_s:g} s deadline of one request passed"
+                        if deadline.expired or isinstance(exc, httpx.TimeoutException)
+                        else f"failed: {type(exc).__name__}"
+                    )
+                    raise ConnectorError(f"{method} {_safe_url(url)} {why}") from exc
                 self.on_event("retry")
                 self.sleep(self._backoff(attempt))
                 attempt += 1
@@ -378,16 +402,41 @@ class ApiClient:
         if authenticated and self.auth is not None:
             self.auth(headers, params)
         self._pace()
-        with self._client().stream("GET", url, headers=headers, params=params or None) as response:
-            if response.status_code >= 400:
-                raise ApiError(f"{_safe_url(url)}: HTTP {response.status_code}", status=response.status_code)
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ConnectorError(f"{_safe_url(url)}: file over {max_bytes} bytes")
-                chunks.append(chunk)
+        import httpx
+
+        deadline = Deadline(self.options.timeout_s)
+        try:
+            with deadline, self._client().stream(
+                "GET",
+                url,
+                headers=headers,
+                params=params or None,
+                timeout=_timeout(deadline),
+                extensions={"trace": deadline.httpx_trace},
+            ) as response:
+                if response.status_code >= 400:
+                    status = response.status_code
+                    raise ApiError(f"{_safe_url(url)}: HTTP {status}", status=status)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ConnectorError(f"{_safe_url(url)}: file over {max_bytes} bytes")
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise ConnectorError(f"GET {_safe_url(url)} failed: {type(exc).__name__}") from exc
+        if deadline.expired:
+            raise ConnectorError(
+                f"GET {_safe_url(url)} timed out: the {self.options.timeout_s:g} s deadline passed"
+            )
         return b"".join(chunks)
+
+
+def _timeout(deadline: Deadline) -> Any:
+    """httpx's per-operation timeouts, none longer than what is left of the whole request's deadline."""
+    import httpx
+
+    return httpx.Timeout(max(deadline.remaining(), 0.001))
 
 
 _NOT_JSON = object()

@@ -41,9 +41,10 @@ def build_alerter(settings: Settings, store: IncidentStore, registry: Registry |
     notifiers: list[Notifier] = [OutboxNotifier(settings.outbox_dir)]
     officer_urls = registry is not None and any(o.channels for p in registry.parties for o in p.officers)
     if settings.alerts.channels or officer_urls:
-        notifiers.append(AppriseNotifier(settings.alerts.channels))
+        notifiers.append(AppriseNotifier(settings.alerts.channels, timeout_s=settings.alerts.timeout_s))
     if settings.alerts.webhook_url:
         secret = settings.alerts.webhook_secret.get_secret_value() if settings.alerts.webhook_secret else ""
-        notifiers.append(WebhookNotifier(settings.alerts.webhook_url, secret))
+        timeout_s = settings.alerts.timeout_s
+        notifiers.append(WebhookNotifier(settings.alerts.webhook_url, secret, timeout_s=timeout_s))
     limiter = RateLimiter(settings.alerts.max_per_recipient_per_hour, 3600.0)
     return Alerter(store, registry, notifiers, limiter=limiter, dashboard_url=settings.dashboard.public_url)

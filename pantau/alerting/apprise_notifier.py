@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pantau.alerting.base import DeliveryFailed, Notifier
+from pantau.deadline import DeadlinePassed, call_with_deadline
 from pantau.errors import ConfigError
 from pantau.schemas import Alert
 
@@ -19,8 +20,10 @@ class AppriseNotifier(Notifier):
 
     name = "apprise"
 
-    def __init__(self, global_urls: list[str] | None = None) -> None:
+    def __init__(self, global_urls: list[str] | None = None, timeout_s: float = 10.0) -> None:
+        """:param timeout_s: deadline of one delivery to one URL (e-mail, chat or HTTP), whole."""
         self.global_urls = list(global_urls or [])
+        self.timeout_s = timeout_s
 
     def deliver(self, alert: Alert, urls: list[str] | None = None) -> None:
         """Notify every URL; raise when any of them failed."""
@@ -34,13 +37,26 @@ class AppriseNotifier(Notifier):
                 "apprise channels need the dashboard extra: pip install 'pantau[dashboard]'"
             ) from exc
         bad: list[str] = []
+        late: list[str] = []
         sent_ok = True
         for url in targets:
             client = apprise.Apprise()
             if not client.add(url):
                 bad.append(_masked(url))
                 continue
-            sent_ok = bool(client.notify(title=alert.subject, body=alert.body)) and sent_ok
+            try:
+                # apprise keeps its sockets (SMTP, HTTP) to itself: stop waiting at the deadline.
+                notified = call_with_deadline(
+                    lambda c=client: c.notify(title=alert.subject, body=alert.body),
+                    self.timeout_s,
+                    name=f"apprise {_masked(url)}",
+                )
+            except DeadlinePassed:
+                late.append(_masked(url))
+                continue
+            sent_ok = bool(notified) and sent_ok
+        if late:
+            raise DeliveryFailed(f"apprise timed out ({self.timeout_s:g} s deadline): {', '.join(late)}")
         if bad:
             raise DeliveryFailed(f"apprise refused URL(s): {', '.join(bad)}")
         if not sent_ok:

@@ -14,10 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-import urllib.error
-import urllib.request
 
 from pantau.alerting.base import DeliveryFailed, Notifier
+from pantau.deadline import Deadline
 from pantau.errors import ConfigError
 from pantau.schemas import Alert
 
@@ -56,6 +55,7 @@ class WebhookNotifier(Notifier):
     name = "webhook"
 
     def __init__(self, url: str, secret: str, timeout_s: float = 10.0) -> None:
+        """:param timeout_s: deadline of one delivery (connect, TLS, headers and body together)."""
         if not url.startswith(("https://", "http://")):
             raise ConfigError(f"webhook URL must be http(s), got {url!r}")
         if not secret:
@@ -68,23 +68,28 @@ class WebhookNotifier(Notifier):
         """POST the alert; any non-2xx answer or network error is a failed delivery."""
         body = alert.model_dump_json().encode("utf-8")
         ts = int(time.time())
-        req = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                TIMESTAMP_HEADER: str(ts),
-                SIGNATURE_HEADER: sign_payload(self.secret, body, ts),
-                "User-Agent": "pantau-alerts",
-            },
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:  # noqa: S310
-                status = resp.status
-        except urllib.error.HTTPError as exc:
-            raise DeliveryFailed(f"webhook answered HTTP {exc.code}") from exc
-        except OSError as exc:
-            raise DeliveryFailed(f"webhook unreachable: {exc}") from exc
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: str(ts),
+            SIGNATURE_HEADER: sign_payload(self.secret, body, ts),
+            "User-Agent": "pantau-alerts",
+        }
+        import httpx
+
+        # One deadline for connect, TLS, headers and body: a receiver that drips its answer
+        # cannot hold the alerter (the alert stays pending and is sent again later).
+        with Deadline(self.timeout_s) as deadline:
+            try:
+                with httpx.Client(timeout=max(deadline.remaining(), 0.001), follow_redirects=False) as client:
+                    resp = client.post(
+                        self.url, content=body, headers=headers, extensions={"trace": deadline.httpx_trace}
+                    )
+                status = resp.status_code
+            except httpx.HTTPError as exc:
+                if deadline.expired or isinstance(exc, httpx.TimeoutException):
+                    raise DeliveryFailed(f"webhook timed out ({self.timeout_s:g} s deadline)") from exc
+                raise DeliveryFailed(f"webhook unreachable: {type(exc).__name__}: {exc}") from exc
+        if deadline.expired:
+            raise DeliveryFailed(f"webhook timed out ({self.timeout_s:g} s deadline)")
         if not 200 <= status < 300:
             raise DeliveryFailed(f"webhook answered HTTP {status}")
