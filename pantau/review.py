@@ -69,6 +69,7 @@ PAST_TENSE = {
     "respond": "Responded to",
     "appeal": "Appealed",
     "comment": "Commented on",
+    "assign": "Assigned",
 }
 
 
@@ -127,7 +128,9 @@ def submit(store: IncidentStore, action: ReviewAction, seen: IncidentStatus | No
         return Outcome("refused", "This incident is no longer available; nothing was recorded.")
     name = describe(incident)
     history = store.actions(incident.id)
-    last = history[-1] if history else None
+    # The commission's notes (comments, assignment) between two answers do not hide a retry.
+    answers = [a for a in history if a.action not in ("comment", "assign")]
+    last = answers[-1] if answers else None
     if any(a.id == action.id for a in history) or (
         last is not None
         and _same(last, action)

@@ -10,6 +10,7 @@ from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
 from dashboard.render import badge, escape, highlight, plain_block, show_media
 from dashboard.verification import account_standing, standing_colour
+from dashboard.views.assign import assignment_and_comments, public_history
 from dashboard.views.decisions import decision_form, officer_answer_form
 from dashboard.views.search import base_url, permalink
 from dashboard.views.verify import verification_panel
@@ -138,7 +139,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
     verification_panel(ctx, incident)
 
     st.markdown("#### History")
-    history = ctx.store.actions(incident.id)
+    history = public_history(ctx.store.actions(incident.id), ctx.user.role)
     if ctx.scope.redact:
         # Journalists see what was decided and when, not who decided or the internal reasons.
         history = [a.model_copy(update={"actor": a.role, "reason": "", "attachments": []}) for a in history]
@@ -165,6 +166,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
         st.caption("No decisions or answers yet.")
 
     decision_form(ctx, incident)
+    assignment_and_comments(ctx, incident, history)
     if ctx.user.role == "party_officer":
         mine = [a for a in ctx.store.alerts(ctx.scope, limit=1000) if a.alert.incident_id == incident.id]
         officer_answer_form(ctx, incident, mine[0] if mine else None)

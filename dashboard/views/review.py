@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.context import Context
 from dashboard.render import escape, incident_label, open_incident, plain_block
 from dashboard.urlstate import bind, remember
+from dashboard.views.assign import assignee
 from dashboard.views.decisions import decision_form
 from pantau.review import OPEN_STATUSES
 from pantau.stores.base import IncidentQuery
@@ -41,6 +42,7 @@ def review_page(ctx: Context) -> None:
                     "account": i.item.account,
                     "party": ctx.party_name(i.party),
                     "platform": i.item.platform,
+                    "assigned": assignee(ctx.store.actions(i.id)) or "",
                     "detected": i.created_at,
                     "text": i.item.text[:120],
                     "id": i.id[:8],

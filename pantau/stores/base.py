@@ -115,13 +115,17 @@ class Attachment(BaseModel):
 
 
 class ReviewAction(BaseModel):
-    """One decision or answer on an incident: confirm, dismiss, escalate, acknowledge, respond, appeal."""
+    """One decision or answer on an incident (confirm, dismiss, escalate, acknowledge, respond, appeal...).
+
+    ``comment`` (reason: the text) and ``assign`` (reason: the reviewer's user name, empty to
+    unassign) are the commission's own notes: they never change the status.
+    """
 
     id: str = ""
     incident_id: str
     action: Literal[
         "confirm", "dismiss", "escalate", "reopen", "uphold", "overturn", "acknowledge", "respond", "appeal",
-        "comment",
+        "comment", "assign",
     ]
     actor: str
     role: str
