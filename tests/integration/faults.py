@@ -16,17 +16,19 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pantau.settings import SAMPLE_FEED
 from pantau.stores.base import IncidentQuery, IncidentStore, Scope
 from tests.integration.conftest import INFRA
 
-__all__ = ["Outcome", "RestartableBroker", "account", "replicated_feed"]
+__all__ = ["Outcome", "RecordingWebhook", "RestartableBroker", "account", "replicated_feed"]
 
 KAFKA_LIB = INFRA / "lib" / "kafka"
 JAVA = shutil.which("java") or "java"
@@ -242,3 +244,51 @@ def account(store: IncidentStore, item_ids: Sequence[str]) -> Outcome:
         else:
             outcome.lost.append(item_id)
     return outcome
+
+
+class RecordingWebhook:
+    """A slow alert webhook on loopback: answers each POST after ``delay_s`` and records
+    ``(alert id, incident id, recipient)`` of every alert it received (duplicates included).
+
+    The first POST is held until :attr:`release` is set (at most 60 s), so a test can kill the
+    worker while that delivery is certainly in flight (:attr:`first` is set when it arrives).
+    """
+
+    def __init__(self, delay_s: float = 0.2) -> None:
+        self.received: list[tuple[str, str, str]] = []
+        self.first = threading.Event()
+        self.release = threading.Event()
+        lock = threading.Lock()
+        received = self.received
+        first, release = self.first, self.release
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                with lock:
+                    received.append((body["id"], body["incident_id"], body["recipient"]))
+                    hold = not first.is_set()
+                    first.set()
+                if hold:
+                    release.wait(60)
+                time.sleep(delay_s)  # a slow channel
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the worker was killed meanwhile
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/alerts"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.release.set()
+        self._server.shutdown()
+        self._server.server_close()

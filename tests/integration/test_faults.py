@@ -20,13 +20,14 @@ from typing import Any
 import pytest
 
 from ingest.kafka_producer import ProduceReport, ensure_topics, produce_sources
+from pantau.alerting import COMMISSION
 from pantau.schemas import MediaItem
 from pantau.settings import Settings
 from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import SearchStore
 from streams.runner import Pipeline
 from tests.integration.conftest import Servers
-from tests.integration.faults import Outcome, RestartableBroker, account, replicated_feed
+from tests.integration.faults import Outcome, RecordingWebhook, RestartableBroker, account, replicated_feed
 from tests.integration.tcp_proxy import TcpProxy
 from tests.integration.test_kafka_pipeline import (  # noqa: F401 - fixtures used by name
     _output,
@@ -140,6 +141,69 @@ def test_worker_killed_mid_stream_and_a_new_worker_finishes_without_loss_or_dupl
     finally:
         _stop_worker(worker)
     _check("worker kill -9", search_store, ids, expected, recover_s)
+
+
+def test_worker_killed_mid_stream_with_a_slow_webhook_loses_no_alert(
+    env: dict[str, str],
+    settings_of: Callable[..., Settings],
+    search_store: SearchStore,
+    feed: tuple[Path, list[str]],
+    expected: Outcome,
+) -> None:
+    """kill -9 of a worker while its first alert delivery is held open by a slow webhook, then a
+    new worker: every alert kept (outbox, written before the item counts as processed) reaches the
+    webhook, the one in flight again by the Faust redelivery task (at least once, never zero
+    times); the commission gets one alert per incident of the fault-free run."""
+    path, ids = feed
+    hook = RecordingWebhook(delay_s=0.2)
+    alert_env = {
+        **env,
+        "PANTAU_ALERTS__WEBHOOK_URL": hook.url,
+        "PANTAU_ALERTS__WEBHOOK_SECRET": "faults-secret",
+        "PANTAU_ALERTS__REDELIVER_EVERY_S": "1",
+    }
+    ensure_topics(settings_of().kafka)
+    search_store.open()
+    worker = _start_worker({**alert_env, "PANTAU_BATCH_SIZE": "4", "PANTAU_KAFKA__BATCH_SIZE": "4"})
+    try:
+        report = _produce(settings_of, path)
+        assert set(report.item_ids) == set(ids)
+        _wait_for("the first alert", hook.first.is_set, 180, worker)
+        worker.send_signal(signal.SIGKILL)  # while the first delivery is held open
+        worker.wait(timeout=30)
+        hook.release.set()
+        _output(worker)
+        assert len(search_store.processed(ids)) < len(ids), "the worker finished before it was killed"
+
+        began = time.monotonic()
+        worker = _start_worker(alert_env)
+        _wait_for(
+            "every item processed and every alert delivered",
+            lambda: search_store.processed(ids) == set(ids) and not search_store.pending_alerts(1000),
+            180,
+            worker,
+        )
+        recover_s = time.monotonic() - began
+    finally:
+        _stop_worker(worker)
+        hook.close()
+    stored = {state.alert.id for state in search_store.alerts(Scope.everything(), limit=10_000)}
+    received = {alert_id for alert_id, _, _ in hook.received}
+    commission = {incident for _, incident, recipient in hook.received if recipient == COMMISSION}
+    outcome = _check(
+        "worker kill -9, slow webhook",
+        search_store,
+        ids,
+        expected,
+        recover_s,
+        alerts=len(stored),
+        deliveries=len(hook.received),
+        alerts_lost=len(stored - received),
+    )
+    assert stored and stored <= received, f"{len(stored - received)} alerts never reached the webhook"
+    in_flight = hook.received[0][0]
+    assert [a for a, _, _ in hook.received].count(in_flight) >= 2, "the alert in flight was not sent again"
+    assert commission == outcome.incident_ids == expected.incident_ids, "an incident's commission alert is missing"
 
 
 @pytest.fixture
