@@ -9,6 +9,7 @@ from dashboard.context import Context
 from dashboard.render import escape, incident_label, open_incident, plain_block
 from dashboard.urlstate import bind, remember
 from dashboard.views.assign import assignee
+from dashboard.views.bulk import post_card
 from dashboard.views.decisions import decision_form
 from pantau.review import OPEN_STATUSES
 from pantau.stores.base import IncidentQuery
@@ -75,4 +76,5 @@ def review_page(ctx: Context) -> None:
         if appeal is not None:
             st.warning(escape(f"Appealed by {appeal.actor} on {appeal.at:%d %b %H:%M} UTC: {appeal.reason}"))
     open_incident(incident.id, key="review-open", label="Open full incident")
+    post_card(ctx, incident, result.incidents)
     decision_form(ctx, incident, key="queue")
