@@ -2,7 +2,8 @@
 
 Roles and their pages:
 
-- commission: Overview (wall screen), Review queue, Overdue answers, Search, Audit log, Dead letters;
+- commission: Overview (wall screen), Review queue, Overdue answers, Search, Audit log, Dead letters,
+  Monitoring (connector health, tipline inbox);
 - party_officer: Inbox, Our incidents (search within their party);
 - journalist: Search (confirmed incidents, redacted).
 
@@ -30,6 +31,7 @@ from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
 from dashboard.views.decisions import show_flash
 from dashboard.views.inbox import inbox_page
 from dashboard.views.incident import incident_page
+from dashboard.views.monitoring import monitoring_page
 from dashboard.views.overview import overview_page
 from dashboard.views.review import review_page
 from dashboard.views.search import search_page
@@ -46,6 +48,7 @@ PAGES: dict[str, dict[str, Page]] = {
         "Search": search_page,
         "Audit log": audit_page,
         "Dead letters": dead_letters_page,
+        "Monitoring": monitoring_page,
     },
     "party_officer": {"Inbox": inbox_page, "Our incidents": search_page},
     "journalist": {"Search": search_page},

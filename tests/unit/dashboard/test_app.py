@@ -68,7 +68,7 @@ def test_disabled_user_session_ends_at_next_run(app: AppFactory, seeded: Seeded)
 @pytest.mark.parametrize(
     ("user", "pages"),
     [
-        ("ana", ["Overview", "Review queue", "Overdue answers", "Search", "Audit log", "Dead letters"]),
+        ("ana", ["Overview", "Review queue", "Overdue answers", "Search", "Audit log", "Dead letters", "Monitoring"]),
         ("siti", ["Inbox", "Our incidents"]),
         ("jo", ["Search"]),
     ],
