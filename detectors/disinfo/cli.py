@@ -31,7 +31,6 @@ claims_app = typer.Typer(help="Fact-check database and claim matching.", no_args
 
 RUN_TAG = "pantau"
 QUERY_HEADERS = {"iclaim_id", "id", "qid", "query_id", "tweet_id"}
-SHIPPED_CACHE = Path(__file__).resolve().parent / "weights" / "embeddings"
 
 
 def _say(message: str) -> None:
@@ -136,7 +135,6 @@ def match(
         cache = EmbeddingCache(
             cache_dir or settings.data_dir / "claims" / "embeddings",
             encoder.key,
-            extra_folders=[SHIPPED_CACHE],
         )
         matcher = ClaimMatcher(encoder, cache, candidates=candidates, use_dense=not lexical_only)
         began = time.perf_counter()
