@@ -31,21 +31,9 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageEnhance, ImageFilter, ImageOps
 
-__all__ = ["MEDIA", "Image", "augment", "family_of", "load_images", "perturb"]
+from bench.synthetic_sets import MEDIA, REAL_FIXTURE_PHOTOS
 
-REPO = Path(__file__).resolve().parent.parent
-MEDIA = REPO.parent / "shared" / "data" / "media"
-FIXTURE_PHOTOS = (
-    "CA.jpg",
-    "P1000827.jpg",
-    "IMG_0003.jpg",
-    "earth_apollo17.jpg",
-    "mars.webp",
-    "no_manifest.jpg",
-    "cli__verify.jpeg",
-    "sample1.png",
-    "ocsp_with_assertion.jpg",
-)
+__all__ = ["MEDIA", "Image", "augment", "family_of", "load_images", "perturb"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +87,7 @@ def load_images(media: Path = MEDIA) -> list[Image]:
                 label = 1 if row["label"].startswith("sd_") else 0
                 gen = "Stable Diffusion v1/v2 txt2img (sd_v)" if label else "photo (inpainting input)"
                 images.append(_image(wm / row["file"], label, "CompVis/stable-diffusion", gen, media))
-    for name in FIXTURE_PHOTOS:
+    for name in REAL_FIXTURE_PHOTOS:
         path = media / "c2pa_fixtures" / "files" / name
         if path.is_file():
             images.append(_image(path, 0, "contentauth/c2pa-fixtures", "photo", media))

