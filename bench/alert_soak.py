@@ -102,7 +102,7 @@ def _run(config: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_DATA_DIR"}
     env.setdefault("OMP_NUM_THREADS", "1")
     return subprocess.Popen(  # noqa: S603 - our own module
-        [sys.executable, "-m", "pantau.cli", "run", "--once", "--config", str(config)],
+        [sys.executable, "-m", "cli", "run", "--once", "--config", str(config)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO,
     )
 

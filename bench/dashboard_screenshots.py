@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, go_to_page, wait_idle  # noqa: E402
 
-PANTAU = [sys.executable, "-m", "pantau.cli"]
+PANTAU = [sys.executable, "-m", "cli"]
 WIDTH, HEIGHT = 1600, 900
 CONFIRM = [("AID-1", "pbn.official"), ("GBV-3", "@watcher_kl")]
 """(clause, account) of the incidents the commission confirms before the journalist's pictures."""

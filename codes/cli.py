@@ -1,6 +1,6 @@
 """``pantau registry ...``: import the registry from CSV or FollowTheMoney, check registry and calendar files.
 
-Wired into ``pantau`` by :func:`pantau.cli._register_optional` (``("codes.cli", "registry_app",
+Wired into ``pantau`` by :func:`cli.main._register_optional` (``("codes.cli", "registry_app",
 "registry")``).
 
 Example Snippet::

@@ -73,7 +73,7 @@ def test_the_cli_on_50000_deep_yaml_exits_with_a_clear_error_not_a_crash(
     path = tmp_path / "deep.yaml"
     path.write_text(deep_flow(50_000))
     done = subprocess.run(
-        [sys.executable, "-m", "pantau.cli", *command, str(path)],
+        [sys.executable, "-m", "cli", *command, str(path)],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )
     assert done.returncode == 2, done.stderr[-2000:]  # not -11 (SIGSEGV) nor 1 (a traceback)

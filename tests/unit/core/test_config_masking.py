@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pantau.cli import app
+from cli.main import app
 from pantau.settings import Settings, mask_url
 
 SECRETS = ("s3cretpw", "hooktok", "tgtoken123", "slackTok", "mailpw", "kafkapw")

@@ -13,6 +13,7 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import ECKey, KeySet, OctKey
 from typer.testing import CliRunner
 
+from cli.users import users_app
 from pantau.auth import (
     AuthError,
     OIDCClient,
@@ -22,7 +23,6 @@ from pantau.auth import (
     decode_jwt_payload,
     hash_password,
     user_for_claims,
-    users_app,
     verify_password,
 )
 from pantau.errors import ConfigError

@@ -23,7 +23,7 @@ from detectors.media.known_list import (
 )
 from detectors.media.known_match import KnownMediaDetector
 from detectors.media.probe import MediaProbeEnricher
-from pantau.cli import app
+from cli.main import app
 from pantau.settings import Settings
 
 from .conftest import item_with

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.jsonl import JsonlSource
-from pantau.cli import app
+from cli.main import app
 from pantau.deadletters import dead_letter
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem
 from streams.stages import detect

@@ -89,7 +89,7 @@ def test_cli_output_and_logs_carry_no_secret(tmp_path: Path, args: list[str]) ->
         ),
     }
     done = subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "pantau.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -53,7 +53,7 @@ def _damaged_pages(tmp_path: Path) -> list[Path]:
 
 def _run_once(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PANTAU_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "pantau.cli", "run", "--once"], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli", "run", "--once"], capture_output=True,
                           text=True, cwd=REPO, env=env, timeout=300)
 
 

@@ -35,7 +35,7 @@ def _count(db: Path, table: str) -> int:
 
 
 def _run(config: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "pantau.cli", "run", "--once", "--config", str(config)]
+    cmd = [sys.executable, "-m", "cli", "run", "--once", "--config", str(config)]
     env = {k: v for k, v in os.environ.items() if k != "PANTAU_DATA_DIR"}
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
 

@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli.common import ConfigOpt
 from pantau.errors import PantauError
 from pantau.settings import Settings
 
@@ -26,10 +27,6 @@ audit_app = typer.Typer(help="The audit log: check that no row was edited or del
 evidence_app = typer.Typer(help="Evidence packs: check a pack's signature; show the public key.",
                            no_args_is_help=True)
 
-ConfigOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--config", "-c", help="TOML settings file (default: $PANTAU_CONFIG or ./pantau.toml)."),
-]
 
 
 def _fail(message: object, code: int = 2) -> typer.Exit:
@@ -45,7 +42,7 @@ def _settings(config: Path | None) -> Settings:
 
 
 @audit_app.command("verify")
-def audit_verify(config: ConfigOption = None) -> None:
+def audit_verify(config: ConfigOpt = None) -> None:
     """Walk the audit log's hash chain: edits, deletions, gaps and dropped triggers; exit 1 on any."""
     from pantau.stores import by_url
 
@@ -70,7 +67,7 @@ def audit_verify(config: ConfigOption = None) -> None:
 
 
 @evidence_app.command("key")
-def evidence_key(config: ConfigOption = None) -> None:
+def evidence_key(config: ConfigOpt = None) -> None:
     """Print the deployment's public key (made on first use) and its key id, for publication."""
     from pantau.signing import key_id, public_key_file, signing_key
 
@@ -90,7 +87,7 @@ def evidence_verify(
         Optional[Path],  # noqa: UP045 - typer needs Optional here
         typer.Option("--public-key", help="PEM public key (default: the deployment's, in the data folder)."),
     ] = None,
-    config: ConfigOption = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Check a pack's SHA-256 and its Ed25519 signature; exit 0 only when both hold."""
     from pantau.signing import load_public_key, public_key_file, verify_signed_pack

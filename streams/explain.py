@@ -11,7 +11,7 @@ from codes.registry import load_registry
 from detectors.registry import DetectorRegistry
 from ingest.records import item_from_record
 from pantau.errors import PantauError
-from pantau.scoring import _ScoreSource
+from streams.scoring import _ScoreSource
 from streams.stages import detect, enrich, localise_media, to_enriched
 
 if TYPE_CHECKING:

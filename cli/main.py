@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.common import ConfigOpt, err, out, user_message
+from cli.common import fail as _fail
+from cli.common import load_settings as _settings
+from cli.common import user_errors as _user_errors
 from pantau.errors import PantauError
 from pantau.settings import Settings
 
-__all__ = ["app"]
+__all__ = ["app", "user_message"]
 
 app = typer.Typer(
     name="pantau",
@@ -35,52 +36,6 @@ app = typer.Typer(
 )
 codes_app = typer.Typer(help="Check, explain and test codes of conduct.", no_args_is_help=True)
 app.add_typer(codes_app, name="codes")
-
-err = Console(stderr=True)
-out = Console()
-
-ConfigOpt = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional here
-    typer.Option("--config", "-c", help="TOML settings file (default: $PANTAU_CONFIG or ./pantau.toml)."),
-]
-
-
-_PYDANTIC_HINT = re.compile(r"\s*For further information visit\s+https?://errors\.pydantic\.dev/\S*")
-
-
-def user_message(exc: BaseException | str) -> str:
-    r"""The message of an error as a user should read it: no library internals, no trailing blanks.
-
-    >>> user_message("x\n  Input should be a valid integer [type=int_parsing]\n"
-    ...              "    For further information visit https://errors.pydantic.dev/2.14/v/int_parsing")
-    'x\n  Input should be a valid integer'
-    """
-    text = _PYDANTIC_HINT.sub("", str(exc))
-    text = re.sub(r" \[type=[\w.]+(, [^\]]*)?\]", "", text)  # pydantic's "[type=..., input_value=...]"
-    return "\n".join(line.rstrip() for line in text.strip().splitlines())
-
-
-def _fail(exc: BaseException | str, code: int = 2) -> None:
-    """Print ``error: <message>`` (the one error style of every command) and exit with ``code``."""
-    err.print(f"[red]error:[/red] {user_message(exc)}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn Pantau's errors (bad settings, store unreachable, bad input) into ``error: ...``, exit 2."""
-    try:
-        yield
-    except PantauError as exc:
-        _fail(exc)
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    with _user_errors():
-        return Settings.load(config, overrides=clean)
-    raise AssertionError("unreachable")  # pragma: no cover - _user_errors exits
-
 
 def _progress() -> Progress:
     return Progress(
@@ -233,7 +188,7 @@ def score(
 ) -> None:
     """Score each input line with one detector; one output line per input line, in order."""
     from detectors.registry import DetectorRegistry
-    from pantau.scoring import score_records
+    from streams.scoring import score_records
 
     settings = _settings(config, batch_size=batch_size)
     if str(input_file) != "-" and not input_file.is_file():
@@ -392,7 +347,7 @@ def codes_explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Run the detectors on one item and show which rules fired and why."""
-    from pantau.explain import explain_record
+    from streams.explain import explain_record
 
     settings = _settings(config)
     path = Path(item)
@@ -438,15 +393,15 @@ def _register_optional() -> None:
     """Attach sub-commands that live with their area (claims, users, tipline...), when importable."""
     optional = [
         ("detectors.disinfo.cli", "claims_app", "claims"),
-        ("pantau.auth", "users_app", "users"),
+        ("cli.users", "users_app", "users"),
         ("ingest.tipline.cli", "tipline_app", "tipline"),
         ("ingest.connectors.cli", "sources_app", "sources"),
         ("bench.cli", "bench_app", "bench"),
         ("detectors.media.cli", "models_app", "models"),
         ("detectors.media.known_cli", "known_app", "known"),
         ("codes.cli", "registry_app", "registry"),
-        ("pantau.integrity_cli", "audit_app", "audit"),
-        ("pantau.integrity_cli", "evidence_app", "evidence"),
+        ("cli.integrity", "audit_app", "audit"),
+        ("cli.integrity", "evidence_app", "evidence"),
     ]
     import importlib
 
@@ -465,5 +420,5 @@ def _register_optional() -> None:
 
 _register_optional()
 
-if __name__ == "__main__":  # pragma: no cover - `python -m pantau.cli`
+if __name__ == "__main__":  # pragma: no cover - `python -m cli.main`
     app()
