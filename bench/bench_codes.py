@@ -18,8 +18,8 @@ def main(argv: list[str] | None = None) -> None:
     """Measure and print load time, judge time per item and example count."""
     from codes.calendar import load_calendar
     from codes.engine import CodeEngine
-    from codes.registry import load_registry
     from detectors.registry import DetectorRegistry
+    from pantau.registry import load_registry
     from pantau.schemas import EnrichedItem, Family, MediaItem, Signal
     from pantau.settings import DEFAULT_CALENDAR, DEFAULT_CODE, DEFAULT_REGISTRY, Settings
 

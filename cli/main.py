@@ -304,7 +304,7 @@ def codes_check(
 def _cross_check(engine: Any, settings: Settings) -> list[str]:
     """Warnings on how the codes fit the configured registry and calendar (``CodeEngine.cross_check``)."""
     from codes.calendar import load_calendar
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     try:
         return engine.cross_check(

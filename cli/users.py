@@ -40,7 +40,7 @@ def _check_party(config: Path | None, party: str | None) -> None:
     """Refuse a party the registry does not know (a typo would give an officer an empty inbox)."""
     if party is None:
         return
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     settings = _load_settings(config)
     try:
@@ -148,7 +148,7 @@ def users_demo(
 
     For demonstrations only: the passwords are predictable. Refuses when users exist already.
     """
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     settings = Settings.load(config)
     directory = UserDirectory(users_path(settings))

@@ -227,7 +227,7 @@ def load_calendar(path: Path | None) -> Calendar:
 
     Raises :class:`~pantau.errors.ConfigError` listing every problem as ``file:line: where: what``.
     """
-    from codes.validation import load_document
+    from pantau.documents import load_document
 
     if path is None:
         return Calendar()

@@ -74,7 +74,7 @@ def import_registry(
 ) -> None:
     """Build a registry YAML from CSV files or a FollowTheMoney export (formats: docs/codes.md)."""
     from codes.importers import registry_from_csv, registry_from_ftm, write_registry
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     if (csv_dir is None) == (ftm is None):
         _fail(ValueError("give exactly one of --csv DIR or --ftm FILE"))
@@ -131,7 +131,7 @@ def check(
 
 
 def _check_registry(path: Path) -> list[str]:
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     registry = load_registry(path)
     lines = [

@@ -57,10 +57,10 @@ from codes.calendar import Calendar
 from codes.cost import MAX_RULE_COST, RULE_TIME_LIMIT_S, UNKNOWN_LIST, RuleClock, rule_cost
 from codes.facts import empty_calendar, empty_item, empty_person, empty_signal
 from codes.lint import CUSTOM_FUNCTIONS, loop_variables, rule_problems, signals_read, strip_strings
-from codes.registry import Person, Registry
-from codes.validation import line_of, load_document
+from pantau.documents import line_of, load_document
 from pantau.errors import RuleError
 from pantau.lru import LRU
+from pantau.registry import Person, Registry
 from pantau.schemas import Breach, EnrichedItem, Family, Severity, Signal, utcnow
 
 __all__ = ["Clause", "Code", "CodeEngine", "CompiledClause", "Example", "OnBreach", "build_facts"]

@@ -45,8 +45,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from codes.registry import Account, Officer, Party, Person, Registry
 from pantau.errors import ConfigError
+from pantau.registry import Account, Officer, Party, Person, Registry
 
 __all__ = [
     "CSV_COLUMNS",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from codes.registry import Registry, load_registry
 from pantau.access import scope_for
 from pantau.auth import Session, User, UserDirectory, users_path
+from pantau.registry import Registry, load_registry
 from pantau.sessions import SessionBook
 from pantau.settings import Settings
 from pantau.stores.base import AuditEvent, IncidentStore, Scope

@@ -27,7 +27,7 @@ from pantau.schemas import Incident, MediaFile, Modality, TextPart
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from codes.registry import Registry
+    from pantau.registry import Registry
 
 __all__ = [
     "MAX_DISTANCE",
@@ -367,7 +367,7 @@ def account_standing(
     is not an unknown account: it speaks for a party, but no officer answers for it under the code.
 
     >>> from pantau.settings import DEFAULT_REGISTRY
-    >>> from codes.registry import load_registry
+    >>> from pantau.registry import load_registry
     >>> account_standing(load_registry(DEFAULT_REGISTRY), "telegram", "gpm_channel")[:2]
     ('GPM', 'non-signatory official channel')
     >>> account_standing(load_registry(DEFAULT_REGISTRY), "x", "@nobody")[1]

@@ -27,7 +27,7 @@ from pantau.schemas import Family, Incident, IncidentStatus, Signal
 from pantau.stores.base import Scope
 
 if TYPE_CHECKING:
-    from codes.registry import Registry
+    from pantau.registry import Registry
     from pantau.auth import User
 
 __all__ = [

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from codes.calendar import load_calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
 from detectors.registry import DetectorRegistry
 from ingest.records import item_from_record
 from pantau.errors import PantauError
+from pantau.registry import load_registry
 from streams.scoring import _ScoreSource
 from streams.stages import detect, enrich, localise_media, to_enriched
 

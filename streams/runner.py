@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from codes.calendar import Calendar, load_calendar
 from codes.engine import CodeEngine
-from codes.registry import Registry, load_registry
 from detectors.registry import DetectorRegistry
 from ingest.base import Source
+from pantau import metrics
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
+from pantau.registry import Registry, load_registry
 from pantau.schemas import DeadLetter, Incident, MediaItem, utcnow
 from streams.stages import (
     SignalCache,
@@ -237,11 +238,13 @@ class Pipeline:
     ) -> list[Incident]:
         """Run the stages on one batch and write the results; return the incidents."""
         timer = StageTimer()
+        entered = len(items)
         items, conflicting = distinct_items(items)
         if not reprocess:
             seen = self.store.processed([i.id for i in items])
             report.skipped += len(seen)
             items = [i for i in items if i.id not in seen]
+        metrics.passed("ingest", entered, len(items))
         if not items:
             if conflicting:
                 self._write([], conflicting, report)
@@ -249,15 +252,20 @@ class Pipeline:
         dead: list[DeadLetter] = list(conflicting)
         localised, failed = timer.run("media", lambda: localise_media(items, self.settings))
         dead += failed
+        metrics.passed("media", len(items), len(localised))
         batch = to_enriched(localised)
         batch, failed = enrich(batch, self.registry, timer)
         dead += failed
+        metrics.passed("enrich", len(localised), len(batch))
+        entered = len(batch)
         batch, signals, failed = detect(batch, self.registry, timer, self.cache)
         dead += failed
+        metrics.passed("detect", entered, len(batch))
         incidents, failed = timer.run(
             "judge", lambda: judge(batch, signals, self.engine, self.people, self.calendar)
         )
         dead += failed
+        metrics.passed("judge", len(batch), len(batch) - len({d.item_id for d in failed}))
         start = time.perf_counter()
         alerts = self.alerter.prepare(incidents) if self.alerter is not None and incidents else []
         per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
@@ -268,23 +276,31 @@ class Pipeline:
         new, fresh = self._retry(lambda: self.store.commit_batch(
             incidents, dead, alerts, [i.id for i in items], per_item))
         self._count(incidents, new, dead, report)
+        metrics.passed("store", len(items), len(items))
         written = utcnow()
         with_incidents = {i.item.id: i.item.ingested_at for i in incidents}
-        report.latency_searchable += [(written - at).total_seconds() for at in with_incidents.values()]
+        searchable = [(written - at).total_seconds() for at in with_incidents.values()]
+        report.latency_searchable += searchable
+        metrics.observe(metrics.INGEST_TO_SEARCHABLE, searchable)
         timer.add("store", time.perf_counter() - start)
         if self.alerter is not None and fresh:
             start = time.perf_counter()
             report.alerts += len(fresh)
             try:
-                self.alerter.deliver(fresh)
+                delivered = self.alerter.deliver(fresh)
                 alerted = utcnow()
-                report.latency_alerted += [(alerted - at).total_seconds() for at in with_incidents.values()]
+                latencies = [(alerted - at).total_seconds() for at in with_incidents.values()]
+                report.latency_alerted += latencies
+                metrics.observe(metrics.INGEST_TO_ALERT, latencies)
+                metrics.passed("alert", len(fresh), delivered)
             except Exception as exc:  # noqa: BLE001 - the alerts stay pending and are redelivered
+                metrics.passed("alert", len(fresh), 0)
                 log.warning("alerting failed (alerts kept, redelivered later): %s", exc)
             timer.add("alert", time.perf_counter() - start)
         report.items += len(items)
         for stage, secs in timer.seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + secs
+        metrics.stage_seconds(timer.seconds)
         return incidents
 
     @staticmethod
@@ -293,7 +309,11 @@ class Pipeline:
         report.incidents += len(incidents)
         for inc in incidents:
             report.by_family[inc.family.value] = report.by_family.get(inc.family.value, 0) + 1
+            metrics.INCIDENTS.labels(inc.family.value).inc()
+            log.info("incident %s on clause %s", inc.id, inc.breach.clause_id,
+                     extra={"item_id": inc.item.id, "incident_id": inc.id})
         report.dead_letters += len(dead)
+        metrics.dead_letters(dead)
 
     def _write(self, incidents: list[Incident], dead: list[DeadLetter], report: RunReport) -> None:
         new = self._retry(lambda: self.store.upsert_incidents(incidents)) if incidents else 0
@@ -319,6 +339,7 @@ class Pipeline:
             try:
                 return fn()
             except StoreUnavailable as exc:
+                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
                 if attempt == attempts - 1:
                     raise
                 log.warning("store unavailable (%s); retrying in %.1fs", exc, max(delay, exc.retry_after))
@@ -345,6 +366,7 @@ class Pipeline:
         reader = threading.Thread(target=self._read, args=(q,), name="pantau-reader", daemon=True)
         reader.start()
         for items, dead in self._batches(q):
+            metrics.QUEUE_ITEMS.set(q.qsize())
             if dead:
                 self._write([], dead, report)
             if items:

@@ -36,8 +36,8 @@ from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaI
 if TYPE_CHECKING:
     from codes.calendar import Calendar
     from codes.engine import CodeEngine
-    from codes.registry import Registry
     from detectors.registry import DetectorRegistry
+    from pantau.registry import Registry
     from pantau.settings import Settings
 
 __all__ = [

@@ -1,6 +1,6 @@
 """``gbv.targeting``: is a registered woman candidate or official the target of a post?
 
-Name matching against the registry (``settings.registry_file``; :mod:`codes.registry`), not
+Name matching against the registry (``settings.registry_file``; :mod:`pantau.registry`), not
 a learned model. A person is targeted when the post
 
 - replies to one of her accounts (``reply``, score 1.0) or mentions one of her handles
@@ -31,10 +31,10 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from codes.registry import Person, Registry, load_registry
 from detectors.base import Detector
 from detectors.gbv.normalise import clean_text
 from pantau.errors import ConfigError, DetectorUnavailable
+from pantau.registry import Person, Registry, load_registry
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
 if TYPE_CHECKING:

@@ -144,7 +144,7 @@ class FaceEnricher(Enricher):
 
     def load_gallery(self) -> None:
         """Embed the reference photos of the registry's people (``settings.registry_file``)."""
-        from codes.registry import load_registry
+        from pantau.registry import load_registry
 
         registry = load_registry(settings_of(self).registry_file)
         people: dict[str, tuple[str, list[np.ndarray]]] = {}

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from pantau.errors import ConfigError
 
 if TYPE_CHECKING:
-    from codes.registry import Registry
     from ingest.base import Source
+    from pantau.registry import Registry
     from pantau.settings import Settings, SourceConfig
 
 __all__ = ["CONNECTOR_KINDS", "build_source", "read_statuses"]
@@ -42,7 +42,7 @@ CONNECTOR_KINDS: dict[str, str] = {
 
 @lru_cache(maxsize=8)
 def _registry(path: Path | None) -> Registry:
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     return load_registry(path)
 

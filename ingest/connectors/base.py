@@ -50,11 +50,11 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-from codes.registry import Registry
 from ingest.base import Source, SourceRecord
 from pantau.deadletters import dead_letter
 from pantau.deadline import Deadline
 from pantau.errors import BadFeed, ConfigError, PantauError
+from pantau.registry import Registry
 from pantau.schemas import DeadLetter, MediaItem, utcnow
 
 __all__ = [

@@ -16,7 +16,7 @@ from pantau.alerting.ratelimit import RateLimiter
 from pantau.alerting.webhook import WebhookNotifier, sign_payload, verify_signature
 
 if TYPE_CHECKING:
-    from codes.registry import Registry
+    from pantau.registry import Registry
     from pantau.settings import Settings
     from pantau.stores.base import IncidentStore
 

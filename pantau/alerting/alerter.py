@@ -36,7 +36,7 @@ from pantau.alerting.ratelimit import RateLimiter
 from pantau.schemas import Alert, Incident
 
 if TYPE_CHECKING:
-    from codes.registry import Registry
+    from pantau.registry import Registry
     from pantau.stores.base import IncidentStore
 
 __all__ = ["COMMISSION", "Alerter"]

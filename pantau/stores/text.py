@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pantau.schemas import Family, Incident
 
 if TYPE_CHECKING:
-    from codes.registry import Registry
+    from pantau.registry import Registry
 
 __all__ = [
     "FAMILY_TERMS",
@@ -143,6 +143,6 @@ def cached_registry(path: Path | None) -> Registry:
 
 @functools.lru_cache(maxsize=4)
 def _load_registry(path: str | None, _mtime: float) -> Registry:
-    from codes.registry import load_registry
+    from pantau.registry import load_registry
 
     return load_registry(Path(path) if path else None)

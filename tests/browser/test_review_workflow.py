@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from codes.registry import load_registry
 from dashboard.evidence import verify_pack
 from pantau.alerting import Alerter
+from pantau.registry import load_registry
 from pantau.schemas import Family, Incident, IncidentStatus, utcnow
 from pantau.settings import DEFAULT_REGISTRY
 from pantau.stores.base import ReviewAction, Scope

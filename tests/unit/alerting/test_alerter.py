@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from codes.registry import Officer, Party, Registry
 from pantau.alerting import (
     COMMISSION,
     Alerter,
@@ -19,6 +18,7 @@ from pantau.alerting import (
     WebhookNotifier,
     build_alerter,
 )
+from pantau.registry import Officer, Party, Registry
 from pantau.schemas import Alert, Family
 from pantau.settings import Settings
 from pantau.stores.base import Scope

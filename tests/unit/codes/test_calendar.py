@@ -8,7 +8,7 @@ import pytest
 
 from codes.calendar import Calendar, Election
 from codes.engine import CodeEngine
-from codes.registry import Party, Registry
+from pantau.registry import Party, Registry
 from pantau.schemas import EnrichedItem, Family, MediaItem, Signal
 from pantau.settings import DEFAULT_CODE
 

@@ -7,8 +7,8 @@ import pytest
 
 from codes.calendar import Calendar, load_calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
 from pantau.errors import RuleError
+from pantau.registry import load_registry
 from pantau.schemas import EnrichedItem, Family, MediaItem, Signal
 from pantau.settings import DEFAULT_CALENDAR, DEFAULT_CODE, DEFAULT_REGISTRY
 
@@ -231,7 +231,7 @@ def test_two_codes_judge_side_by_side_each_citing_itself(tmp_path: Path) -> None
 
 def test_cross_check_names_what_does_not_fit_registry_and_calendar(tmp_path: Path) -> None:
     from codes.calendar import Election
-    from codes.registry import Party, Registry
+    from pantau.registry import Party, Registry
 
     path = tmp_path / "code.yaml"
     path.write_text('id: t\ntitle: T\nversion: "1"\njurisdiction: Narnia\nsignatories: [pbn, xyz]\nclauses:\n'

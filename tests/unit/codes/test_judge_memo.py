@@ -8,7 +8,7 @@ import pytest
 
 from codes.calendar import Calendar
 from codes.engine import CodeEngine, reads_by_name_only
-from codes.registry import load_registry
+from pantau.registry import load_registry
 from pantau.schemas import EnrichedItem, Family, MediaItem, Signal
 from pantau.settings import DEFAULT_CODE, DEFAULT_REGISTRY
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from codes.cli import registry_app
 from codes.importers import registry_from_csv, registry_from_ftm, slug, write_registry
-from codes.registry import load_registry
 from pantau.errors import ConfigError
+from pantau.registry import load_registry
 from pantau.settings import DEFAULT_CALENDAR, DEFAULT_REGISTRY
 
 SAMPLES = Path(DEFAULT_REGISTRY).parent

@@ -7,7 +7,7 @@ from pathlib import Path
 from codes.calendar import Calendar
 from codes.cost import MAX_RULE_COST, RuleClock, rule_cost
 from codes.engine import CodeEngine
-from codes.registry import Registry
+from pantau.registry import Registry
 from pantau.schemas import EnrichedItem, Family, MediaItem, Signal
 from streams.stages import judge
 

@@ -9,9 +9,10 @@ import pytest
 
 from codes.calendar import load_calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
-from codes.validation import SCHEMA_DIR, generate_schemas, line_of, parse_yaml
+from codes.validation import SCHEMA_DIR, generate_schemas
+from pantau.documents import line_of, parse_yaml
 from pantau.errors import ConfigError, RuleError
+from pantau.registry import load_registry
 from pantau.settings import DEFAULT_CALENDAR, DEFAULT_CODE, DEFAULT_REGISTRY
 
 CLAUSE = ("  - id: C1\n    title: t\n    text: t\n    family: gbv\n    severity: high\n"

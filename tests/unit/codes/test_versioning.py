@@ -6,7 +6,7 @@ from pathlib import Path
 
 from codes.calendar import Calendar
 from codes.engine import CodeEngine
-from codes.registry import Registry
+from pantau.registry import Registry
 from pantau.schemas import EnrichedItem, Family, Incident, MediaItem, Signal
 from pantau.stores.base import IncidentQuery, ReviewAction, Scope
 from pantau.stores.sqlite import SQLiteStore

@@ -12,9 +12,9 @@ import pytest
 
 from codes.calendar import load_calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
 from detectors.registry import DetectorRegistry
 from pantau.errors import ConfigError, PantauError, RuleError
+from pantau.registry import load_registry
 from pantau.yaml_limits import MAX_DEPTH, check_shape
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from codes.registry import Account, Registry
+from pantau.registry import Account, Registry
 from tests.unit.connectors.replay import ReplayServer
 
 

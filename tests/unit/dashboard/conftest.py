@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from codes.registry import load_registry
 from pantau.alerting import Alerter
 from pantau.auth import OIDCClient, Session, UserDirectory
+from pantau.registry import load_registry
 from pantau.schemas import Family, Incident, IncidentStatus, Severity, Signal, utcnow
 from pantau.sessions import SessionBook
 from pantau.settings import DEFAULT_REGISTRY

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from codes.registry import Account, Person, Registry
 from pantau.access import (
     REDACTED,
     can_decide,
@@ -15,6 +14,7 @@ from pantau.access import (
     scope_for,
 )
 from pantau.auth import User
+from pantau.registry import Account, Person, Registry
 from pantau.schemas import Family, IncidentStatus, Signal, TextPart
 from tests.mocks.incidents import image_file, make_incident
 from tests.unit.dashboard.conftest import make_signal

@@ -371,9 +371,9 @@ def test_csv_export_is_redacted_for_journalists(seeded: Seeded) -> None:
     import csv
     import io
 
-    from codes.registry import Registry
     from dashboard.views.search import incidents_csv
     from pantau.access import redact_incident
+    from pantau.registry import Registry
 
     rows = [redact_incident(seeded.pkr2_confirmed, Registry())]
     parsed = list(csv.DictReader(io.StringIO(incidents_csv(rows, "https://pantau.example/").decode())))
@@ -417,9 +417,9 @@ def test_page_search_and_pick_come_from_the_url(app: AppFactory, seeded: Seeded)
 
 
 def test_the_journalists_evidence_pack_leads_nowhere_near_the_post(seeded: Seeded) -> None:
-    from codes.registry import load_registry
     from dashboard.evidence import evidence_pack
     from pantau.access import redact_incident
+    from pantau.registry import load_registry
     from pantau.settings import DEFAULT_REGISTRY
 
     shown = redact_incident(seeded.pkr2_confirmed, load_registry(DEFAULT_REGISTRY))

@@ -17,8 +17,8 @@ def _texts(at: Any) -> str:
 
 
 def test_overdue_heading_counts_overdue_and_due_soon_apart(app: Callable[..., Any], seeded: Seeded) -> None:
-    from codes.registry import load_registry
     from pantau.alerting import Alerter
+    from pantau.registry import load_registry
     from pantau.schemas import utcnow
     from pantau.settings import DEFAULT_REGISTRY
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from codes.registry import load_registry
 from dashboard.render import escape
 from dashboard.verification import (
     account_standing,
@@ -26,6 +25,7 @@ from dashboard.verification import (
 )
 from detectors.media.known_list import default_list_file, read_rows
 from pantau.access import redact_incident
+from pantau.registry import load_registry
 from pantau.schemas import Family, Incident, TextPart
 from pantau.settings import DEFAULT_REGISTRY, Settings
 from pantau.stores.sqlite import SQLiteStore

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codes.registry import Registry, load_registry
+from pantau.registry import Registry, load_registry
 from pantau.schemas import EnrichedItem, Enrichment, MediaItem
 
 REPO = Path(__file__).resolve().parents[3]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codes.registry import Registry
 from detectors.gbv.targeting import GbvTargetingDetector, find_targets
+from pantau.registry import Registry
 from pantau.settings import Settings
 from tests.unit.gbv.conftest import SAMPLE_REGISTRY, make_item
 

@@ -12,11 +12,11 @@ import pytest
 
 from codes.calendar import Calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
 from detectors.gbv.lexicon import GbvLexiconDetector
 from detectors.gbv.targeting import GbvTargetingDetector
 from detectors.gbv.text_model import DEFAULT_WEIGHTS
 from detectors.gbv.threat import GbvThreatDetector
+from pantau.registry import load_registry
 from pantau.schemas import EnrichedItem, Enrichment, TextPart
 from pantau.settings import DEFAULT_CODE, Settings
 from streams.stages import judge

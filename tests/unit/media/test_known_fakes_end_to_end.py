@@ -15,8 +15,8 @@ import yaml
 from PIL import Image, ImageFilter
 from typer.testing import CliRunner
 
-from detectors.media.known_list import FILE_NAME, KnownListError, incident_rows, read_rows
 from cli.main import app
+from detectors.media.known_list import FILE_NAME, KnownListError, incident_rows, read_rows
 from pantau.settings import Settings
 from pantau.stores.base import IncidentQuery, ReviewAction, Scope
 from streams.runner import Pipeline

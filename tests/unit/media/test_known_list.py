@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageFilter
 from typer.testing import CliRunner
 
+from cli.main import app
 from detectors.media.hashes import HashEnricher, hamming, pdq_hex
 from detectors.media.known_list import (
     FILE_NAME,
@@ -23,7 +24,6 @@ from detectors.media.known_list import (
 )
 from detectors.media.known_match import KnownMediaDetector
 from detectors.media.probe import MediaProbeEnricher
-from cli.main import app
 from pantau.settings import Settings
 
 from .conftest import item_with

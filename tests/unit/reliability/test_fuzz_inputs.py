@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 from codes.calendar import load_calendar
 from codes.engine import CodeEngine
-from codes.registry import load_registry
 from ingest.folder import FolderSource
 from ingest.jsonl import JsonlSource
 from ingest.tipline.app import create_app
 from ingest.tipline.intake import TiplineOptions
 from pantau.errors import PantauError
+from pantau.registry import load_registry
 from pantau.schemas import DeadLetter, MediaItem
 from pantau.settings import Settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.jsonl import JsonlSource
 from cli.main import app
+from ingest.jsonl import JsonlSource
 from pantau.deadletters import dead_letter
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem
 from streams.stages import detect

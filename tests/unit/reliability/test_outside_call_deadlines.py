@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from codes.registry import Account, Registry
 from ingest.connectors.youtube import YouTubeSource
 from pantau.alerting import Alerter, AppriseNotifier, DeliveryFailed, WebhookNotifier
 from pantau.deadline import DeadlinePassed, call_with_deadline
+from pantau.registry import Account, Registry
 from pantau.stores.sqlite import SQLiteStore
 from tests.mocks.incidents import make_incident
 

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from dashboard.evidence import evidence_pack, pack_bytes, verify_pack
 from cli.main import app
+from dashboard.evidence import evidence_pack, pack_bytes, verify_pack
 from pantau.signing import load_public_key, pack_signer, public_key_file, verify_signed_pack
 from pantau.stores.base import AuditEvent
 from pantau.stores.sqlite import SQLiteStore

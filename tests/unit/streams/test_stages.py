@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from codes.calendar import Calendar
 from codes.engine import CodeEngine
-from codes.registry import Registry
 from detectors.registry import DetectorRegistry
+from pantau.registry import Registry
 from pantau.schemas import EnrichedItem, MediaItem
 from streams.stages import detect, enrich, judge
 from tests.mocks.detectors import ExplodingDetector, KeywordDetector, UpperEnricher

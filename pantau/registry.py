@@ -274,7 +274,7 @@ def load_registry(path: Path | None) -> Registry:
 
     Raises :class:`~pantau.errors.ConfigError` listing every problem as ``file:line: where: what``.
     """
-    from codes.validation import DocumentProblem, describe_path, format_problems, line_of, load_document
+    from pantau.documents import DocumentProblem, describe_path, format_problems, line_of, load_document
 
     if path is None:
         return Registry()
