@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 VENV="${PANTAU_VENV:-.venv}"
 export PANTAU_DATA_DIR="${PANTAU_DATA_DIR:-$(mktemp -d)}"
 mkdir -p test-artifacts
+# The layers and no-circle contracts of pyproject.toml ([tool.importlinter]; docs/architecture.md).
+"$VENV/bin/lint-imports" --no-cache || exit $?
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from pantau.content import content_path
 from pantau.deadline import Deadline
 from pantau.errors import BadMedia, MediaTooLarge, UnsafeURL
 from pantau.schemas import MediaFile, Modality
@@ -119,11 +120,6 @@ def sniff_mime(head: bytes) -> str | None:
 def modality_of_mime(mime: str | None) -> Modality | None:
     """Return the modality Pantau analyses a MIME type as, or ``None`` when unsupported."""
     return SUPPORTED_MIME.get(mime or "")
-
-
-def content_path(media_dir: Path, sha256: str) -> Path:
-    """Return where content with this SHA-256 lives: ``media_dir/ab/cd/<sha256>``."""
-    return Path(media_dir) / sha256[:2] / sha256[2:4] / sha256
 
 
 def _accept(

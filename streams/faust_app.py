@@ -26,7 +26,7 @@ Entry point for ``pantau run --backend kafka``::
     run_kafka(settings, once=True)    # produce the sources once, process until all items are done
 
 ``python -m streams.faust_app worker`` runs workers only (docker-compose scales that service);
-``python -m ingest.kafka_producer`` runs ingest only.
+``python -m streams.kafka_producer`` runs ingest only.
 """
 
 from __future__ import annotations
@@ -460,7 +460,7 @@ def run_kafka(
     :param interval_s: seconds between passes over the sources when not ``once``.
     :param timeout_s: with ``once``, give up after this many seconds (default: no limit).
     """
-    from ingest.kafka_producer import ensure_topics, produce_sources
+    from streams.kafka_producer import ensure_topics, produce_sources
 
     ensure_topics(settings.kafka)
     streams = PantauStreams(settings)

@@ -39,7 +39,7 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,12 +49,32 @@ from detectors.media.decode import item_media, keyframes_of, open_image, setting
 from pantau.errors import ConfigError, DetectorUnavailable
 from pantau.schemas import EnrichedItem, Modality
 
+if TYPE_CHECKING:
+    from pantau.settings import Settings
+
 log = logging.getLogger(__name__)
 
-__all__ = ["HashEnricher", "KnownMediaIndex", "hamming", "hash_variants", "pdq_hex", "trim_borders"]
+__all__ = [
+    "FILE_NAME",
+    "HashEnricher",
+    "KnownMediaIndex",
+    "default_list_file",
+    "hamming",
+    "hash_variants",
+    "pdq_hex",
+    "trim_borders",
+]
+
+FILE_NAME = "known_media.csv"
+"""Pantau's own known-media list in the data folder (:mod:`detectors.media.known_list` writes it)."""
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def default_list_file(settings: Settings) -> Path:
+    """Return the list file in the data folder (it need not exist)."""
+    return settings.data_dir / FILE_NAME
 
 
 def pdq_hex(rgb: np.ndarray) -> tuple[str, int]:
@@ -215,8 +235,6 @@ class HashEnricher(Enricher):
             import pdqhash  # noqa: F401
         except ImportError as exc:
             raise DetectorUnavailable("pdqhash is not installed: pip install -e '.[media]'") from exc
-        from detectors.media.known_list import default_list_file
-
         self._own_list = default_list_file(settings_of(self))
         self.index = KnownMediaIndex.from_files(self._list_files())
         self._stamp = self._list_stamp()

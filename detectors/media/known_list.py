@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from detectors.media.hashes import FILE_NAME, default_list_file
 from pantau.errors import BadMedia, DetectorUnavailable, PantauError
 from pantau.schemas import IncidentStatus, Modality, utcnow
 
@@ -58,7 +59,6 @@ __all__ = [
     "remove_rows",
 ]
 
-FILE_NAME = "known_media.csv"
 """Name of the list file in the data folder."""
 DEFAULT_LIST = "known-fakes"
 """The list confirmed incidents go on unless another is named (clause DIS-3 reads it)."""
@@ -73,11 +73,6 @@ _MAX_LABEL = 300
 
 class KnownListError(PantauError):
     """A known-media list cannot be changed as asked (unknown or unconfirmed incident, no media...)."""
-
-
-def default_list_file(settings: Settings) -> Path:
-    """Return the list file in the data folder (it need not exist)."""
-    return settings.data_dir / FILE_NAME
 
 
 def check_list_name(name: str) -> str:

@@ -9,7 +9,10 @@ when one is presented (429 with ``Retry-After``). A key is sent as ``X-API-Key``
 that may retry sends an ``Idempotency-Key`` header (8-200 characters): a retry with the same key
 answers the first ack id and files nothing. Text that is not valid Unicode (a lone surrogate in
 JSON) and JSON nested too deeply are refused with 400 before anything is written.
-``GET /`` serves a plain form for people without an app; ``GET /health`` answers ``ok``.
+``GET /`` serves a plain form for people without an app; ``GET /health`` and ``GET /healthz`` answer
+that the process is alive, ``GET /readyz`` whether a tip can be filed now (503 when the spool or the
+contacts database cannot be written). Metrics are not on this public port: with ``metrics.port``
+set, :func:`serve` starts :func:`pantau.metrics.serve` on it (``/metrics``, ``/healthz``, ``/readyz``).
 
 Run it with ``pantau tipline`` (the lead's CLI calls :func:`serve`) or
 ``uvicorn --factory ingest.tipline.app:app_from_env``.
@@ -22,15 +25,16 @@ import json
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected, tipline_options
+from pantau import metrics
 from pantau.errors import ConfigError
+from pantau.ratelimit import RateLimiter
 
-__all__ = ["RateLimiter", "client_key", "create_app", "serve"]
+__all__ = ["client_key", "create_app", "readiness", "serve"]
 
 _FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Report election content</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
@@ -43,52 +47,6 @@ apart from your report and never published.</p>
 <p><label>File (image, video, audio) <input name="file" type="file"></label></p>
 <p><label>Contact (optional) <input name="contact" size="40"></label></p>
 <p><button type="submit">Send</button></p></form></body></html>"""
-
-
-class RateLimiter:
-    """A sliding-window counter per key: at most ``limit`` hits per ``window_s`` seconds.
-
-    >>> rl = RateLimiter(2, 60.0, clock=lambda: 0.0)
-    >>> rl.hit("a"), rl.hit("a"), rl.hit("a")
-    (None, None, 60.0)
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        window_s: float,
-        clock: Callable[[], float] = time.monotonic,
-        max_keys: int = 100_000,
-    ) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.clock = clock
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float | None:
-        """Count one hit; return None when allowed, else the seconds until the next is."""
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                if len(self._hits) >= self.max_keys:
-                    self._prune(now)
-                hits = self._hits[key] = deque()
-            while hits and hits[0] <= now - self.window_s:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(0.0, hits[0] + self.window_s - now)
-            hits.append(now)
-            return None
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window_s]:
-            del self._hits[key]
-        if len(self._hits) >= self.max_keys:  # still full: forget the oldest half rather than grow
-            for key in list(self._hits)[: self.max_keys // 2]:
-                del self._hits[key]
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -181,6 +139,7 @@ def create_app(
     app.state.upload_slots = upload_slots
 
     def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        metrics.TIPS_REFUSED.labels(str(status)).inc()
         return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     try:
@@ -203,6 +162,15 @@ def create_app(
     @app.get("/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        ok, details = readiness(intake)
+        return JSONResponse({"ready": ok, **details}, status_code=200 if ok else 503)
 
     @app.get("/", response_class=HTMLResponse)
     def form() -> str:
@@ -347,6 +315,15 @@ async def _parse(request: Any, limit: int) -> tuple[dict[str, str | None], Any, 
     return fields, file, form
 
 
+def readiness(intake: TipIntake) -> tuple[bool, dict[str, Any]]:
+    """Whether ``intake`` can file a tip now, with the error class when it cannot (no paths shown)."""
+    try:
+        intake.check()
+    except (OSError, sqlite3.Error) as exc:
+        return False, {"spool": type(exc).__name__}
+    return True, {"spool": "writable"}
+
+
 def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
     """Run the tipline HTTP server (and its Telegram bot, when a ``bot_token`` is configured).
 
@@ -365,9 +342,16 @@ def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
         bot = TiplineBot(settings, options, credentials["bot_token"])
         bot_thread = threading.Thread(target=bot.run_forever, args=(stop,), name="tipline-bot", daemon=True)
         bot_thread.start()
+    application = create_app(settings, options, credentials=credentials)
+    server = None
+    if settings.metrics.port is not None:
+        server = metrics.serve(
+            settings.metrics.port, settings.metrics.address,
+            ready=lambda: readiness(application.state.intake),
+        )
     try:
         uvicorn.run(
-            create_app(settings, options, credentials=credentials),
+            application,
             host=host,
             port=port,
             log_level="info",
@@ -376,6 +360,8 @@ def serve(settings: Any, host: str = "127.0.0.1", port: int = 8780) -> None:
         )
     finally:
         stop.set()
+        if server is not None:
+            server.close()
         if bot_thread is not None:
             bot_thread.join(timeout=options.bot_poll_timeout_s + 5)
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from ingest.connectors.base import Checkpoint, ConnectorError, ConnectorOptions
 from ingest.connectors.telegram import BotApi, bot_media
-from ingest.tipline.app import RateLimiter
 from ingest.tipline.intake import TipIntake, TiplineOptions, TipRejected
+from pantau.ratelimit import RateLimiter
 from pantau.schemas import utcnow
 
 __all__ = ["TiplineBot"]

@@ -73,7 +73,7 @@ class WhatsAppFrontEnd:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        from ingest.tipline.app import RateLimiter
+        from pantau.ratelimit import RateLimiter
 
         self.intake = intake
         self.base = f"{options.whatsapp_api_base.rstrip('/')}/{options.whatsapp_api_version}"

@@ -12,8 +12,8 @@ from pantau.alerting.alerter import COMMISSION, Alerter
 from pantau.alerting.apprise_notifier import AppriseNotifier
 from pantau.alerting.base import DeliveryFailed, Notifier
 from pantau.alerting.outbox import OutboxNotifier
-from pantau.alerting.ratelimit import RateLimiter
 from pantau.alerting.webhook import WebhookNotifier, sign_payload, verify_signature
+from pantau.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from pantau.registry import Registry

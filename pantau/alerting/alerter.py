@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from pantau.access import redact_incident
 from pantau.alerting.base import DeliveryFailed, Notifier
-from pantau.alerting.ratelimit import RateLimiter
+from pantau.ratelimit import RateLimiter
 from pantau.schemas import Alert, Incident
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ingest.kafka_producer import ProduceReport, ensure_topics, produce_sources
+from streams.kafka_producer import ProduceReport, ensure_topics, produce_sources
 from pantau.alerting import COMMISSION
 from pantau.schemas import MediaItem
 from pantau.settings import Settings

@@ -1,7 +1,7 @@
 """End to end on the real Kafka broker and OpenSearch node: feed in, incidents searchable, alerts out.
 
 The Faust worker runs as its own process (``python -m streams.faust_app worker``), as it does in
-production; the test produces the sample feed with :mod:`ingest.kafka_producer` and reads the
+production; the test produces the sample feed with :mod:`streams.kafka_producer` and reads the
 results back from the search index and the output topics. The in-process runner judges the
 same feed into SQLite first: both transports call the same stage functions, so they must find
 the same incidents.
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ingest.kafka_producer import KafkaItemProducer, ensure_topics, produce_sources
+from streams.kafka_producer import KafkaItemProducer, ensure_topics, produce_sources
 from pantau.settings import DEFAULT_DETECTORS, SAMPLE_FEED, Settings
 from pantau.stores import by_url
 from pantau.stores.base import IncidentQuery, Scope

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ingest.kafka_producer import kafka_client_options
+from streams.kafka_producer import kafka_client_options
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.settings import Settings
 from pantau.stores import by_url

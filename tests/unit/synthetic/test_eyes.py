@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from detectors.synthetic.eyes import EyeHighlightDetector, highlight_iou, highlight_mask
-from ingest.samples.make_media import photo_like
+from bench.make_media import photo_like
 
 
 def _eye(highlights: list[tuple[int, int]], size: int = 24) -> np.ndarray:

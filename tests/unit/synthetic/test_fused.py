@@ -94,7 +94,7 @@ def test_undecodable_pixels_keep_the_item_with_a_clear_reason(
 def test_undecodable_pixels_still_report_a_declaration(
     image_detector: SyntheticImageDetector, tmp_path: Path
 ) -> None:
-    from ingest.samples.make_media import xmp_declaring
+    from bench.make_media import xmp_declaring
 
     path = tmp_path / "x.jpg"
     path.write_bytes(b"\xff\xd8\xff" + xmp_declaring("trainedAlgorithmicMedia") + b"\x00" * 64)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from detectors.synthetic.spectral import FEATURES, SpectralDetector, spectral_features
-from ingest.samples.make_media import photo_like
+from bench.make_media import photo_like
 
 
 def test_image_too_small_for_a_spectrum_is_labelled_not_scored() -> None:

@@ -1,6 +1,7 @@
 """Generate the demo media of ``ingest/samples/media/`` (deterministic pixels, small files).
 
-Run ``.venv/bin/python ingest/samples/make_media.py`` to rebuild them. Files:
+Run ``.venv/bin/python bench/make_media.py`` to rebuild them (it lives in bench/, above detectors/, because it
+embeds the watermark with ``detectors.synthetic.watermark``). Files:
 
 - ``ai_c2pa_signed.jpg``: a drawn "portrait" with a C2PA manifest signed by the demo key,
   declaring ``digitalSourceType = trainedAlgorithmicMedia`` (``synthetic.provenance`` ->
@@ -32,7 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "ingest" / "samples"
 REPO = HERE.parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

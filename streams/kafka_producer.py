@@ -14,7 +14,7 @@ Example Snippet::
         producer.send_items(items)
         producer.flush()
 
-Run as ``python -m ingest.kafka_producer`` to read the configured sources once onto Kafka.
+Run as ``python -m streams.kafka_producer`` to read the configured sources once onto Kafka.
 """
 
 from __future__ import annotations
@@ -249,13 +249,13 @@ def produce_sources(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Read the configured sources onto Kafka: ``python -m ingest.kafka_producer [--every SECONDS]``."""
+    """Read the configured sources onto Kafka: ``python -m streams.kafka_producer [--every SECONDS]``."""
     import argparse
     import time
 
     from pantau.settings import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m ingest.kafka_producer")
+    parser = argparse.ArgumentParser(prog="python -m streams.kafka_producer")
     parser.add_argument(
         "--every",
         type=float,
