@@ -5,7 +5,8 @@ Roles and their pages:
 - commission: Overview (wall screen), Review queue, Overdue answers, Search, Audit log, Dead letters,
   Monitoring (connector health, tipline inbox);
 - party_officer: Inbox, Our incidents (search within their party);
-- journalist: Search (confirmed incidents, redacted).
+- journalist: Search (confirmed incidents, redacted);
+- fact_checker: Fact-check queue (no incident).
 
 Every role opens incidents at ``?incident=<id>``; the store answers within the user's scope.
 """
@@ -29,6 +30,7 @@ from dashboard.signin import (
 from dashboard.urlstate import bind, remember
 from dashboard.views.admin import audit_page, dead_letters_page, overdue_page
 from dashboard.views.decisions import show_flash
+from dashboard.views.factchecks import fact_check_page
 from dashboard.views.inbox import inbox_page
 from dashboard.views.incident import incident_page
 from dashboard.views.monitoring import monitoring_page
@@ -49,14 +51,17 @@ PAGES: dict[str, dict[str, Page]] = {
         "Audit log": audit_page,
         "Dead letters": dead_letters_page,
         "Monitoring": monitoring_page,
+        "Fact-check queue": fact_check_page,
     },
     "party_officer": {"Inbox": inbox_page, "Our incidents": search_page},
     "journalist": {"Search": search_page},
+    "fact_checker": {"Fact-check queue": fact_check_page},
 }
 ROLE_NAMES = {
     "commission": "Election commission",
     "party_officer": "Party compliance officer",
     "journalist": "Journalist (confirmed incidents, redacted)",
+    "fact_checker": "Fact-checker (the fact-check queue)",
 }
 
 

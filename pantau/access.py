@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REDACTED",
     "can_decide",
+    "can_rate_claims",
     "intimate_media",
     "is_intimate",
     "redact_incident",
@@ -76,10 +77,21 @@ def scope_for(user: User) -> Scope:
     """
     if user.role == "commission":
         return Scope.everything()
+    # The fact-check queue holds posts nobody has ruled on yet: saying in public, or to the party,
+    # that a post is "being checked" would prejudge it. Only the commission and fact-checkers see it.
+    if user.role == "fact_checker":
+        return Scope(statuses=frozenset(), redact=True)  # the queue, and no incident at all
     if user.role == "party_officer":
-        return Scope(parties=frozenset({user.party}) if user.party else frozenset())
+        return Scope(parties=frozenset({user.party}) if user.party else frozenset(), claim_checks=False)
     # Journalists see findings that stand: confirmed, and upheld on appeal.
-    return Scope(statuses=frozenset({IncidentStatus.CONFIRMED, IncidentStatus.UPHELD}), redact=True)
+    return Scope(
+        statuses=frozenset({IncidentStatus.CONFIRMED, IncidentStatus.UPHELD}), redact=True, claim_checks=False
+    )
+
+
+def can_rate_claims(user: User) -> bool:
+    """The commission and fact-checkers give verdicts in the fact-check queue."""
+    return user.role in ("commission", "fact_checker")
 
 
 def can_decide(user: User) -> bool:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from detectors.disinfo.queue import claims_to_check
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
@@ -357,6 +358,9 @@ class PantauStreams:
             )
         )
         store = pipeline.store
+        checks = claims_to_check(batch, signals, pipeline.people)  # the fact-check queue (not incidents)
+        if checks:
+            await self._retry("queue claims", lambda: store.add_claim_checks(checks))
         if incidents:
             await self._retry("index incidents", lambda: store.upsert_incidents(incidents))
         await self._dead_letter(dead + failed)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from codes.calendar import Calendar, load_calendar
 from codes.engine import CodeEngine
+from detectors.disinfo.queue import claims_to_check
 from detectors.registry import DetectorRegistry
 from ingest.base import Source
 from pantau import metrics
@@ -272,6 +273,12 @@ class Pipeline:
         # Every item of the batch reached a terminal state: judged (with or without incidents) or
         # dead-lettered. Its results, its alerts (the outbox) and its processed mark are written
         # together (one transaction where the store has them): a crash before leaves the items to
+        # Check-worthy claims by party accounts that no fact-check covers: to the fact-check queue
+        # (not incidents). Written before the items count as processed; ids are digests of the
+        # item, so a batch judged again after a crash queues nothing twice.
+        checks = timer.run("queue", lambda: claims_to_check(batch, signals, self.people))
+        if checks:
+            self._retry(lambda: self.store.add_claim_checks(checks))
         # judge again, a crash after leaves pending alerts, delivered on the next start.
         new, fresh = self._retry(lambda: self.store.commit_batch(
             incidents, dead, alerts, [i.id for i in items], per_item))

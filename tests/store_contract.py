@@ -34,7 +34,7 @@ from pantau.schemas import (
     Signal,
     TextPart,
 )
-from pantau.stores.base import AuditEvent, IncidentQuery, IncidentStore, ReviewAction, Scope
+from pantau.stores.base import AuditEvent, ClaimCheck, IncidentQuery, IncidentStore, ReviewAction, Scope
 
 __all__ = ["StoreContract", "make_alert", "make_dead_letter", "make_incident"]
 
@@ -449,6 +449,42 @@ class StoreContract:
         action = ReviewAction(incident_id="missing", action="confirm", actor="ana", role="commission")
         assert store.record_action(action) is None
         assert store.actions("missing") == []
+
+    # -- fact-check queue -------------------------------------------------------------------------
+    def test_claim_checks_are_kept_once_most_checkworthy_first(self, store: IncidentStore) -> None:
+        low = ClaimCheck(item_id="i1", text="Unemployment rose to 12 percent", party="pbn", checkworthy=0.6)
+        high = ClaimCheck(item_id="i2", text="The dam cost 4 billion", party="pkr2", checkworthy=0.9,
+                          nearest=[{"claim_id": "c1", "claim": "x", "probability": 0.1}])
+        assert store.add_claim_checks([low, high]) == 2
+        assert store.add_claim_checks([low.model_copy(update={"text": "changed"})]) == 0  # replay: kept once
+        store.flush()
+        got = store.claim_checks(Scope.everything())
+        assert [c.id for c in got] == [high.id, low.id]
+        assert got[1].text == "Unemployment rose to 12 percent" and got[0].nearest[0]["claim_id"] == "c1"
+        assert store.get_claim_check(low.id, Scope.everything()) == low
+        assert store.get_claim_check("missing", Scope.everything()) is None
+
+    def test_claim_checks_are_hidden_outside_the_scope(self, store: IncidentStore) -> None:
+        check = ClaimCheck(item_id="i1", text="The dam cost 4 billion", party="pbn", checkworthy=0.7)
+        store.add_claim_checks([check])
+        store.flush()
+        hidden = Scope(parties=frozenset({"pbn"}), claim_checks=False)
+        assert store.claim_checks(hidden) == [] and store.get_claim_check(check.id, hidden) is None
+
+    def test_a_claim_check_is_decided_once(self, store: IncidentStore) -> None:
+        check = ClaimCheck(item_id="i1", text="The dam cost 4 billion", party="pbn", checkworthy=0.7)
+        store.add_claim_checks([check])
+        rated = check.model_copy(update={"status": "rated", "verdict": "false", "decided_by": "rini"})
+        assert store.decide_claim_check(rated) is True
+        other = check.model_copy(update={"status": "not_a_claim", "decided_by": "ana"})
+        assert store.decide_claim_check(other) is False  # no longer waiting: the first verdict stands
+        assert store.decide_claim_check(ClaimCheck(item_id="nope", text="x", checkworthy=0.5)) is False
+        store.flush()
+        got = store.get_claim_check(check.id, Scope.everything())
+        assert got is not None and (got.status, got.verdict, got.decided_by) == ("rated", "false", "rini")
+        assert store.claim_checks(Scope.everything()) == []
+        assert [c.id for c in store.claim_checks(Scope.everything(), status="rated")] == [check.id]
+        assert store.add_claim_checks([check]) == 0  # the item judged again does not reopen it
 
     # -- processed items and stats ----------------------------------------------------------------
     def test_processed_items_are_remembered(self, store: IncidentStore) -> None:

@@ -42,6 +42,19 @@ log = logging.getLogger(__name__)
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 _LABELS = {"false": "repeats-false-claim", "misleading": "repeats-misleading-claim"}
+NEAREST = 3
+"""Fact-checks kept in ``details["nearest"]`` whatever their probability (the fact-check queue shows them)."""
+
+
+def _brief(match: Match) -> dict[str, object]:
+    return {
+        "claim_id": match.claim.id,
+        "claim": match.claim.claim[:300],
+        "verdict": match.claim.verdict,
+        "url": match.claim.url,
+        "probability": round(match.probability, 4),
+        "similarity": round(match.cosine, 4),
+    }
 
 
 class ClaimMatchOptions(BaseModel):
@@ -100,9 +113,48 @@ class ClaimMatchDetector(Detector):
         cache_dir = data_dir / "claims" / "embeddings" if data_dir else None
         cache = EmbeddingCache(cache_dir, encoder.key)
         self.matcher = ClaimMatcher(encoder, cache, candidates=options.candidates)
+        self._stamp = self._database_stamp(options, data_dir)
         self.matcher.index(claims)
         self.matcher.reranker  # noqa: B018 - load the weights now, loudly, not mid-stream
         log.info("disinfo.claim_match: %d fact-checks indexed", len(claims))
+
+    @staticmethod
+    def _database_stamp(options: ClaimMatchOptions, data_dir: Path | None) -> tuple[int, int] | None:
+        """Modification time and size of the claims file read, to see when it changes."""
+        if options.claims:
+            source = Path(options.claims).expanduser()
+        elif data_dir is not None:
+            source = data_dir / "claims"
+        else:
+            return None
+        path = source / ClaimsDB.FILE if source.is_dir() or not options.claims else source
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _reload_if_changed(self) -> None:
+        """Index the database again when its file changed (an import, a verdict of the fact-check queue).
+
+        A verdict given in the dashboard is matched from the next batch on, without a restart.
+        Claim vectors come from the embedding cache, so only new claims are encoded; BM25 is
+        rebuilt (about 2 s for 14k claims here).
+        """
+        options: ClaimMatchOptions = self.options  # type: ignore[assignment]
+        data_dir = self.settings.data_dir if self.settings else None
+        stamp = self._database_stamp(options, data_dir)
+        if stamp == getattr(self, "_stamp", stamp):
+            return
+        self._stamp = stamp
+        try:
+            claims = self._read_claims(options, data_dir)
+        except PantauError as exc:
+            log.warning("disinfo.claim_match: keeping the old index, the claims changed but: %s", exc)
+            return
+        if claims:
+            self.matcher.index(claims)
+            log.info("disinfo.claim_match: claims changed, %d fact-checks indexed again", len(claims))
 
     @staticmethod
     def _read_claims(options: ClaimMatchOptions, data_dir: Path | None) -> list[FactCheck]:
@@ -151,14 +203,23 @@ class ClaimMatchDetector(Detector):
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return results
-        matches = self.matcher.search([texts[i] for i in live], top=options.top, min_score=options.min_score)
-        for i, found in zip(live, matches, strict=True):
-            results[i] = [self._signal(batch[i], found, options)]
+        self._reload_if_changed()
+        # Every candidate, ranked: the matches are those from min_score, the nearest (shown in the
+        # fact-check queue for a claim no fact-check covers) the first three whatever their score.
+        ranked = self.matcher.search([texts[i] for i in live], top=10_000, min_score=0.0)
+        for i, candidates in zip(live, ranked, strict=True):
+            found = [m for m in candidates if m.probability >= options.min_score][: options.top]
+            results[i] = [self._signal(batch[i], found, options, candidates[:NEAREST])]
         return results
 
-    def _signal(self, enriched: EnrichedItem, found: list[Match], options: ClaimMatchOptions) -> Signal:
+    def _signal(
+        self, enriched: EnrichedItem, found: list[Match], options: ClaimMatchOptions, nearest: list[Match]
+    ) -> Signal:
         if not found:
-            return self.signal(enriched, 0.0, "no-match", "no fact-checked claim resembles this text")
+            details = {"nearest": [_brief(m) for m in nearest]} if nearest else {}
+            return self.signal(
+                enriched, 0.0, "no-match", "no fact-checked claim resembles this text", details
+            )
         # The claim the post most probably repeats decides, verdict and all: a post repeating a
         # claim rated true must not score through a false claim on the same topic ranked below it.
         best = max(found, key=lambda m: m.probability)
@@ -187,17 +248,8 @@ class ClaimMatchDetector(Detector):
             "similarity": round(best.cosine, 4),
             "bm25": round(best.bm25, 3),
             "match_probability": round(best.probability, 4),
-            "matches": [
-                {
-                    "claim_id": m.claim.id,
-                    "claim": m.claim.claim[:300],
-                    "verdict": m.claim.verdict,
-                    "url": m.claim.url,
-                    "probability": round(m.probability, 4),
-                    "similarity": round(m.cosine, 4),
-                }
-                for m in found
-            ],
+            "matches": [_brief(m) for m in found],
+            "nearest": [_brief(m) for m in nearest],
         }
         return self.signal(
             enriched,

@@ -176,26 +176,40 @@ def import_claims(
     db_dir: Annotated[
         Optional[Path], typer.Option("--db", help="Database folder (default DATA_DIR/claims).")
     ] = None,  # noqa: UP045
+    again: Annotated[
+        bool, typer.Option("--again", help="Read files imported before (same SHA-256) again.")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Add fact-checks to the database (replacing records with the same id)."""
+    """Add fact-checks to the database, incrementally.
+
+    A file imported before is skipped; a record that is a fact-check already kept (same id, same
+    review URL and claim, or same claim and publisher) updates it instead of adding a copy.
+    """
     from detectors.disinfo.claims import ClaimsDB
 
     settings = _settings(config)
     folder = db_dir or settings.data_dir / "claims"
-    db = ClaimsDB.open(folder)
     failed = False
-    for path in paths:
-        try:
-            report = db.import_path(path, kind)
-        except PantauError as exc:
-            _say(f"error: {exc}")
-            failed = True
-            continue
-        _say(f"{path}: {report.added} added or updated, {len(report.skipped)} skipped")
-        for reason in report.skipped[:10]:
-            _say(f"  skipped {reason}")
-    _say(f"{len(db)} claims in {folder}")
+    with ClaimsDB.editing(folder) as db:
+        for path in paths:
+            try:
+                report = db.import_path(path, kind, again=again)
+            except PantauError as exc:
+                _say(f"error: {exc}")
+                failed = True
+                continue
+            if report.already_imported:
+                _say(f"{path}: imported before (same content); skipped (--again to read it again)")
+                continue
+            _say(
+                f"{path}: {report.added} new, {report.updated} updated, {report.unchanged} unchanged, "
+                f"{len(report.skipped)} skipped"
+            )
+            for reason in report.skipped[:10]:
+                _say(f"  skipped {reason}")
+        total = len(db)
+    _say(f"{total} claims in {folder}")
     if failed:
         raise typer.Exit(1)
 

@@ -1,4 +1,4 @@
-"""The store interface: incidents, review actions, alerts, dead letters and the audit log.
+"""The store interface: incidents, review actions, alerts, dead letters, the fact-check queue, the audit log.
 
 One interface, several engines: SQLite (the embedded default, :mod:`pantau.stores.sqlite`)
 and Elasticsearch / OpenSearch (:mod:`pantau.stores.search`). Every engine passes the same
@@ -27,6 +27,8 @@ __all__ = [
     "AlertState",
     "Attachment",
     "AuditEvent",
+    "CHECK_VERDICTS",
+    "ClaimCheck",
     "IncidentQuery",
     "IncidentStore",
     "ReviewAction",
@@ -61,6 +63,9 @@ class Scope(BaseModel):
     parties: frozenset[str] | None = None
     statuses: frozenset[IncidentStatus] | None = None
     redact: bool = False
+    claim_checks: bool = Field(
+        True, description="Whether the fact-check queue (claims waiting for a verdict) is visible."
+    )
 
     @classmethod
     def everything(cls) -> Scope:
@@ -137,6 +142,49 @@ class ReviewAction(BaseModel):
         """Give the action a digest id when none was set."""
         if not self.id:
             self.id = digest("action", self.incident_id, self.action, self.actor, self.at.isoformat())
+
+
+CHECK_VERDICTS = ("false", "misleading", "mixed", "true")
+"""Verdicts a fact-checker gives in the queue (``not_a_claim`` closes an entry without one)."""
+
+
+class ClaimCheck(BaseModel):
+    """An entry of the fact-check queue: a check-worthy post by a party account that matched no fact-check.
+
+    Not an incident: nothing was breached yet. A fact-checker's verdict (``status`` ``rated``)
+    becomes a ClaimReview in Pantau's own claims database (``claim_id``), which the claim matcher
+    then finds in re-shares; ``not_a_claim`` closes the entry without one. The id is a digest of
+    the item id, so a replayed item is queued once.
+    """
+
+    id: str = ""
+    item_id: str
+    text: str = Field(max_length=5000, description="The post's text as it was judged check-worthy.")
+    party: str | None = None
+    account: str | None = None
+    platform: str | None = None
+    url: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    checkworthy: float = Field(ge=0, le=1, description="disinfo.checkworthy score of the post.")
+    best_match: float = Field(0.0, ge=0, le=1, description="Match probability of the nearest fact-check.")
+    nearest: list[dict[str, Any]] = Field(
+        default_factory=list, description="Nearest fact-checks: claim_id, claim, verdict, url, probability."
+    )
+    status: Literal["waiting", "rated", "not_a_claim"] = "waiting"
+    verdict: str = Field("", description="false, misleading, mixed or true once rated.")
+    rating: str = Field("", description="The fact-checker's rating, verbatim.")
+    claim: str = Field("", description="The claim as the fact-checker worded it (default: the post's text).")
+    note: str = Field("", description="The fact-checker's explanation or link.")
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    claim_id: str = Field("", description="Id of the ClaimReview written to the claims database.")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def model_post_init(self, __context: Any) -> None:
+        """Give the entry a digest id of its item when none was set."""
+        if not self.id:
+            self.id = digest("claim-check", self.item_id)
 
 
 class AlertState(BaseModel):
@@ -273,6 +321,28 @@ class IncidentStore(ABC):
         if item_ids:
             self.mark_processed(item_ids, stage_seconds)
         return new, fresh
+
+    # -- fact-check queue --------------------------------------------------------------------
+    @abstractmethod
+    def add_claim_checks(self, checks: Sequence[ClaimCheck]) -> int:
+        """Queue entries; an id already kept is left as it is (verdict and all). Return how many were new."""
+
+    @abstractmethod
+    def claim_checks(
+        self, scope: Scope, status: str | None = "waiting", limit: int = 200
+    ) -> list[ClaimCheck]:
+        """Queue entries in a status (``None``: any), most check-worthy first; none outside the scope."""
+
+    @abstractmethod
+    def get_claim_check(self, check_id: str, scope: Scope) -> ClaimCheck | None:
+        """One entry, if it exists and the scope shows the queue."""
+
+    @abstractmethod
+    def decide_claim_check(self, decided: ClaimCheck) -> bool:
+        """Replace a waiting entry by its decided version (same id); False when it was not waiting.
+
+        Conditional on the stored status, so two fact-checkers deciding the same entry record one verdict.
+        """
 
     # -- audit -------------------------------------------------------------------------------
     @abstractmethod

@@ -45,6 +45,7 @@ from pantau.stores.base import (
     STATUS_BY_ACTION,
     AlertState,
     AuditEvent,
+    ClaimCheck,
     IncidentQuery,
     IncidentStore,
     ReviewAction,
@@ -52,6 +53,7 @@ from pantau.stores.base import (
     SearchResult,
 )
 from pantau.stores.search_index import (
+    DECIDE_CHECK_SCRIPT,
     FACET_FIELDS,
     INCIDENT_MAPPINGS,
     INCIDENT_TEXT_FIELDS,
@@ -803,6 +805,81 @@ class SearchStore(IncidentStore):
             )
             for src in (h["_source"] for h in answer["hits"]["hits"])
         ]
+
+    # -- fact-check queue ------------------------------------------------------------------------
+    def add_claim_checks(self, checks: Sequence[ClaimCheck]) -> int:
+        """Queue entries (``create``: an id already kept stays as it is, verdict and all)."""
+        self._use()
+        index = self.names.index("claim-checks")
+        unique = list({c.id: c for c in checks}.values())
+        operations: list[dict[str, Any]] = []
+        for check in unique:
+            operations.append({"create": {"_index": index, "_id": check.id}})
+            operations.append(
+                {
+                    "item_id": check.item_id,
+                    "party": check.party,
+                    "status": check.status,
+                    "checkworthy": check.checkworthy,
+                    "created_at": _iso(check.created_at),
+                    "doc": check.model_dump(mode="json"),
+                }
+            )
+        results = self._bulk(operations)
+        self._written(index)
+        return sum(1 for r in results if r.get("status") == 201)
+
+    def claim_checks(
+        self, scope: Scope, status: str | None = "waiting", limit: int = 200
+    ) -> list[ClaimCheck]:
+        """Entries in a status, most check-worthy first (oldest first among equals)."""
+        if not scope.claim_checks:
+            return []
+        index = self.names.index("claim-checks")
+        self._fresh(index)
+        query: dict[str, Any] = {"term": {"status": status}} if status is not None else {"match_all": {}}
+        answer = self._search(
+            index,
+            {
+                "query": query,
+                "size": limit,
+                "sort": [{"checkworthy": "desc"}, {"created_at": "asc"}, {"item_id": "asc"}],
+            },
+        )
+        return [ClaimCheck.model_validate(h["_source"]["doc"]) for h in answer["hits"]["hits"]]
+
+    def get_claim_check(self, check_id: str, scope: Scope) -> ClaimCheck | None:
+        """One entry, if the scope shows the queue (real-time get, no refresh needed)."""
+        if not scope.claim_checks:
+            return None
+        self._use()
+        try:
+            answer = self.client.request("GET", f"/{self.names.index('claim-checks')}/_doc/{check_id}")
+        except SearchEngineError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not answer.get("found"):
+            return None
+        return ClaimCheck.model_validate(answer["_source"]["doc"])
+
+    def decide_claim_check(self, decided: ClaimCheck) -> bool:
+        """Replace the entry if it is still waiting (a Painless condition: one verdict wins)."""
+        self._use()
+        index = self.names.index("claim-checks")
+        params = {"status": decided.status, "doc": decided.model_dump(mode="json")}
+        try:
+            answer = self.client.request(
+                "POST",
+                f"/{index}/_update/{decided.id}",
+                body={"script": {"lang": "painless", "source": DECIDE_CHECK_SCRIPT, "params": params}},
+                params={"refresh": "true", "retry_on_conflict": 3},
+            )
+        except SearchEngineError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return answer.get("result") == "updated"
 
     # -- audit -----------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:

@@ -9,7 +9,8 @@ Indices, for an index prefix ``p`` (``SearchSettings.index_prefix``):
 - ``p-incidents``: an alias whose write index is ``p-incidents-000001`` (then ``-000002``
   after a rollover). An index template ``p-incidents`` gives every ``p-incidents-*`` index
   the same settings and mappings, so ``POST p-incidents/_rollover`` needs nothing else.
-- ``p-actions``, ``p-alerts``, ``p-dead-letters``, ``p-audit``, ``p-processed``: one index each.
+- ``p-actions``, ``p-alerts``, ``p-dead-letters``, ``p-audit``, ``p-processed``, ``p-claim-checks``
+  (the fact-check queue): one index each.
 
 Text is analysed four ways: a generic ICU-free analyser (standard tokenizer, lower case,
 ASCII folding: works for any script and is what every query must match) and English,
@@ -35,6 +36,7 @@ __all__ = [
     "FACET_FIELDS",
     "INCIDENT_TEXT_FIELDS",
     "REDACTED_TEXT_FIELDS",
+    "DECIDE_CHECK_SCRIPT",
     "KEEP_REVIEW_STATE_SCRIPT",
     "MARK_ALERT_SCRIPT",
     "IndexNames",
@@ -205,6 +207,14 @@ _SIMPLE_MAPPINGS: dict[str, dict[str, Any]] = {
         "doc": _STORED_ONLY,
     },
     "processed": {"item_id": _KEYWORD, "at": _DATE, "timings": _STORED_ONLY},
+    "claim-checks": {
+        "item_id": _KEYWORD,
+        "party": _KEYWORD,
+        "status": _KEYWORD,
+        "checkworthy": {"type": "float"},
+        "created_at": _DATE,
+        "doc": _STORED_ONLY,
+    },
 }
 
 KEEP_REVIEW_STATE_SCRIPT = (
@@ -225,6 +235,13 @@ MARK_ALERT_SCRIPT = (
     " ctx._source.responded_at = params.now; }"
 )
 """Painless script of :meth:`IncidentStore.mark_alert`: first acknowledgement and answer win."""
+
+DECIDE_CHECK_SCRIPT = (
+    "if (ctx._source.status == 'waiting') {"
+    " ctx._source.status = params.status; ctx._source.doc = params.doc; }"
+    " else { ctx.op = 'noop'; }"
+)
+"""Painless script of :meth:`IncidentStore.decide_claim_check`: only a waiting entry takes a verdict."""
 
 
 class IndexNames:

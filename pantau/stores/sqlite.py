@@ -38,6 +38,7 @@ from pantau.stores.base import (
     STATUS_BY_ACTION,
     AlertState,
     AuditEvent,
+    ClaimCheck,
     IncidentQuery,
     IncidentStore,
     ReviewAction,
@@ -108,6 +109,16 @@ CREATE TABLE IF NOT EXISTS alerts (
     responded_at TEXT,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS claim_checks (
+    id TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    party TEXT,
+    status TEXT NOT NULL,
+    checkworthy REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claim_checks_status ON claim_checks(status, checkworthy);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
@@ -596,6 +607,53 @@ class SQLiteStore(IncidentStore):
                        acknowledged_at=dt(a), responded_at=dt(r))
             for doc, d, e, a, r in rows
         ]
+
+    # -- fact-check queue --------------------------------------------------------------------
+    def add_claim_checks(self, checks: Sequence[ClaimCheck]) -> int:
+        """Queue entries; an id already kept stays as it is."""
+        new = 0
+        with self._tx() as conn:
+            for check in checks:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO claim_checks VALUES (?,?,?,?,?,?,?)",
+                    (check.id, check.item_id, check.party, check.status, check.checkworthy,
+                     _iso(check.created_at), check.model_dump_json()),
+                )
+                new += cur.rowcount
+        return new
+
+    def claim_checks(
+        self, scope: Scope, status: str | None = "waiting", limit: int = 200
+    ) -> list[ClaimCheck]:
+        """Entries in a status, most check-worthy first (oldest first among equals)."""
+        if not scope.claim_checks:
+            return []
+        sql, args = "SELECT doc FROM claim_checks", []
+        if status is not None:
+            sql += " WHERE status=?"
+            args.append(status)
+        with self._lock:
+            rows = self.conn.execute(
+                sql + " ORDER BY checkworthy DESC, created_at, id LIMIT ?", [*args, limit]
+            ).fetchall()
+        return [ClaimCheck.model_validate_json(r[0]) for r in rows]
+
+    def get_claim_check(self, check_id: str, scope: Scope) -> ClaimCheck | None:
+        """One entry of the queue, if the scope shows the queue."""
+        if not scope.claim_checks:
+            return None
+        with self._lock:
+            row = self.conn.execute("SELECT doc FROM claim_checks WHERE id=?", (check_id,)).fetchone()
+        return ClaimCheck.model_validate_json(row[0]) if row else None
+
+    def decide_claim_check(self, decided: ClaimCheck) -> bool:
+        """Replace the entry if it is still waiting."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE claim_checks SET status=?, doc=? WHERE id=? AND status='waiting'",
+                (decided.status, decided.model_dump_json(), decided.id),
+            )
+            return cur.rowcount == 1
 
     # -- audit -------------------------------------------------------------------------------
     def audit(self, event: AuditEvent) -> None:

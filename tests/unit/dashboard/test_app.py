@@ -68,7 +68,8 @@ def test_disabled_user_session_ends_at_next_run(app: AppFactory, seeded: Seeded)
 @pytest.mark.parametrize(
     ("user", "pages"),
     [
-        ("ana", ["Overview", "Review queue", "Overdue answers", "Search", "Audit log", "Dead letters", "Monitoring"]),
+        ("ana", ["Overview", "Review queue", "Overdue answers", "Search", "Audit log", "Dead letters", "Monitoring",
+                 "Fact-check queue"]),
         ("siti", ["Inbox", "Our incidents"]),
         ("jo", ["Search"]),
     ],
