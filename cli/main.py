@@ -67,9 +67,23 @@ def run(
     backend: Annotated[Optional[str], typer.Option(help="embedded or kafka.")] = None,  # noqa: UP045
     reprocess: Annotated[bool, typer.Option(help="Judge again items already processed.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls when not --once.")] = 30.0,
+    metrics_port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Serve /metrics, /healthz and /readyz on this port (default: metrics.port)."),
+    ] = None,
+    log_format: Annotated[
+        Optional[str], typer.Option(help="Logs as text, or json lines with item ids (default: log_format).")  # noqa: UP045
+    ] = None,
 ) -> None:
     """Run the pipeline: sources -> enrich -> detect -> judge -> store and alerts."""
-    settings = _settings(config, backend=backend)
+    settings = _settings(config, backend=backend, log_format=log_format)
+    if metrics_port is not None:
+        port = settings.metrics.model_copy(update={"port": metrics_port})
+        settings = settings.model_copy(update={"metrics": port})
+    if settings.log_format == "json":
+        from pantau.logs import configure_logging
+
+        configure_logging(logging.getLogger().getEffectiveLevel(), "json", quiet=False)
     if settings.backend == "kafka":
         try:
             from streams.faust_app import run_kafka
@@ -92,6 +106,20 @@ def run(
         pipeline = Pipeline.from_settings(settings)
     except PantauError as exc:
         _fail(exc)
+    from pantau import metrics
+
+    metrics.watch_campaign(pipeline.calendar)
+    server = None
+    if settings.metrics.port is not None:
+        server = metrics.serve(settings.metrics.port, settings.metrics.address, ready=pipeline.readiness)
+    try:
+        _run_embedded(pipeline, settings, once, reprocess, interval)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _run_embedded(pipeline: Any, settings: Settings, once: bool, reprocess: bool, interval: float) -> None:
     with _progress() as progress:
         task = progress.add_task("items", total=None)
 

@@ -18,6 +18,7 @@ Example Snippet::
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -79,10 +80,19 @@ class Plugin(ABC):
         """Load models or assets. Raise :class:`~pantau.errors.DetectorUnavailable` with a fix if missing."""
 
     def ensure_loaded(self) -> None:
-        """Call :meth:`load` once."""
+        """Call :meth:`load` once (its duration goes to the ``pantau_model_load_seconds`` metric)."""
         if not self._loaded:
+            from pantau.metrics import MODEL_LOAD_SECONDS
+
+            start = time.perf_counter()
             self.load()
+            MODEL_LOAD_SECONDS.labels(self.name).set(time.perf_counter() - start)
             self._loaded = True
+
+    @property
+    def loaded(self) -> bool:
+        """Whether :meth:`load` has run."""
+        return self._loaded
 
     def memo(self, key: Hashable | None, compute: Callable[[], R]) -> R:
         """``compute()``, remembered under ``key`` (e.g. a file's SHA-256 and frame time) in a bounded LRU.

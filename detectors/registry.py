@@ -144,6 +144,11 @@ class DetectorRegistry:
         for plugin in (*self.enrichers, *self.detectors):
             plugin.ensure_loaded()
 
+    @property
+    def loaded(self) -> bool:
+        """Whether every plug-in is loaded (a worker's readiness)."""
+        return all(plugin.loaded for plugin in (*self.enrichers, *self.detectors))
+
     def describe(self) -> list[dict[str, Any]]:
         """Describe every plug-in: kind, name, version, modalities, needs."""
         rows = [{"kind": "enricher", **e.describe()} for e in self.enrichers]

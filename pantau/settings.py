@@ -39,6 +39,7 @@ __all__ = [
     "DashboardSettings",
     "KafkaSettings",
     "MediaSettings",
+    "MetricsSettings",
     "SearchSettings",
     "Settings",
     "SourceConfig",
@@ -188,6 +189,18 @@ class DashboardSettings(_Section):
     oidc_client_secret: SecretStr | None = None
 
 
+class MetricsSettings(_Section):
+    """Prometheus metrics and health endpoints of the runner, the worker and the tipline."""
+
+    port: int | None = Field(
+        None, ge=0, le=65535,
+        description="Serve /metrics, /healthz and /readyz on this port (off when unset; 9108 in compose).",
+    )
+    address: str = Field(
+        "127.0.0.1", description="Address the metrics server binds (0.0.0.0 in a container)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable in Pantau."""
 
@@ -221,6 +234,10 @@ class Settings(BaseSettings):
     media: MediaSettings = Field(default_factory=MediaSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Logs as text lines, or one JSON object per line with item ids (log systems)."
+    )
     rule_time_limit_s: float = Field(
         2.0, gt=0, le=600,
         description="Time one item may spend in the code-of-conduct rules; over it, the item is a dead "

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detectors.disinfo.queue import claims_to_check
+from pantau import metrics
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from pantau.settings import Settings
     from streams.runner import Pipeline
 
-__all__ = ["KafkaRunReport", "PantauStreams", "SignalsMessage", "run_kafka"]
+__all__ = ["KafkaRunReport", "PantauStreams", "SignalsMessage", "consumer_lag", "run_kafka"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,61 @@ def _faust() -> Any:
     return faust
 
 
+def consumer_lag(
+    ends: dict[tuple[str, int], int],
+    committed: dict[tuple[str, int], int | None],
+    beginnings: dict[tuple[str, int], int],
+) -> dict[tuple[str, int], int]:
+    """Messages not yet committed per (topic, partition): end offset minus the group's committed offset.
+
+    A partition the group never committed counts from its first offset still kept (everything is
+    backlog); a committed offset past the end (a topic recreated) counts as no lag.
+
+    >>> consumer_lag({("t", 0): 10, ("t", 1): 5}, {("t", 0): 7, ("t", 1): None}, {("t", 0): 0, ("t", 1): 2})
+    {('t', 0): 3, ('t', 1): 3}
+    """
+    lag: dict[tuple[str, int], int] = {}
+    for tp, end in ends.items():
+        done = committed.get(tp)
+        if done is None or done < 0:
+            done = beginnings.get(tp, 0)
+        lag[tp] = max(0, end - done)
+    return lag
+
+
+class _LagMeter:
+    """Reads end and committed offsets of the worker group with kafka-python (in a worker thread)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._admin: Any = None
+        self._consumer: Any = None
+
+    def measure(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Lag of ``partitions`` (the ones this worker holds)."""
+        import kafka
+
+        from streams.kafka_producer import kafka_client_options
+
+        options = kafka_client_options(self.settings.kafka)
+        if self._admin is None:
+            self._admin = kafka.KafkaAdminClient(**options)
+            self._consumer = kafka.KafkaConsumer(**options, group_id=None, enable_auto_commit=False)
+        tps = [kafka.TopicPartition(t, p) for t, p in partitions]
+        ends = {(tp.topic, tp.partition): off for tp, off in self._consumer.end_offsets(tps).items()}
+        begins = {(tp.topic, tp.partition): off for tp, off in self._consumer.beginning_offsets(tps).items()}
+        found = self._admin.list_consumer_group_offsets(self.settings.kafka.consumer_group, partitions=tps)
+        committed = {(tp.topic, tp.partition): meta.offset for tp, meta in found.items()}
+        return consumer_lag(ends, committed, begins)
+
+    def close(self) -> None:
+        """Close the clients."""
+        for client in (self._admin, self._consumer):
+            if client is not None:
+                client.close()
+        self._admin = self._consumer = None
+
+
 class PantauStreams:
     """The Faust app, its topics and its three agents, built from settings.
 
@@ -110,6 +166,7 @@ class PantauStreams:
         :meth:`Pipeline.from_settings`, built when the worker starts.
     :param within_s: longest wait to fill a batch (default ``kafka.batch_wait_s``).
     :param retry_cap_s: longest pause between retries while the store is unavailable.
+    :param lag_every_s: seconds between consumer-lag measurements (only while metrics are served).
     """
 
     def __init__(
@@ -118,6 +175,7 @@ class PantauStreams:
         pipeline: Pipeline | None = None,
         within_s: float | None = None,
         retry_cap_s: float = 30.0,
+        lag_every_s: float = 15.0,
     ) -> None:
         faust = _faust()
         from detectors.text_embedding import configure
@@ -129,6 +187,7 @@ class PantauStreams:
         self.batch_size = settings.kafka.batch_size
         self.within_s = within_s if within_s is not None else settings.kafka.batch_wait_s
         self.retry_cap_s = retry_cap_s
+        self.lag_every_s = lag_every_s
         self._pipeline = pipeline
         self._pipeline_lock = threading.Lock()
         self.report = KafkaRunReport()
@@ -161,6 +220,8 @@ class PantauStreams:
         self.app.agent(self.enriched_topic, name=f"{kafka.consumer_group}.detect")(self._detect_agent)
         self.app.agent(self.signals_topic, name=f"{kafka.consumer_group}.judge")(self._judge_agent)
         self.app.task(self._redeliver_loop)
+        if settings.metrics.port is not None:
+            self.app.task(self._lag_loop)
 
     def _credentials(self) -> Any:
         kafka = self.settings.kafka
@@ -201,9 +262,19 @@ class PantauStreams:
             if self._pipeline is None:
                 from streams.runner import Pipeline
 
-                self._pipeline = Pipeline.from_settings(self.settings)
-                self._pipeline.registry.load()
+                pipeline = Pipeline.from_settings(self.settings)
+                pipeline.registry.load()
+                metrics.watch_campaign(pipeline.calendar)
+                self._pipeline = pipeline
             return self._pipeline
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready when the detectors are loaded and the store answers (``/readyz``)."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            return False, {"models": "loading", "store": "unknown"}
+        reachable, store = metrics.store_reachable(pipeline.store)
+        return reachable, {"models": "loaded", "store": store}
 
     def open_store(self) -> None:
         """Open the store, waiting with backoff while it is unavailable (workers start before the index)."""
@@ -213,6 +284,7 @@ class PantauStreams:
                 self.pipeline.store.open()
                 return
             except StoreUnavailable as exc:
+                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
                 pause = min(max(delay, exc.retry_after), self.retry_cap_s)
                 log.warning("store unavailable at start (%s); retrying in %.1fs", exc, pause)
                 time.sleep(pause)
@@ -232,6 +304,7 @@ class PantauStreams:
             try:
                 return await self._in_thread(fn)
             except StoreUnavailable as exc:
+                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
                 pause = min(max(delay, exc.retry_after), self.retry_cap_s)
                 log.warning("%s: store unavailable (%s); retrying in %.1fs", what, exc, pause)
                 await asyncio.sleep(pause)
@@ -258,6 +331,7 @@ class PantauStreams:
             await self._retry("mark processed", lambda: pipeline.store.mark_processed(item_ids))
         await self._send(self.dead_topic, [(d.item_id or d.payload_digest or d.id, d) for d in letters])
         self.report.dead_letters += len(letters)
+        metrics.dead_letters(letters)
 
     def _decode(
         self, values: Sequence[bytes], model: type[T], stage: str
@@ -275,6 +349,7 @@ class PantauStreams:
     def _add_seconds(self, timer: StageTimer) -> None:
         for stage, secs in timer.seconds.items():
             self.report.stage_seconds[stage] = self.report.stage_seconds.get(stage, 0.0) + secs
+        metrics.stage_seconds(timer.seconds)
 
     async def _guard(self, stage: str, values: Sequence[bytes], body: Callable[[], Awaitable[None]]) -> None:
         """Run an agent's batch body until it completes.
@@ -289,6 +364,7 @@ class PantauStreams:
                 await body()
                 return
             except StoreUnavailable as exc:
+                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
                 pause = min(max(delay, exc.retry_after), self.retry_cap_s)
                 log.warning("%s: store unavailable (%s); rerunning the batch in %.1fs", stage, exc, pause)
                 await asyncio.sleep(pause)
@@ -310,11 +386,14 @@ class PantauStreams:
         dead += conflicting
         seen = await self._retry("processed", lambda: pipeline.store.processed([i.id for i in items]))
         items = [i for i in items if i.id not in seen]
+        metrics.passed("ingest", len(values), len(items))
         timer = StageTimer()
 
         def run() -> tuple[list[EnrichedItem], list[DeadLetter]]:
             localised, failed = timer.run("media", lambda: localise_media(items, self.settings))
+            metrics.passed("media", len(items), len(localised))
             batch, failed2 = enrich(to_enriched(localised), pipeline.registry, timer)
+            metrics.passed("enrich", len(localised), len(batch))
             return batch, failed + failed2
 
         batch, failed = await self._in_thread(run) if items else ([], [])
@@ -335,6 +414,7 @@ class PantauStreams:
             if batch
             else ([], {}, [])
         )
+        metrics.passed("detect", len(batch), len(ok))
         self._add_seconds(timer)
         await self._send(
             self.signals_topic,
@@ -357,6 +437,7 @@ class PantauStreams:
                 "judge", lambda: judge(batch, signals, pipeline.engine, pipeline.people, pipeline.calendar)
             )
         )
+        metrics.passed("judge", len(batch), len(batch) - len({d.item_id for d in failed}))
         store = pipeline.store
         checks = claims_to_check(batch, signals, pipeline.people)  # the fact-check queue (not incidents)
         if checks:
@@ -368,7 +449,9 @@ class PantauStreams:
         await self._retry("flush", store.flush)
         ingested = {i.item.id: i.item.ingested_at for i in incidents}
         written = utcnow()
-        self.report.latency_searchable += [(written - at).total_seconds() for at in ingested.values()]
+        searchable = [(written - at).total_seconds() for at in ingested.values()]
+        self.report.latency_searchable += searchable
+        metrics.observe(metrics.INGEST_TO_SEARCHABLE, searchable)
         await self._send(self.incidents_topic, [(i.item.id, i) for i in incidents])
         if incidents and pipeline.alerter is not None:
             alerter = pipeline.alerter
@@ -380,10 +463,17 @@ class PantauStreams:
             )
             self.report.alerts += len(sent)
             alerted = utcnow()
-            self.report.latency_alerted += [(alerted - at).total_seconds() for at in ingested.values()]
+            latencies = [(alerted - at).total_seconds() for at in ingested.values()]
+            self.report.latency_alerted += latencies
+            metrics.observe(metrics.INGEST_TO_ALERT, latencies)
         # Last: an item marked processed has all its results durable and visible.
         ids = [m.item.item.id for m in messages]
         await self._retry("mark processed", lambda: store.mark_processed(ids))
+        metrics.passed("store", len(ids), len(ids))
+        for incident in incidents:
+            metrics.INCIDENTS.labels(incident.family.value).inc()
+            log.info("incident %s on clause %s", incident.id, incident.breach.clause_id,
+                     extra={"item_id": incident.item.id, "incident_id": incident.id})
         done = utcnow()
         self.report.latency_processed += [(done - m.item.item.ingested_at).total_seconds() for m in messages]
         self._add_seconds(timer)
@@ -401,6 +491,27 @@ class PantauStreams:
             except Exception as exc:  # noqa: BLE001 - pending alerts wait for the next pass
                 log.warning("redelivering pending alerts failed: %s", exc)
             await asyncio.sleep(self.settings.alerts.redeliver_every_s)
+
+    async def _lag_loop(self) -> None:
+        """Every ``lag_every_s``, set the consumer lag of the partitions this worker holds."""
+        meter = _LagMeter(self.settings)
+        shown: set[tuple[str, int]] = set()
+        try:
+            while True:
+                await asyncio.sleep(self.lag_every_s)
+                try:
+                    held = sorted((tp.topic, tp.partition) for tp in self.app.consumer.assignment())
+                    lag = await self._in_thread(lambda h=held: meter.measure(h)) if held else {}
+                except Exception as exc:  # noqa: BLE001 - a missed measurement; the next one may work
+                    log.info("consumer lag not measured: %s", exc)
+                    continue
+                for topic, partition in shown - set(lag):  # partitions handed to another worker
+                    metrics.CONSUMER_LAG.remove(topic, str(partition))
+                for (topic, partition), value in lag.items():
+                    metrics.CONSUMER_LAG.labels(topic, str(partition)).set(value)
+                shown = set(lag)
+        finally:
+            meter.close()
 
     # -- running ---------------------------------------------------------------------------------
     def worker(self, loglevel: str = "warning") -> Any:
@@ -468,6 +579,9 @@ def run_kafka(
 
     ensure_topics(settings.kafka)
     streams = PantauStreams(settings)
+    server = None
+    if settings.metrics.port is not None:  # /healthz answers while the models load; /readyz after
+        server = metrics.serve(settings.metrics.port, settings.metrics.address, ready=streams.readiness)
     if work:
         streams.open_store()  # load detectors and open the store before the first batch, not inside it
     report = streams.report
@@ -486,7 +600,11 @@ def run_kafka(
                 return
 
     if not work:
-        produce()
+        try:
+            produce()
+        finally:
+            if server is not None:
+                server.close()
         return report
     started = time.monotonic()
 
@@ -507,6 +625,8 @@ def run_kafka(
         stopping.set()
         if streams._pipeline is not None:  # noqa: SLF001 - close only what was opened
             streams._pipeline.store.close()  # noqa: SLF001
+        if server is not None:
+            server.close()
     return report
 
 
@@ -519,11 +639,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m streams.faust_app")
     parser.add_argument("mode", choices=["worker", "run"], help="worker: consume only; run: ingest + consume")
     parser.add_argument("--once", action="store_true", help="with run: stop when the sources are processed")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="serve /metrics, /healthz, /readyz on this port (default: metrics.port)")
+    parser.add_argument("--log-format", choices=["text", "json"], default=None,
+                        help="text lines or JSON objects (default: log_format)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("kafka", "aiokafka", "opensearch", "elastic_transport"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    from pantau.logs import configure_logging
+
     settings = Settings.load()
+    if args.metrics_port is not None:
+        port = settings.metrics.model_copy(update={"port": args.metrics_port})
+        settings = settings.model_copy(update={"metrics": port})
+    configure_logging(logging.INFO, args.log_format or settings.log_format)
     report = run_kafka(settings, once=args.once, ingest=args.mode == "run")
     print(report.summary())
 

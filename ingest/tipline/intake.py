@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from pantau.errors import ConfigError, PantauError
+from pantau.metrics import TIPS
 from pantau.schemas import utcnow
 
 __all__ = [
@@ -243,7 +244,22 @@ class TipIntake:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             self._file(line, ack_id, received, contact.strip() if contact else None, channel, dedupe_key)
+        TIPS.labels(channel).inc()
         return {"ack_id": ack_id, "received_at": received}
+
+    def check(self) -> None:
+        """Raise ``OSError`` or ``sqlite3.Error`` unless a tip can be filed now (spool folder
+        writable, contacts database answering): the tipline's readiness."""
+        self.spool.parent.mkdir(parents=True, exist_ok=True)
+        self.files.mkdir(parents=True, exist_ok=True)
+        for folder in (self.spool.parent, self.files):
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(f"{folder} is not writable")
+        conn = self._connect()
+        try:
+            conn.execute("SELECT count(*) FROM contacts").fetchone()
+        finally:
+            conn.close()
 
     def _file(
         self,

@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from pantau import metrics
 from pantau.access import redact_incident
 from pantau.alerting.base import DeliveryFailed, Notifier
 from pantau.ratelimit import RateLimiter
@@ -206,12 +207,17 @@ class Alerter:
         for notifier in self.notifiers:
             if notifier.rate_limited and not allowed:
                 errors.append(f"{notifier.name}: rate limit for {alert.recipient} reached")
+                metrics.ALERT_DELIVERIES.labels(notifier.name, "rate_limited").inc()
                 continue
             error = self._try(notifier, alert, urls)
+            metrics.ALERT_DELIVERIES.labels(notifier.name, "failed" if error else "delivered").inc()
             if error:
                 errors.append(f"{notifier.name}: {error}")
+        # The alert stage: every delivery try of an alert in, each that reached every channel out.
+        metrics.passed("alert", 1, 0 if errors else 1)
         if errors:
-            log.warning("alert %s to %s: %s", alert.id, alert.recipient, "; ".join(errors))
+            log.warning("alert %s to %s: %s", alert.id, alert.recipient, "; ".join(errors),
+                        extra={"alert_id": alert.id, "incident_id": alert.incident_id})
             self.store.mark_alert(alert.id, delivered=False, error="; ".join(errors)[:1000])
             return False
         self.store.mark_alert(alert.id, delivered=True)
@@ -224,6 +230,7 @@ class Alerter:
                 notifier.deliver(alert, urls)
                 return None
             except DeliveryFailed as exc:
+                metrics.CHANNEL_ERRORS.labels(notifier.name).inc()
                 if attempt == self.attempts:
                     return str(exc)
                 log.info("alert %s via %s failed (try %d): %s", alert.id, notifier.name, attempt, exc)
