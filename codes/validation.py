@@ -19,8 +19,8 @@ __all__ = ["SCHEMA_DIR", "generate_schemas", "write_schemas"]
 def generate_schemas() -> dict[str, dict[str, Any]]:
     """Build the three JSON Schemas from the pydantic models (what ``codes/schema/*.json`` must hold)."""
     from codes.calendar import Calendar
-    from codes.engine import Code
     from codes.facts import CALENDAR_FIELDS, ITEM_FIELDS, PERSON_FIELDS, SIGNAL_FIELDS, fact_schema
+    from codes.model import Code
     from pantau.registry import Registry
 
     def finish(schema: dict[str, Any], kind: str, title: str, description: str) -> dict[str, Any]:
