@@ -430,6 +430,9 @@ def _register_optional() -> None:
         ("codes.cli", "registry_app", "registry"),
         ("cli.integrity", "audit_app", "audit"),
         ("cli.integrity", "evidence_app", "evidence"),
+        ("cli.protection", "retention_app", "retention"),
+        ("cli.protection", "erase_app", "erase"),
+        ("cli.protection", "protect_app", "protect"),
     ]
     import importlib
 

@@ -40,6 +40,8 @@ __all__ = [
     "KafkaSettings",
     "MediaSettings",
     "MetricsSettings",
+    "ProtectionSettings",
+    "RetentionSettings",
     "SearchSettings",
     "Settings",
     "SourceConfig",
@@ -201,6 +203,57 @@ class MetricsSettings(_Section):
     )
 
 
+class RetentionSettings(_Section):
+    """How long each kind of data is kept, in days; ``None`` keeps it (``pantau retention apply``).
+
+    What each kind covers and how a purge is recorded: docs/protection.md.
+    """
+
+    raw_media_days: int | None = Field(
+        30, ge=1,
+        description="Media files (and keyframes, tip uploads) that no kept incident refers to, by age.",
+    )
+    post_text_days: int | None = Field(
+        90, ge=1,
+        description="Copies of posts outside incidents: dead letters (their payload) and outbox files.",
+    )
+    personal_data_days: int | None = Field(
+        90, ge=1, description="Reporters' contact details left with tips (tipline/contacts.sqlite)."
+    )
+    intimate_images_days: int | None = Field(
+        30, ge=1,
+        description="Files an incident marks intimate, counted from detection; hashes stay in the incident.",
+    )
+    incidents_days: int | None = Field(
+        730, ge=1,
+        description="Closed incidents (confirmed, dismissed, upheld, overturned; never new, escalated or "
+        "appealed) since their last change, with their history, alerts and answer attachments.",
+    )
+    audit_log_days: int | None = Field(
+        None, ge=365,
+        description="Audit rows older than this are cut at a checkpoint the chain still verifies from "
+        "(default: kept for good).",
+    )
+
+
+class ProtectionSettings(_Section):
+    """Encryption at rest of sensitive media (intimate-image candidates, doxxing evidence)."""
+
+    encrypt_sensitive_media: bool = Field(
+        False,
+        description="Seal the sensitive files of each stored incident with the media key (AES-256-GCM).",
+    )
+    media_key: SecretStr | None = Field(
+        None, description="The media key (PANTAU_PROTECTION__MEDIA_KEY; `pantau protect new-key` makes one)."
+    )
+    media_key_file: Path | None = Field(
+        None, description="File holding the media key, outside the data folder (one inside it is refused)."
+    )
+    old_media_keys: list[SecretStr] = Field(
+        default_factory=list, description="Previous keys, still decrypting until `pantau protect rotate` ran."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable in Pantau."""
 
@@ -235,6 +288,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    protection: ProtectionSettings = Field(default_factory=ProtectionSettings)
     log_format: Literal["text", "json"] = Field(
         "text", description="Logs as text lines, or one JSON object per line with item ids (log systems)."
     )
