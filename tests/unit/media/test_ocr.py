@@ -131,3 +131,69 @@ def test_another_script_must_beat_a_latin_reading_by_a_margin(
     text, models, conf = enricher.ocr_file("poster.png")
     assert models == winner and text == f"reading by {winner}"
     assert (tried == ["vie+ind"]) == (latin >= 80)
+
+
+def _poster(path: Path, caption: str | None) -> Path:
+    """A 640x480 picture of coloured blocks, with a small-font caption strip when ``caption`` is given."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (640, 480), (30, 110, 20))
+    draw = ImageDraw.Draw(image)
+    for box, colour in (((50, 110, 72, 266), (70, 150, 220)), ((88, 222, 206, 250), (120, 50, 220)),
+                        ((577, 30, 640, 93), (250, 220, 160))):
+        draw.rectangle(box, fill=colour)
+    if caption:
+        draw.rectangle([20, 400, 620, 460], fill=(255, 255, 255))
+        draw.text((30, 415), caption, fill=(0, 0, 0))
+    image.save(path, "JPEG", quality=85)
+    return path
+
+
+def test_text_regions_find_the_caption_line_and_not_the_plain_shapes(tmp_path: Path) -> None:
+    from detectors.media.ocr import text_regions
+
+    blocks = Image.open(_poster(tmp_path / "blocks.jpg", None)).convert("L")
+    captioned = Image.open(_poster(tmp_path / "caption.jpg", "Polls open at 8am on Sunday")).convert("L")
+    assert text_regions(blocks) == []
+    [(x, y, w, h)] = text_regions(captioned)
+    assert 400 <= y and y + h <= 460 and 30 <= x and w > 100
+
+
+def test_an_image_without_text_regions_is_not_given_to_tesseract(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    enricher = OcrEnricher()
+    enricher.ensure_loaded()
+    calls: list[str] = []
+    monkeypatch.setattr(enricher, "read", lambda image, models: calls.append(models) or ("", 0.0, 0))
+    assert enricher.ocr_file(str(_poster(tmp_path / "blocks.jpg", None))) == ("", None, 0.0)
+    assert calls == []
+    gate_off = OcrEnricher({"text_gate": False})
+    monkeypatch.setattr(gate_off, "read", lambda image, models: calls.append(models) or ("", 0.0, 0))
+    gate_off.ocr_file(str(tmp_path / "blocks.jpg"))
+    assert calls == ["vie+ind"]
+
+
+def test_a_small_caption_is_read_from_its_enlarged_strip(ocr: OcrEnricher, tmp_path: Path) -> None:
+    caption = "Polls open at 8am on Sunday"
+    path = _poster(tmp_path / "caption.jpg", caption)
+    strip = ocr._prepare(str(path))
+    assert strip.height < 120 and strip.width < 1300  # the caption's strip, enlarged 2x, not the picture
+    text, models, conf = ocr.ocr_file(str(path))
+    # Pillow's default bitmap font sets words 2-3 pixels apart: some spaces are lost, no letter is
+    assert (text.replace(" ", ""), models) == (caption.replace(" ", ""), "vie+ind") and conf >= 80
+
+
+def test_many_images_read_in_one_tesseract_call_give_the_single_readings(
+    monkeypatch: pytest.MonkeyPatch, ocr: OcrEnricher, tmp_path: Path
+) -> None:
+    texts = ["Vote on Sunday at your polling station", "", "Polls open at 8am on Sunday"]
+    images = [render_text_image(t, "eng") if t else Image.new("L", (300, 80), 255) for t in texts]
+    alone = [ocr.read(image, "eng") for image in images]
+    calls: list[int] = []
+    single = ocr.read
+    monkeypatch.setattr(ocr, "read", lambda image, models: calls.append(1) or single(image, models))
+    together = ocr.read_many(images, "eng")
+    assert calls == []  # one process for the three, no per-image fallback
+    assert [t for t, _, _ in together] == [t for t, _, _ in alone] == [texts[0], "", texts[2]]
+    assert [round(c, 3) for _, c, _ in together] == [round(c, 3) for _, c, _ in alone]
