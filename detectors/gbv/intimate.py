@@ -139,6 +139,29 @@ class GbvIntimateDetector(Detector):
             "nudity": round(combine_nudity(nsfw, exposed), 4),
         }
 
+    def _score_sources(
+        self, sources: Sequence[tuple[str, str, float | None]]
+    ) -> dict[tuple[str, str, float | None], dict[str, Any]]:
+        """Nudity scores of the distinct images and keyframes, ``threads`` at a time, remembered by digest.
+
+        A keyframe is remembered by its video's digest and time, so a clip posted again (or shared in
+        another item with other words) is not scored again; the two ONNX models release the GIL.
+        """
+        distinct = list(dict.fromkeys(sources))
+
+        def score(src: tuple[str, str, float | None]) -> dict[str, Any]:
+            sha, path, at = src
+            key = ("intimate", sha, at) if sha else None
+            return self.memo(key, lambda: self.score_image(path))  # type: ignore[no-any-return]
+
+        workers = min(len(distinct), int(getattr(self.settings, "threads", 1) or 1))
+        if workers <= 1:
+            return {src: score(src) for src in distinct}
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pantau-intimate") as pool:
+            return dict(zip(distinct, pool.map(score, distinct), strict=True))
+
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """Return one ``gbv.intimate`` signal per item with images or keyframes."""
         from detectors.gbv.targeting import find_targets
@@ -147,6 +170,10 @@ class GbvIntimateDetector(Detector):
         self.ensure_loaded()
         opts: Any = self.options
         results: list[list[Signal]] = []
+        dedupe = bool(getattr(self.settings, "dedupe", True))
+        scores = self._score_sources(
+            [src for enriched in batch for src in list(visual_sources(enriched))[: opts.max_images]]
+        ) if dedupe else {}
         for enriched in batch:
             sources = list(visual_sources(enriched))[: opts.max_images]
             if not sources:
@@ -154,7 +181,8 @@ class GbvIntimateDetector(Detector):
                 continue
             per_image = []
             for sha, path, at in sources:
-                per_image.append({"sha256": sha, "time": at, **self.score_image(path)})
+                found = scores[(sha, path, at)] if dedupe else self.score_image(path)  # naive: every time
+                per_image.append({"sha256": sha, "time": at, **found})
             top = max(per_image, key=lambda r: r["nudity"])
             nudity = float(top["nudity"])
             intimate = nudity >= opts.threshold

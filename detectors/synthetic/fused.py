@@ -201,7 +201,22 @@ class _FusedBase(Detector):
         return self.learned is not None or self.clip is not None
 
     def judge_images(self, images: Sequence[Image.Image]) -> list[dict[str, Any]]:
-        """Run watermark, spectral and the trained head (one encoder batch) on decoded pixels."""
+        """Run watermark, spectral and the trained head on decoded pixels, ``threads`` images at a time.
+
+        Each image is encoded alone (the trained head's ``batch`` of 1), so its sub-scores are the
+        same whether it is judged alone, in a batch, or beside another image on a second thread:
+        ONNX Runtime and numpy release the GIL, and on two cores two images side by side use the
+        cores that one batch-of-one encoder call leaves idle between its small operators.
+        """
+        workers = min(len(images), int(getattr(self.settings, "threads", 1) or 1))
+        if workers <= 1 or (self.learned is not None and self.learned.options.batch != 1):  # type: ignore[attr-defined]
+            return self._judge_images(images)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pantau-synthetic") as pool:
+            return list(pool.map(lambda image: self._judge_images([image])[0], images))
+
+    def _judge_images(self, images: Sequence[Image.Image]) -> list[dict[str, Any]]:
         opts: FusionOptions = self.options  # type: ignore[assignment]
         learned = self.learned.probabilities(images) if self.learned is not None and images else []
         out: list[dict[str, Any]] = []

@@ -118,3 +118,19 @@ def test_real_models_score_a_blank_image(tmp_path: Path) -> None:
     detector.settings = Settings(registry_file=SAMPLE_REGISTRY)
     result = detector.score_image(str(path))
     assert result["nudity"] < 0.5
+
+
+@pytest.mark.parametrize(("dedupe", "reads"), [(True, 1), (False, 3)])
+def test_one_image_in_several_items_of_a_batch_is_scored_once_unless_dedupe_is_off(
+    tmp_path: Path, dedupe: bool, reads: int
+) -> None:
+    detector = _detector(0.95)
+    detector.settings = detector.settings.model_copy(update={"dedupe": dedupe, "threads": 2})
+    calls: list[str] = []
+    classify = detector.nsfw.classify
+    detector.nsfw.classify = lambda path: calls.append(path) or classify(path)  # type: ignore[method-assign]
+    items = [_image_item(tmp_path, text, None, []) for text in ("look", "see this", "look")]
+    signals = detector.detect(items)
+    assert len(calls) == reads
+    assert [s.label for [s] in signals] == ["intimate"] * 3
+    assert len({str(s.details["images"]) for [s] in signals}) == 1

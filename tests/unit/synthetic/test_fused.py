@@ -157,3 +157,20 @@ def test_video_score_is_the_frames_mean_logit_of_the_trained_head(tmp_path: Path
     logit = sum(math.log(p / (1 - p)) for p in frames) / len(frames)
     assert signal.details["signals"]["learned"] == pytest.approx(1 / (1 + math.exp(-logit)), abs=0.01)
     assert signal.score == pytest.approx(signal.details["signals"]["forensic"], abs=1e-3)
+
+
+def test_images_judged_side_by_side_on_two_threads_score_exactly_as_alone(
+    image_detector: SyntheticImageDetector,
+) -> None:
+    from detectors.synthetic.mediafiles import open_rgb_image
+    from pantau.settings import Settings
+
+    names = ["photo_plain.jpg", "sd_watermarked.png", "ai_disclosed.jpg", "sd_parameters.png"]
+    images = [open_rgb_image(DEMO / name) for name in names]
+    alone = [image_detector.judge_images([image])[0] for image in images]
+    threaded = SyntheticImageDetector()
+    threaded.settings = Settings(threads=2)
+    threaded.ensure_loaded()
+    side_by_side = threaded.judge_images(images)
+    assert [s["learned"] for s in side_by_side] == [s["learned"] for s in alone]  # bit for bit
+    assert side_by_side == alone
