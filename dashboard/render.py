@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from dashboard.charts import SEVERITY_COLOURS, STATUS_COLOURS
 from pantau.access import intimate_media
+from pantau.crypto_at_rest import Keyring, image_source
+from pantau.errors import PantauError
 from pantau.schemas import Family, Incident, MediaFile, Modality
+
+if TYPE_CHECKING:
+    from pantau.settings import Settings
 
 __all__ = [
     "CSS",
@@ -18,7 +25,9 @@ __all__ = [
     "escape",
     "highlight",
     "incident_label",
+    "media_keyring",
     "open_incident",
+    "picture",
     "plain_block",
     "show_media",
     "snippet",
@@ -136,7 +145,23 @@ def _needs_blur(incident: Incident) -> bool:
     )
 
 
-def show_media(incident: Incident, force_blur: bool = False) -> None:
+def media_keyring(settings: Settings) -> Keyring | None:
+    """The media key that opens sealed files (sensitive media encrypted at rest); None without one."""
+    try:
+        return Keyring.from_settings(settings)
+    except PantauError:
+        return None
+
+
+def picture(path: Path | None, keyring: Keyring | None) -> tuple[Path | io.BytesIO | None, str]:
+    """What ``PIL.Image.open`` reads for a media file (plain, or sealed and decrypted), or None and why."""
+    try:
+        return image_source(path, keyring), ""
+    except PantauError as exc:
+        return None, "encrypted at rest; this server has no key for it" if keyring is None else str(exc)[:120]
+
+
+def show_media(incident: Incident, force_blur: bool = False, keyring: Keyring | None = None) -> None:
     """Show thumbnails of the item's images: intimate ones never, sensitive ones blurred."""
     withheld = intimate_media(incident)
     blur = force_blur or _needs_blur(incident)
@@ -151,10 +176,11 @@ def show_media(incident: Incident, force_blur: bool = False) -> None:
                 (media.sha256 or media.path or media.url or "") in withheld
                 or media.meta.get("withheld") == "intimate",
                 blur,
+                keyring,
             )
 
 
-def _thumbnail(media: MediaFile, withheld: bool, blur: bool) -> None:
+def _thumbnail(media: MediaFile, withheld: bool, blur: bool, keyring: Keyring | None = None) -> None:
     caption = f"sha256 {media.sha256[:16]}…" if media.sha256 else (media.mime or "media")
     if withheld:
         st.markdown(
@@ -164,14 +190,15 @@ def _thumbnail(media: MediaFile, withheld: bool, blur: bool) -> None:
         )
         st.caption(caption)
         return
-    path = Path(media.path) if media.path else None
-    if media.modality not in (None, Modality.IMAGE) or path is None or not path.is_file():
-        st.caption(f"{media.modality.value if media.modality else 'file'} · {caption}")
+    source, why = picture(Path(media.path) if media.path else None, keyring)
+    if media.modality not in (None, Modality.IMAGE) or source is None:
+        kind = media.modality.value if media.modality else "file"
+        st.caption(f"{kind} · {caption}" + (f" · {why}" if why else ""))
         return
     try:
         from PIL import Image, ImageFilter
 
-        with Image.open(path) as img:
+        with Image.open(source) as img:
             img.thumbnail((480, 480))
             shown = img.convert("RGB")
             if blur:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import os
 import secrets
 import tempfile
@@ -61,6 +62,8 @@ __all__ = [
     "sealed_path",
     "sensitive_media",
 ]
+
+_log = logging.getLogger(__name__)
 
 MAGIC = b"PANTAU-SEALED-1\n"
 KEY_ENV = "PANTAU_PROTECTION__MEDIA_KEY"
@@ -327,10 +330,15 @@ def seal_incidents(incidents: Iterable[Incident], settings: Settings) -> list[Pa
         paths = _media_paths(inc, settings.media_dir)
         for sha in sorted(shas):
             path = paths.get(sha)
-            if path is not None and path.is_file() and path.name == sha:
+            if path is None or not path.is_file() or path.name != sha:
+                continue
+            try:
                 done = seal_file(path, keyring)
-                if done is not None:
-                    sealed.append(done)
+            except (OSError, SealedMediaError) as exc:  # calm in the stream: logged, left for `protect seal`
+                _log.warning("could not seal %s of incident %s: %s", sha[:16], inc.id, exc)
+                continue
+            if done is not None:
+                sealed.append(done)
     return sealed
 
 

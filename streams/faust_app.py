@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detectors.disinfo.queue import claims_to_check
 from pantau import metrics
+from pantau.crypto_at_rest import seal_incidents
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
@@ -445,6 +446,7 @@ class PantauStreams:
             await self._retry("queue claims", lambda: store.add_claim_checks(checks))
         if incidents:
             await self._retry("index incidents", lambda: store.upsert_incidents(incidents))
+            await self._in_thread(lambda: seal_incidents(incidents, pipeline.settings))  # encrypted at rest
         await self._dead_letter(dead + failed)
         # Searchable before anyone is told, and before the offsets are committed.
         await self._retry("flush", store.flush)

@@ -29,6 +29,7 @@ from detectors.disinfo.queue import claims_to_check
 from detectors.registry import DetectorRegistry
 from ingest.base import Source
 from pantau import metrics
+from pantau.crypto_at_rest import check_startup, seal_incidents
 from pantau.deadletters import dead_letter
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.registry import Registry, load_registry
@@ -165,6 +166,7 @@ class Pipeline:
         from pantau.stores import by_url
 
         limit_blas_threads(settings.blas_threads)
+        check_startup(settings)  # sensitive media to encrypt and no key: stop here, not mid-stream
         registry = DetectorRegistry.from_settings(settings)
         engine = CodeEngine.from_files(settings.codes, signal_names=registry.signal_names())
         engine.time_limit_s = settings.rule_time_limit_s
@@ -289,6 +291,7 @@ class Pipeline:
         new, fresh = self._retry(lambda: self.store.commit_batch(
             incidents, dead, alerts, [i.id for i in items], per_item))
         self._count(incidents, new, dead, report)
+        seal_incidents(incidents, self.settings)  # intimate candidates, doxxing evidence: encrypted at rest
         metrics.passed("store", len(items), len(items))
         written = utcnow()
         with_incidents = {i.item.id: i.item.ingested_at for i in incidents}
@@ -331,6 +334,7 @@ class Pipeline:
         if dead:
             self._retry(lambda: self.store.add_dead_letters(dead))
         self._count(incidents, new, dead, report)
+        seal_incidents(incidents, self.settings)
 
     def redeliver_alerts(self) -> int:
         """Deliver alerts kept but never delivered (a crash, a channel down); never raises."""

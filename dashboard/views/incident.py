@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.attachments import attachment_path
 from dashboard.context import Context
 from dashboard.evidence import evidence_pack, pack_bytes
-from dashboard.render import badge, escape, highlight, plain_block, show_media
+from dashboard.render import badge, escape, highlight, media_keyring, plain_block, show_media
 from dashboard.verification import account_standing, standing_colour
 from dashboard.views.assign import assignment_and_comments, public_history
 from dashboard.views.decisions import decision_form, officer_answer_form
@@ -102,7 +102,7 @@ def incident_page(ctx: Context, incident_id: str) -> None:
             st.markdown(
                 f'<div class="pantau-text">{highlight(part.text, terms)}</div>', unsafe_allow_html=True
             )
-        show_media(incident, force_blur=ctx.scope.redact)
+        show_media(incident, force_blur=ctx.scope.redact, keyring=media_keyring(ctx.settings))
     with right:
         st.markdown("#### Clause breached")
         st.markdown(

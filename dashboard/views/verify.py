@@ -19,7 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.context import Context
-from dashboard.render import escape, open_incident, plain_block
+from dashboard.render import escape, media_keyring, open_incident, picture, plain_block
 from dashboard.verification import (
     Keyframe,
     image_pdq,
@@ -36,6 +36,7 @@ from dashboard.verification import (
 )
 from dashboard.views.known import known_fakes_form
 from pantau.access import intimate_media, redact_incident
+from pantau.crypto_at_rest import Keyring
 from pantau.schemas import Family, Incident, MediaFile, Modality
 from pantau.stores.base import IncidentQuery
 
@@ -82,15 +83,17 @@ def _blur(ctx: Context, incident: Incident) -> bool:
     )
 
 
-def _picture(path: Path | None, caption: str, blur: bool, box: list[float] | None = None) -> None:
+def _picture(path: Path | None, caption: str, blur: bool, box: list[float] | None = None,
+             keyring: Keyring | None = None) -> None:
     """Draw an image file (a crop of it with ``box``), blurred when asked; a caption when unreadable."""
-    if path is None or not path.is_file():
-        st.caption(f"{caption} · file not on this server")
+    source, why = picture(path, keyring)
+    if source is None:
+        st.caption(f"{caption} · {why or 'file not on this server'}")
         return
     try:
         from PIL import Image, ImageFilter
 
-        with Image.open(path) as img:
+        with Image.open(source) as img:
             shown = img.convert("RGB")
         if box and len(box) == 4:
             x, y, w, h = (int(v) for v in box)
@@ -127,7 +130,8 @@ def _media_tab(ctx: Context, incident: Incident) -> None:
                     '<div class="pantau-withheld">Intimate content withheld</div>', unsafe_allow_html=True
                 )
             elif media.modality in (None, Modality.IMAGE):
-                _picture(Path(media.path) if media.path else None, (media.sha256 or "")[:16], blur)
+                _picture(Path(media.path) if media.path else None, (media.sha256 or "")[:16], blur,
+                         keyring=media_keyring(ctx.settings))
             else:
                 st.caption(f"{media.modality.value} file")
         with right:
@@ -185,6 +189,7 @@ def _faces_tab(ctx: Context, incident: Incident) -> None:
                 f"{escape(str(face['person']))} · {face['match']:.2f}",
                 blur,
                 box=face["box"],
+                keyring=media_keyring(ctx.settings),
             )
 
 

@@ -120,3 +120,22 @@ def test_wrong_key_and_swapped_file_are_refused_and_rotation_keeps_files_readabl
     assert rotate(settings.media_dir, Keyring.from_settings(rotating)) == 1
     only_new = Keyring.from_settings(_settings(tmp_path / "data", environ={KEY_ENV: new}))
     assert read_media(path, only_new) == PNG
+
+
+def test_the_dashboard_shows_a_sealed_picture_with_the_key_and_says_why_not_without(tmp_path: Path) -> None:
+    from dashboard.render import media_keyring, picture
+
+    settings = _settings(tmp_path / "data", environ={KEY_ENV: new_key()})
+    sha, path = _stored(settings.media_dir)
+    seal_incidents([_doxxing(sha, path)], settings)
+    source, why = picture(path, media_keyring(settings))
+    assert source is not None and source.read() == PNG and why == ""
+    source, why = picture(path, media_keyring(_settings(tmp_path / "data")))
+    assert source is None and "no key" in why
+
+
+def test_the_pipeline_refuses_to_start_when_it_must_encrypt_without_a_key(tmp_path: Path) -> None:
+    from streams.runner import Pipeline
+
+    with pytest.raises(MediaKeyMissing, match=KEY_ENV):
+        Pipeline.from_settings(_settings(tmp_path / "data"))
