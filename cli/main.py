@@ -310,19 +310,24 @@ def _signal_names(settings: Settings) -> set[str] | None:
         return None
 
 
+def _load_codes(files: list[Path], settings: Settings) -> Any:
+    """The codes compiled against the configured detectors' signal names; ``error: ...`` and exit 2 if not."""
+    from codes.engine import CodeEngine
+
+    try:
+        return CodeEngine.from_files(files, signal_names=_signal_names(settings))
+    except PantauError as exc:
+        _fail(exc)
+
+
 @codes_app.command("check")
 def codes_check(
     files: Annotated[list[Path], typer.Argument(help="Code-of-conduct YAML files.")],
     config: ConfigOpt = None,
 ) -> None:
     """Validate codes: YAML, schema, CEL syntax, signal names, types, rules that always fire."""
-    from codes.engine import CodeEngine
-
     settings = _settings(config)
-    try:
-        engine = CodeEngine.from_files(files, signal_names=_signal_names(settings))
-    except PantauError as exc:
-        _fail(exc)
+    engine = _load_codes(files, settings)
     for code in engine.codes:
         out.print(f"[green]ok[/green] {code.id} v{code.version}: {len(code.clauses)} clauses")
     for warning in engine.warnings + _cross_check(engine, settings):
@@ -348,13 +353,7 @@ def codes_test(
     config: ConfigOpt = None,
 ) -> None:
     """Run the positive and negative examples written in each clause."""
-    from codes.engine import CodeEngine
-
-    settings = _settings(config)
-    try:
-        engine = CodeEngine.from_files(files, signal_names=_signal_names(settings))
-    except PantauError as exc:
-        _fail(exc)
+    engine = _load_codes(files, _settings(config))
     rows = engine.run_examples()
     table = Table("clause", "example", "result")
     for clause, name, ok, msg in rows:
