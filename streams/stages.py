@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pantau.deadletters import dead_letter
 from pantau.errors import BadFeed, BadMedia
+from pantau.lru import LRU
 from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaItem, Modality, Signal
 
 if TYPE_CHECKING:
@@ -100,32 +101,32 @@ class StageTimer:
 
 
 class SignalCache:
-    """A bounded LRU cache of signals by detector cache key (de-duplication of repeated content)."""
+    """A bounded LRU cache of signals by detector cache key (de-duplication of repeated content).
+
+    The cache itself is :class:`pantau.lru.LRU`; this counts hits and misses for the run report.
+    """
 
     def __init__(self, max_entries: int = 100_000) -> None:
-        from collections import OrderedDict
-
-        self.max_entries = max_entries
-        self._data: OrderedDict[str, list[Signal]] = OrderedDict()
+        self._lru: LRU[str, list[Signal]] = LRU(max_entries)
         self.hits = 0
         self.misses = 0
 
+    @property
+    def max_entries(self) -> int:
+        return self._lru.max_entries
+
     def get(self, key: str) -> list[Signal] | None:
         """Return cached signals for a key, or None."""
-        found = self._data.get(key)
+        found = self._lru.get(key)
         if found is None:
             self.misses += 1
             return None
-        self._data.move_to_end(key)
         self.hits += 1
         return found
 
     def put(self, key: str, signals: list[Signal]) -> None:
         """Remember the signals of a key, evicting the least recently used beyond the bound."""
-        self._data[key] = signals
-        self._data.move_to_end(key)
-        while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+        self._lru.put(key, signals)
 
 
 def _restamp(signals: list[Signal], item_id: str) -> list[Signal]:
