@@ -429,6 +429,8 @@ def _register_optional() -> None:
         ("codes.cli", "registry_app", "registry"),
         ("cli.integrity", "audit_app", "audit"),
         ("cli.integrity", "evidence_app", "evidence"),
+        ("cli.backup", "backup_app", "backup"),
+        ("cli.backup", "restore_app", "restore"),
         ("cli.protection", "retention_app", "retention"),
         ("cli.protection", "erase_app", "erase"),
         ("cli.protection", "protect_app", "protect"),

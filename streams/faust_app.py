@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -127,36 +128,40 @@ def consumer_lag(
 
 
 class _LagMeter:
-    """Reads end and committed offsets of the worker group with kafka-python (in a worker thread)."""
+    """Reads end offsets and the worker group's committed offsets with kafka-python's admin client."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._admin: Any = None
-        self._consumer: Any = None
 
     def measure(self, partitions: Sequence[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """Lag of ``partitions`` (the ones this worker holds)."""
+        """Lag of ``partitions`` (the ones this worker holds); blocking, so call it in a thread."""
         import kafka
+        from kafka.admin import OffsetSpec
 
         from streams.kafka_producer import kafka_client_options
 
-        options = kafka_client_options(self.settings.kafka)
         if self._admin is None:
-            self._admin = kafka.KafkaAdminClient(**options)
-            self._consumer = kafka.KafkaConsumer(**options, group_id=None, enable_auto_commit=False)
+            self._admin = kafka.KafkaAdminClient(**kafka_client_options(self.settings.kafka))
         tps = [kafka.TopicPartition(t, p) for t, p in partitions]
-        ends = {(tp.topic, tp.partition): off for tp, off in self._consumer.end_offsets(tps).items()}
-        begins = {(tp.topic, tp.partition): off for tp, off in self._consumer.beginning_offsets(tps).items()}
-        found = self._admin.list_consumer_group_offsets(self.settings.kafka.consumer_group, partitions=tps)
-        committed = {(tp.topic, tp.partition): meta.offset for tp, meta in found.items()}
-        return consumer_lag(ends, committed, begins)
+
+        def offsets(spec: Any) -> dict[tuple[str, int], int]:
+            found = self._admin.list_partition_offsets({tp: spec for tp in tps})
+            return {(tp.topic, tp.partition): found[tp].offset for tp in found}
+
+        group = self.settings.kafka.consumer_group
+        committed = self._admin.list_group_offsets({group: tps}).get(group, {})
+        return consumer_lag(
+            offsets(OffsetSpec.LATEST),
+            {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()},
+            offsets(OffsetSpec.EARLIEST),
+        )
 
     def close(self) -> None:
-        """Close the clients."""
-        for client in (self._admin, self._consumer):
-            if client is not None:
-                client.close()
-        self._admin = self._consumer = None
+        """Close the admin client."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
 
 
 class PantauStreams:
@@ -506,7 +511,7 @@ class PantauStreams:
                     held = sorted((tp.topic, tp.partition) for tp in self.app.consumer.assignment())
                     lag = await self._in_thread(lambda h=held: meter.measure(h)) if held else {}
                 except Exception as exc:  # noqa: BLE001 - a missed measurement; the next one may work
-                    log.info("consumer lag not measured: %s", exc)
+                    log.warning("consumer lag not measured: %s", exc)
                     continue
                 for topic, partition in shown - set(lag):  # partitions handed to another worker
                     metrics.CONSUMER_LAG.remove(topic, str(partition))
@@ -520,6 +525,8 @@ class PantauStreams:
     def worker(self, loglevel: str = "warning") -> Any:
         """Return a Faust worker for this app (run it with ``execute_from_commandline()``)."""
         faust = _faust()
+        # Faust makes its datadir without parents: <data_dir>/faust must exist on a fresh data folder.
+        Path(self.app.conf.datadir).parent.mkdir(parents=True, exist_ok=True)
         worker = faust.Worker(self.app, loglevel=loglevel, quiet=True)
         # Faust's terminal spinner sets the root logger to DEBUG so that every record turns it: each
         # library's debug message would then be built and handled (~12 per item at 200 items/s).
