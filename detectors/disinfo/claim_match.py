@@ -46,6 +46,12 @@ NEAREST = 3
 """Fact-checks kept in ``details["nearest"]`` whatever their probability (the fact-check queue shows them)."""
 
 
+def _language(enriched: EnrichedItem) -> str | None:
+    """The post's language: the language enricher's main language, else the feed's."""
+    found = enriched.enrichment.languages
+    return found[0] if found else enriched.item.language
+
+
 def _brief(match: Match) -> dict[str, object]:
     return {
         "claim_id": match.claim.id,
@@ -206,7 +212,8 @@ class ClaimMatchDetector(Detector):
         self._reload_if_changed()
         # Every candidate, ranked: the matches are those from min_score, the nearest (shown in the
         # fact-check queue for a claim no fact-check covers) the first three whatever their score.
-        ranked = self.matcher.search([texts[i] for i in live], top=10_000, min_score=0.0)
+        languages = [_language(batch[i]) for i in live]  # same-language pairs get their calibration
+        ranked = self.matcher.search([texts[i] for i in live], top=10_000, min_score=0.0, languages=languages)
         for i, candidates in zip(live, ranked, strict=True):
             found = [m for m in candidates if m.probability >= options.min_score][: options.top]
             results[i] = [self._signal(batch[i], found, options, candidates[:NEAREST])]

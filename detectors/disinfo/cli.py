@@ -118,6 +118,14 @@ def match(
             "minimum, 0: ranked runs keep every candidate; the detector lists matches from 0.02).",
         ),
     ] = None,
+    language: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--language",
+            help="Language of every query (ISO 639-1): a query and a claim in a language with its own "
+            "calibration (id) get its match probabilities (--min-score reads them); ranking unchanged.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Rank fact-checked claims for each query and write a TREC run."""
@@ -151,7 +159,8 @@ def match(
         _say(f"indexed {len(db)} claims in {time.perf_counter() - began:.1f}s ({mode})")
         began = time.perf_counter()
         floor = DEFAULT_MIN_SCORE if min_score is None else min_score
-        results = matcher.search([q for _, q in query_list], top=top, min_score=floor)
+        languages = [language] * len(query_list) if language else None
+        results = matcher.search([q for _, q in query_list], top=top, min_score=floor, languages=languages)
         _say(f"matched {len(query_list)} queries in {time.perf_counter() - began:.1f}s")
     except PantauError as exc:
         _fail(str(exc))

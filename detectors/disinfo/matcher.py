@@ -52,6 +52,7 @@ __all__ = [
     "DETECTOR_MIN_SCORE",
     "FEATURES",
     "ClaimMatcher",
+    "LanguageCalibration",
     "Match",
     "Reranker",
     "candidate_features",
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_RERANKER = WEIGHTS_DIR / "claim_reranker.json"
+DEFAULT_CALIBRATION = WEIGHTS_DIR / "claim_calibration.json"
 
 FEATURES = (
     "cosine",
@@ -171,6 +173,52 @@ class Reranker:
         return np.maximum(self.full(features), self.dense_only(features[:, 0]))
 
 
+class LanguageCalibration:
+    """Match probabilities refit for same-language pairs of one language (``bench/eval_claims_id.py --fit``).
+
+    The re-ranker's probability was fit on English pairs, and it reads Indonesian wrongly: the
+    small encoder puts any two Indonesian texts at cosines where, in English, only repeats sit, so
+    unrelated Indonesian comments scored a median 0.62 against Indonesian fact-checks and 59 % of
+    them would be labelled matches. For a post and a claim both in a calibrated language, the
+    probability is a logistic regression over the same database-independent features
+    (:data:`ABSOLUTE_FEATURES`) fit on that language's pairs, without the English dense-only
+    floor. Cross-lingual pairs keep the English fit (the dense-only floor is what finds them).
+    """
+
+    def __init__(self, weights: dict[str, object]) -> None:
+        self.models: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        for language, model in dict(weights.get("languages", {})).items():  # type: ignore[call-overload]
+            if list(model["features"]) != [FEATURES[i] for i in ABSOLUTE_FEATURES]:
+                raise DetectorUnavailable(f"claim calibration for {language!r} lists other features")
+            self.models[str(language)] = (
+                np.asarray(model["mean"], dtype=np.float64),
+                np.asarray(model["scale"], dtype=np.float64),
+                np.asarray(model["coef"], dtype=np.float64),
+                float(model["intercept"]),
+            )
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_CALIBRATION) -> LanguageCalibration:
+        """Read the shipped calibration; raise :class:`DetectorUnavailable` naming the fix when unreadable."""
+        try:
+            return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DetectorUnavailable(
+                f"claim calibration unreadable at {path}: {exc}; rebuild with bench/eval_claims_id.py --fit"
+            ) from exc
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages with their own calibration."""
+        return frozenset(self.models)
+
+    def probability(self, language: str, features: np.ndarray) -> np.ndarray:
+        """Probability of same-language pairs in ``language`` (rows = candidates)."""
+        mean, scale, coef, intercept = self.models[language]
+        z = ((features[:, list(ABSOLUTE_FEATURES)] - mean) / scale) @ coef + intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
 def candidate_features(
     query_text: str,
     claim_tokens: Sequence[set[str]],
@@ -218,16 +266,19 @@ class ClaimMatcher:
         candidates: int = 50,
         use_dense: bool = True,
         vector_index: str = "auto",
+        calibration: LanguageCalibration | None = None,
     ) -> None:
         self.encoder = encoder
         self.cache = cache
         self._reranker = reranker
+        self._calibration = calibration
         self.candidates = candidates
         self.use_dense = use_dense
         self.lexical = LexicalIndex()
         self.vectors = VectorIndex(vector_index)
         self.claims: list[FactCheck] = []
         self._claim_tokens: list[set[str]] = []
+        self._claim_languages = np.zeros(0, dtype=object)
         self._matrix = np.zeros((0, encoder.dim), dtype=np.float32)
 
     def index(
@@ -243,6 +294,7 @@ class ClaimMatcher:
         encoded so far stay cached, so a later run goes further.
         """
         self.claims = list(claims)
+        self._claim_languages = np.asarray([(c.language or "").lower() for c in self.claims], dtype=object)
         lexical_texts = [c.lexical_text() for c in self.claims]
         self.lexical.build(lexical_texts)
         self._claim_tokens = [set(lexical_tokens(c.passage())) for c in self.claims]
@@ -298,21 +350,36 @@ class ClaimMatcher:
                 table[i] = (cand, features, cosines, bm25_all[cand])
         return table
 
-    def search(self, texts: Sequence[str], top: int = 5, min_score: float = 0.0) -> list[list[Match]]:
+    def search(
+        self,
+        texts: Sequence[str],
+        top: int = 5,
+        min_score: float = 0.0,
+        languages: Sequence[str | None] | None = None,
+    ) -> list[list[Match]]:
         """Return the ``top`` matches of each text, best first (empty for an empty text or database).
 
         ``min_score``: matches whose :attr:`Match.probability` is below it are dropped, so a post
         that repeats no claim gets no match (:data:`DEFAULT_MIN_SCORE` is the calibrated value;
         ``0`` keeps every candidate). Ranks stay 1, 2, ... over the matches kept.
+        ``languages``: each text's language when known; a post and a claim in the same calibrated
+        language get that language's probability (:class:`LanguageCalibration`); the ranking
+        does not change.
         """
         results: list[list[Match]] = []
-        for cand, features, cosines, bm25 in self.candidate_table(texts):
+        for qi, (cand, features, cosines, bm25) in enumerate(self.candidate_table(texts)):
             if len(cand) == 0:
                 results.append([])
                 continue
             if self.use_dense:
                 scores = self.reranker(features)
                 probabilities = self.reranker.probability(features)
+                language = (languages[qi] or "").lower() if languages is not None else ""
+                if language and language in self.calibration.languages:
+                    same = self._claim_languages[cand] == language
+                    if same.any():
+                        probabilities = probabilities.copy()
+                        probabilities[same] = self.calibration.probability(language, features[same])
             else:
                 # BM25 alone gives a rank, not a calibrated probability:
                 # halve it so it never reads as certain.
@@ -333,6 +400,13 @@ class ClaimMatcher:
                 ]
             )
         return results
+
+    @property
+    def calibration(self) -> LanguageCalibration:
+        """The per-language calibration, loaded from the shipped file on first use."""
+        if self._calibration is None:
+            self._calibration = LanguageCalibration.load()
+        return self._calibration
 
     @property
     def reranker(self) -> Reranker:
