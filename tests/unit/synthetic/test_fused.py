@@ -174,3 +174,37 @@ def test_images_judged_side_by_side_on_two_threads_score_exactly_as_alone(
     side_by_side = threaded.judge_images(images)
     assert [s["learned"] for s in side_by_side] == [s["learned"] for s in alone]  # bit for bit
     assert side_by_side == alone
+
+
+def _two_shot_clip(path: Path) -> Path:
+    """Twenty frames of one shot with a small moving square, then twenty of another colour."""
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (320, 240))
+    for k in range(40):
+        frame = np.full((240, 320, 3), (30, 120, 200) if k < 20 else (200, 60, 40), dtype=np.uint8)
+        frame[80:100, 20 + 5 * k : 40 + 5 * k] = 255
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.mark.parametrize(("reuse", "dedupe", "judged"), [(0.0, True, 8), (10.0, True, 2), (10.0, False, 8)])
+def test_near_identical_video_frames_share_one_judgement_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, reuse: float, dedupe: bool, judged: int
+) -> None:
+    from detectors.synthetic.fused import SyntheticVideoDetector
+    from pantau.settings import Settings
+
+    detector = SyntheticVideoDetector({"frame_reuse": reuse})
+    detector.settings = Settings(threads=1, dedupe=dedupe)
+    detector.ensure_loaded()
+    seen: list[int] = []
+    judge = detector.judge_images
+    monkeypatch.setattr(detector, "judge_images", lambda images: seen.append(len(images)) or judge(images))
+    verdict = detector.judge_file(_two_shot_clip(tmp_path / "clip.mp4"))
+    assert sum(seen) == judged
+    if "learned_frames" in verdict["details"]:
+        frames = verdict["details"]["learned_frames"]
+        assert len(frames) == 8 and len(set(frames)) <= judged
