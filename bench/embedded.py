@@ -14,6 +14,7 @@ Markdown table with the ratio optimised/naive.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -52,7 +53,9 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
     load_start = time.perf_counter()
     pipeline.registry.load()
     load_s = time.perf_counter() - load_start
+    cpu_start = _cpu_seconds()
     report = pipeline.run_once()
+    cpu_s = _cpu_seconds() - cpu_start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out = {
         "mode": mode,
@@ -63,6 +66,9 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
         "seconds": report.seconds,
         "model_load_s": load_s,
         "items_per_s": report.items / report.seconds if report.seconds else 0.0,
+        "cpu_s": cpu_s,
+        "items_per_cpu_s": report.items / cpu_s if cpu_s else 0.0,
+        "load_avg": os.getloadavg()[0],
         "stage_seconds": report.stage_seconds,
         "p50_searchable_s": percentile(report.latency_searchable, 50),
         "p95_searchable_s": percentile(report.latency_searchable, 95),
@@ -75,6 +81,12 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
         "text_engine": _text_engine(),
     }
     print(json.dumps(out))
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (Tesseract, ffmpeg): less moved by other jobs."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _text_engine() -> str:
@@ -118,6 +130,10 @@ def markdown(name: str, fast: dict[str, Any], naive: dict[str, Any]) -> str:
             key = f"{q}_{what}_s"
             rows.append(f"| {q} {label}, s | {fast[key]:.2f} | {naive[key]:.2f} | "
                         f"{ratio(fast[key], naive[key], higher_is_better=False)} |")
+    if "items_per_cpu_s" in fast and "items_per_cpu_s" in naive:
+        rows.append(f"| items per CPU second (process + Tesseract/ffmpeg) | {fast['items_per_cpu_s']:.2f} | "
+                    f"{naive['items_per_cpu_s']:.2f} | {ratio(fast['items_per_cpu_s'], naive['items_per_cpu_s'])} |")
+        rows.append(f"| load average (1 min) at the end | {fast['load_avg']:.1f} | {naive['load_avg']:.1f} | |")
     rows.append(f"| peak RSS, MiB | {fast['peak_rss_mib']:.0f} | {naive['peak_rss_mib']:.0f} | |")
     rows.append(f"| model load, s (not in items/s) | {fast['model_load_s']:.1f} | {naive['model_load_s']:.1f} | |")
     for stage in sorted(set(fast["stage_seconds"]) | set(naive["stage_seconds"])):
