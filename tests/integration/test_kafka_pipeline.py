@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.kafka_producer import KafkaItemProducer, ensure_topics, produce_sources
 from pantau.settings import DEFAULT_DETECTORS, SAMPLE_FEED, Settings
 from pantau.stores import by_url
 from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import SearchStore
+from streams.kafka_producer import KafkaItemProducer, ensure_topics, produce_sources
 from streams.runner import Pipeline
 from streams.topics import Topics
 from tests.integration.conftest import REPO, Servers
@@ -214,6 +214,72 @@ def test_feed_in_incidents_searchable_alerts_out_poison_dead_lettered(
         assert {p["payload"] for p in poison} == {"this is not json {", '{"id": 42}'}
         assert all(p["reason"] and p["error_type"] == "ValidationError" for p in poison)
         assert search_store.count_dead_letters() >= 2
+    finally:
+        returncode = _stop_worker(worker)
+    assert returncode == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _scrape(port: int, path: str = "/metrics") -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:  # noqa: S310
+            return answer.status, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+    except OSError:
+        return 0, ""
+
+
+def _samples(port: int, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    _, body = _scrape(port)
+    return {
+        tuple(sorted(s.labels.items())): s.value
+        for family in text_string_to_metric_families(body)
+        for s in family.samples
+        if s.name == name
+    }
+
+
+def test_worker_metrics_endpoint_counts_the_feed_per_stage_and_its_lag_drains(
+    env: dict[str, str], settings_of: Callable[..., Settings], search_store: SearchStore
+) -> None:
+    """The issue's 'done when': curl on the worker's metrics endpoint shows per-stage counters that
+    grow while a feed runs (here read over HTTP from the worker process, as Prometheus does)."""
+    port = _free_port()
+    worker = _start_worker({**env, "PANTAU_METRICS__PORT": str(port)})
+    try:
+        _wait_for("/healthz", lambda: _scrape(port, "/healthz")[0] == 200, 120, worker)
+        _wait_for("/readyz", lambda: _scrape(port, "/readyz")[0] == 200, 180, worker)
+        before = _samples(port, "pantau_stage_items_out_total")
+        assert not any(before.values()), "a fresh worker has counted nothing"
+        report = produce_sources(settings_of())
+        items = report.items
+
+        def out(stage: str) -> float:
+            return _samples(port, "pantau_stage_items_out_total").get((("stage", stage),), 0.0)
+
+        _wait_for("the store stage to count every item", lambda: out("store") == items, 180, worker)
+        for stage in ("ingest", "media", "enrich", "detect", "judge", "store"):
+            assert out(stage) == items, stage
+        entered = _samples(port, "pantau_stage_items_in_total")
+        assert entered[(("stage", "ingest"),)] == items
+        # Lag is measured every 15 s for the partitions this worker holds: it appears, then drains.
+        _wait_for("a consumer-lag measurement of every partition held",
+                  lambda: len(_samples(port, "pantau_consumer_lag_messages")) >= 3 * 2, 120, worker)
+        _wait_for("the lag to drain to 0",
+                  lambda: sum(_samples(port, "pantau_consumer_lag_messages").values()) == 0, 120, worker)
     finally:
         returncode = _stop_worker(worker)
     assert returncode == 0
