@@ -34,11 +34,20 @@ def serve_command(
         str, typer.Option(help="Address to listen on (use a reverse proxy for TLS).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8780,
+    metrics_port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Serve /metrics, /healthz, /readyz on this internal port (default: metrics.port)."),
+    ] = None,
 ) -> None:
     """Serve POST /tips (and the bots whose credentials are configured) until interrupted."""
     from ingest.tipline.app import serve
 
-    serve(_settings(config), host=host, port=port)
+    settings = _settings(config)
+    if metrics_port is not None:  # another port than the runner's when both read one settings file
+        settings = settings.model_copy(
+            update={"metrics": settings.metrics.model_copy(update={"port": metrics_port})}
+        )
+    serve(settings, host=host, port=port)
 
 
 @tipline_app.command("new-key")
