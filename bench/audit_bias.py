@@ -50,6 +50,10 @@ MEDIA_DATA = ROOT / "../shared/data/media"
 CACHE = Path(os.environ.get("PANTAU_BIAS_CACHE", "/tmp/pantau-bias-cache"))  # noqa: S108 - rebuildable
 DETECTORS = ("gbv.text", "gbv.threat", "text.offensive")
 THREAT_FUNCTIONS = ("threat_dir_h", "threat_norm_h")
+WOMEN = frozenset({"women", "female"})
+"""Target groups that are women (the suites' ``target_women`` marks hateful rows only)."""
+CODE_THRESHOLDS = {"gbv.text": 0.75, "gbv.threat": 0.7, "text.offensive": 0.8}
+"""Where the model code of conduct (codes/model_code.yaml) acts on each score."""
 REAL_SOURCES = ("edos", "mlthsc", "netifier", "idnews", "idig", "thai", "myning")
 
 __all__ = ["Rates", "rates", "rates_by"]
@@ -150,7 +154,7 @@ def templated_rows(sample_per_lang: int | None, seed: int, min_group: int = 200)
         elif counts[group] < min_group:
             group = f"(smaller groups, each < {min_group} rows)"
         rows.append({"text": str(r.text), "lang": r.lang, "group": group,
-                     "women": int(r.target_women), "hateful": int(r.label), "threat": threat,
+                     "women": int(group in WOMEN), "hateful": int(r.label), "threat": threat,
                      "function": r.t_function, "suite": r.suite})
     return rows
 
@@ -215,12 +219,12 @@ def score_texts(texts: Sequence[str], batch: int = 64) -> dict[str, dict[str, fl
     return {t: done[key[t]] for t in texts}
 
 
-def flag_rows(rows: list[dict[str, Any]], scores: dict[str, dict[str, float]], threshold: float) -> None:
-    """Add ``<detector>`` flags (score >= threshold) to each row."""
+def flag_rows(rows: list[dict[str, Any]], scores: dict[str, dict[str, float]], threshold: dict[str, float]) -> None:
+    """Add ``<detector>`` flags (score >= the detector's threshold) to each row."""
     for row in rows:
         s = scores[row["text"]]
         for det in DETECTORS:
-            row[det] = s.get(det, 0.0) >= threshold
+            row[det] = s.get(det, 0.0) >= threshold[det]
 
 
 # -- faces --------------------------------------------------------------------------------------
@@ -350,7 +354,9 @@ def _cpu() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Score, count and print the tables; write the chart with ``--write-docs``."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--threshold", type=float, default=0.5, help="One threshold for every detector.")
+    ap.add_argument("--code-thresholds", action="store_true",
+                    help=f"The code of conduct's thresholds instead: {CODE_THRESHOLDS}.")
     ap.add_argument("--sample-per-lang", type=int, default=0, help="HateCheck rows per language (0: all).")
     ap.add_argument("--sample-per-source", type=int, default=0, help="Real dev rows per source (0: all).")
     ap.add_argument("--faces-per-source", type=int, default=120)
@@ -364,8 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     templ = templated_rows(args.sample_per_lang or None, args.seed)
     real = real_rows(args.sample_per_source or None, args.seed)
     scores = score_texts([r["text"] for r in templ + real])
-    flag_rows(templ, scores, args.threshold)
-    flag_rows(real, scores, args.threshold)
+    thresholds = dict(CODE_THRESHOLDS) if args.code_thresholds else dict.fromkeys(DETECTORS, args.threshold)
+    flag_rows(templ, scores, thresholds)
+    flag_rows(real, scores, thresholds)
 
     hateful = {d: rates_by(templ, "group", "hateful", d) for d in ("gbv.text", "text.offensive")}
     hateful_lang = {d: rates_by(templ, "lang", "hateful", d) for d in ("gbv.text", "text.offensive")}
@@ -382,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     faces = {} if args.no_faces else face_audit(args.faces_per_source, args.seed)
     elapsed = time.monotonic() - started
 
-    print(f"# bias audit: threshold {args.threshold}, {len(templ)} HateCheck rows, {len(real)} real dev rows, "
+    print(f"# bias audit: thresholds {thresholds}, {len(templ)} HateCheck rows, {len(real)} real dev rows, "
           f"{elapsed:.0f} s on {_cpu()}; gbv weights {_weights_tag()}\n")
     print("## HateCheck, hateful or not, per target group\n\n" + table("group", hateful) + "\n")
     print("## HateCheck, hateful or not, per language\n\n" + table("language", hateful_lang) + "\n")
@@ -400,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"| {name} | {f['images']} | {f['faces_found']} | {_pct(f['detection_rate'])} | {f['pairs']} | "
                   f"{f['false_matches']} | {100 * f['fmr']:.2f}% |")
     figures = {
-        "threshold": args.threshold, "seconds": elapsed, "cpu": _cpu(), "weights": _weights_tag(),
+        "thresholds": thresholds, "seconds": elapsed, "cpu": _cpu(), "weights": _weights_tag(),
         "tables": {name: {d: {k: {**vars(r), "fpr": r.fpr, "fnr": r.fnr} for k, r in by.items()}
                           for d, by in t.items()}
                    for name, t in (("group", hateful), ("lang", hateful_lang), ("threat_group", threat),
@@ -412,13 +419,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     if args.write_docs:
         img = ROOT / "docs" / "img"
-        svg_bars({d: {k: r.fpr for k, r in by.items()} for d, by in (*hateful.items(), *threat.items())},
-                 "False-positive rate on non-hateful HateCheck sentences, per target group", img / "bias_fpr.svg")
-        svg_bars({**{f"{d} FPR": {k: r.fpr for k, r in by.items()} for d, by in hateful_lang.items()
-                     if d == "gbv.text"},
-                  **{f"{d} FNR": {k: r.fnr for k, r in by.items()} for d, by in hateful_lang.items()
-                     if d == "gbv.text"}},
-                 "gbv.text per language (HateCheck): false positives and false negatives", img / "bias_lang.svg")
+        suffix = "_code" if args.code_thresholds else ""
+        per_lang = {**hateful_lang, **threat_lang}
+        svg_bars({d: {k: r.fpr for k, r in by.items()} for d, by in per_lang.items()},
+                 "False-positive rate on non-hateful HateCheck sentences, per language",
+                 img / f"bias_fpr_lang{suffix}.svg")
+        svg_bars({d: {k: r.fnr for k, r in by.items()} for d, by in per_lang.items()},
+                 "False-negative rate on hateful (threat: threat) HateCheck sentences, per language",
+                 img / f"bias_fnr_lang{suffix}.svg")
+        svg_bars({d: {k: r.fpr for k, r in by.items()} for d, by in women.items()},
+                 "False-positive rate: non-hateful sentences about women vs other groups",
+                 img / f"bias_women{suffix}.svg")
     return 0
 
 
