@@ -180,21 +180,27 @@ class LanguageCalibration:
     small encoder puts any two Indonesian texts at cosines where, in English, only repeats sit, so
     unrelated Indonesian comments scored a median 0.62 against Indonesian fact-checks and 59 % of
     them would be labelled matches. For a post and a claim both in a calibrated language, the
-    probability is a logistic regression over the same database-independent features
-    (:data:`ABSOLUTE_FEATURES`) fit on that language's pairs, without the English dense-only
-    floor. Cross-lingual pairs keep the English fit (the dense-only floor is what finds them).
+    probability is the larger of two logistic regressions fit on that language's pairs: over the
+    cosine and the word overlaps in both directions (raw BM25 is left out: its idf depends on the
+    database's size, so a model fit on a thousand claims misreads a ten-claim one), and over the
+    cosine alone (a steeper, later floor than the English dense-only one). Cross-lingual pairs
+    keep the English fit (the English dense-only floor is what finds them).
     """
 
     def __init__(self, weights: dict[str, object]) -> None:
-        self.models: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        self.models: dict[str, tuple[list[int], np.ndarray, np.ndarray, np.ndarray, float, float, float]] = {}
         for language, model in dict(weights.get("languages", {})).items():  # type: ignore[call-overload]
-            if list(model["features"]) != [FEATURES[i] for i in ABSOLUTE_FEATURES]:
-                raise DetectorUnavailable(f"claim calibration for {language!r} lists other features")
+            names = list(model["features"])
+            if not names or any(n not in FEATURES for n in names):
+                raise DetectorUnavailable(f"claim calibration for {language!r} lists other features: {names}")
             self.models[str(language)] = (
+                [FEATURES.index(n) for n in names],
                 np.asarray(model["mean"], dtype=np.float64),
                 np.asarray(model["scale"], dtype=np.float64),
                 np.asarray(model["coef"], dtype=np.float64),
                 float(model["intercept"]),
+                float(model.get("dense_coef", 0.0)),
+                float(model.get("dense_intercept", -40.0)),
             )
 
     @classmethod
@@ -214,9 +220,10 @@ class LanguageCalibration:
 
     def probability(self, language: str, features: np.ndarray) -> np.ndarray:
         """Probability of same-language pairs in ``language`` (rows = candidates)."""
-        mean, scale, coef, intercept = self.models[language]
-        z = ((features[:, list(ABSOLUTE_FEATURES)] - mean) / scale) @ coef + intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+        columns, mean, scale, coef, intercept, dense_coef, dense_intercept = self.models[language]
+        z = ((features[:, columns] - mean) / scale) @ coef + intercept
+        dense = features[:, 0] * dense_coef + dense_intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(np.maximum(z, dense), -40, 40)))
 
 
 def candidate_features(
