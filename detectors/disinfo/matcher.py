@@ -31,6 +31,7 @@ Example Snippet::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -48,6 +49,7 @@ from pantau.errors import DetectorUnavailable
 
 __all__ = [
     "ABSOLUTE_FEATURES",
+    "CALIBRATION_SHA256",
     "DEFAULT_MIN_SCORE",
     "DETECTOR_MIN_SCORE",
     "FEATURES",
@@ -63,6 +65,9 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_RERANKER = WEIGHTS_DIR / "claim_reranker.json"
 DEFAULT_CALIBRATION = WEIGHTS_DIR / "claim_calibration.json"
+CALIBRATION_SHA256 = "bf601f77271ceb683554c47d87a7535c0e84efad5c78632bcab3ea0041070745"
+"""SHA-256 of the shipped calibration; ``bench/eval_claims_id.py --fit`` prints the new one (a second
+run over the same cached vectors writes the same file)."""
 
 FEATURES = (
     "cosine",
@@ -206,12 +211,18 @@ class LanguageCalibration:
     @classmethod
     def load(cls, path: Path = DEFAULT_CALIBRATION) -> LanguageCalibration:
         """Read the shipped calibration; raise :class:`DetectorUnavailable` naming the fix when unreadable."""
+        fix = "rebuild with bench/eval_claims_id.py --fit"
         try:
-            return cls(json.loads(Path(path).read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise DetectorUnavailable(
-                f"claim calibration unreadable at {path}: {exc}; rebuild with bench/eval_claims_id.py --fit"
-            ) from exc
+            raw = Path(path).read_bytes()
+            pinned = Path(path).resolve() == DEFAULT_CALIBRATION
+            if pinned and hashlib.sha256(raw).hexdigest() != CALIBRATION_SHA256:
+                raise DetectorUnavailable(
+                    f"claim calibration {path} is not the pinned file (sha256 {CALIBRATION_SHA256[:12]}...); "
+                    f"{fix} and pin the digest it prints"
+                )
+            return cls(json.loads(raw.decode("utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DetectorUnavailable(f"claim calibration unreadable at {path}: {exc}; {fix}") from exc
 
     @property
     def languages(self) -> frozenset[str]:

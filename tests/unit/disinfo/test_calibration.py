@@ -111,3 +111,14 @@ def test_indonesian_posts_through_the_detector(detector: object, text: str, labe
     assert signal.label == label
     if label == "no-match":
         assert "matches" not in signal.details
+
+
+def test_the_shipped_calibration_is_the_pinned_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from detectors.disinfo import matcher
+
+    assert hashlib.sha256(DEFAULT_CALIBRATION.read_bytes()).hexdigest() == matcher.CALIBRATION_SHA256
+    monkeypatch.setattr(matcher, "CALIBRATION_SHA256", "0" * 64)
+    with pytest.raises(DetectorUnavailable, match="not the pinned file"):
+        LanguageCalibration.load()
