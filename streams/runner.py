@@ -275,18 +275,18 @@ class Pipeline:
         )
         dead += failed
         metrics.passed("judge", len(batch), len(batch) - len({d.item_id for d in failed}))
-        start = time.perf_counter()
-        alerts = self.alerter.prepare(incidents) if self.alerter is not None and incidents else []
-        per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
-        # Every item of the batch reached a terminal state: judged (with or without incidents) or
-        # dead-lettered. Its results, its alerts (the outbox) and its processed mark are written
-        # together (one transaction where the store has them): a crash before leaves the items to
         # Check-worthy claims by party accounts that no fact-check covers: to the fact-check queue
         # (not incidents). Written before the items count as processed; ids are digests of the
         # item, so a batch judged again after a crash queues nothing twice.
         checks = timer.run("queue", lambda: claims_to_check(batch, signals, self.people))
         if checks:
             self._retry(lambda: self.store.add_claim_checks(checks))
+        start = time.perf_counter()
+        alerts = self.alerter.prepare(incidents) if self.alerter is not None and incidents else []
+        per_item = {k: v / max(1, len(items)) for k, v in timer.seconds.items()}
+        # Every item of the batch reached a terminal state: judged (with or without incidents) or
+        # dead-lettered. Its results, its alerts (the outbox) and its processed mark are written
+        # together (one transaction where the store has them): a crash before leaves the items to
         # judge again, a crash after leaves pending alerts, delivered on the next start.
         new, fresh = self._retry(lambda: self.store.commit_batch(
             incidents, dead, alerts, [i.id for i in items], per_item))
