@@ -14,7 +14,7 @@ read takes one, so no page can forget to filter.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ __all__ = [
     "ReviewAction",
     "Scope",
     "SearchResult",
+    "mean_stage_seconds",
 ]
 
 
@@ -212,6 +213,21 @@ class AuditEvent(BaseModel):
         """Give the event a digest id when none was set."""
         if not self.id:
             self.id = digest("audit", self.actor, self.event, self.target, self.at.isoformat())
+
+
+def mean_stage_seconds(timings: Iterable[dict[str, float] | None]) -> dict[str, float]:
+    """Mean seconds per item of each stage over processed batches' timings (``stats()``).
+
+    >>> mean_stage_seconds([{"detect": 1.0}, {"detect": 3.0, "judge": 0.5}, None])
+    {'detect': 2.0, 'judge': 0.5}
+    """
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for timing in timings:
+        for stage, secs in (timing or {}).items():
+            sums[stage] = sums.get(stage, 0.0) + float(secs)
+            counts[stage] = counts.get(stage, 0) + 1
+    return {k: sums[k] / counts[k] for k in sums}
 
 
 class IncidentStore(ABC):

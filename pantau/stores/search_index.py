@@ -2,7 +2,7 @@
 
 Everything here is plain data (request bodies as dicts), built by pure functions, so the
 same definitions serve every engine and unit tests check them without a server. The client
-adapters in :mod:`pantau.stores.search` only carry these bodies over HTTP.
+adapters in :mod:`pantau.stores.search_client` only carry these bodies over HTTP.
 
 Indices, for an index prefix ``p`` (``SearchSettings.index_prefix``):
 

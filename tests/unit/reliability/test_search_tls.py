@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from pantau.errors import PantauError
 from pantau.settings import SearchSettings
-from pantau.stores.search import SearchEngineError, engine_client_from_url
+from pantau.stores.search_client import SearchEngineError, engine_client_from_url
 
 USER, PASSWORD = "pantau", "s3arch-pw"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from pantau.stores.base import AuditEvent
-from pantau.stores.sqlite import SQLiteStore, StoreUnusable
+from pantau.stores.sqlite import SQLiteStore
+from pantau.stores.sqlite_file import StoreUnusable
 
 REPO = Path(__file__).resolve().parents[3]
 PAGE = 4096

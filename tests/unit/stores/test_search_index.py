@@ -11,7 +11,8 @@ from pantau.errors import ConfigError
 from pantau.schemas import IncidentStatus
 from pantau.stores import by_url
 from pantau.stores.base import IncidentQuery, Scope
-from pantau.stores.search import ElasticsearchClient, OpenSearchClient, SearchStore, engine_client_from_url
+from pantau.stores.search import SearchStore
+from pantau.stores.search_client import ElasticsearchClient, OpenSearchClient, engine_client_from_url
 from pantau.stores.search_index import (
     FACET_FIELDS,
     INCIDENT_MAPPINGS,
