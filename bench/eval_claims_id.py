@@ -48,8 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.eval_claims import average_precision  # noqa: E402
-from detectors.disinfo.claims import FactCheck, _read_text  # noqa: E402
+from detectors.disinfo.claim_files import read_text  # noqa: E402
 from detectors.disinfo.embedding import EmbeddingCache, make_encoder  # noqa: E402
+from detectors.disinfo.factcheck import FactCheck  # noqa: E402
 from detectors.disinfo.matcher import (  # noqa: E402
     DEFAULT_CALIBRATION,
     DETECTOR_MIN_SCORE,
@@ -125,7 +126,7 @@ def _article_query(body: str, headline: str) -> str:
 
 def build(per_kind: int) -> tuple[list[FactCheck], dict[str, dict[str, str]], dict[str, set[str]]]:
     """The claims, the queries by kind (id -> text) and the relevant claim ids of each query id."""
-    rows = list(csv.reader(io.StringIO(_read_text(TBH), newline=""), delimiter=";"))[1:]
+    rows = list(csv.reader(io.StringIO(read_text(TBH), newline=""), delimiter=";"))[1:]
     claims: list[FactCheck] = []
     bodies: dict[str, tuple[str, str, int]] = {}
     by_text: dict[str, set[str]] = {}

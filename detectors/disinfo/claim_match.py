@@ -30,7 +30,9 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
-from detectors.disinfo.claims import ClaimsDB, FactCheck, read_claims_file
+from detectors.disinfo.claim_files import read_claims_file
+from detectors.disinfo.claims import ClaimsDB
+from detectors.disinfo.factcheck import FactCheck
 from detectors.disinfo.matcher import DETECTOR_MIN_SCORE, ClaimMatcher, Match
 from pantau.errors import DetectorUnavailable, PantauError
 from pantau.schemas import EnrichedItem, Family, Modality, Signal

@@ -5,7 +5,7 @@ The ``match`` command is a contract that outside evaluations call; keep it stabl
     pantau claims match --claims CLAIMS.jsonl --queries QUERIES.tsv [--top 5] [-o RUN.tsv]
 
 CLAIMS lines carry ``vclaim_id``, ``vclaim`` and optionally ``title`` (ClaimReview JSON, CSV
-and the other formats of :mod:`detectors.disinfo.claims` work too). QUERIES has one
+and the other formats of :mod:`detectors.disinfo.claim_files` work too). QUERIES has one
 ``id<TAB>text`` per line; a header line ``iclaim_id<TAB>iclaim`` is skipped. The output is a
 TREC run, one line per (query, claim): ``qid Q0 vclaim_id rank score tag``, tab-separated.
 """

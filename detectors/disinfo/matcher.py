@@ -41,8 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from detectors.disinfo.claims import FactCheck
 from detectors.disinfo.embedding import EmbeddingCache, EncodeBudgetExceeded, TextEncoder
+from detectors.disinfo.factcheck import FactCheck
 from detectors.disinfo.index import LexicalIndex, VectorIndex, lexical_tokens
 from detectors.disinfo.text import clean_text
 from pantau.errors import DetectorUnavailable

@@ -9,7 +9,7 @@ Two halves, both free of Streamlit and of any transport:
   entry carries the nearest fact-checks the matcher saw, so a fact-checker starts from them. It
   is not an incident: nothing is breached until a fact-checker rates the claim.
 - :func:`rate_claim` (what the dashboard calls): a fact-checker's verdict becomes a ClaimReview
-  (:class:`~detectors.disinfo.claims.FactCheck`, ``origin`` ``queue``) in Pantau's own claims
+  (:class:`~detectors.disinfo.factcheck.FactCheck`, ``origin`` ``queue``) in Pantau's own claims
   database (``DATA_DIR/claims``), which ``disinfo.claim_match`` reloads when the file changes: a
   re-share of the claim then matches it and, rated false or misleading, breaches DIS-1.
 
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from detectors.disinfo.claims import MAX_CLAIM_CHARS, ClaimsDB, FactCheck
+from detectors.disinfo.claims import ClaimsDB
+from detectors.disinfo.factcheck import MAX_CLAIM_CHARS, FactCheck
 from detectors.disinfo.text import clean_text
 from pantau.schemas import EnrichedItem, Signal, utcnow
 from pantau.stores.base import CHECK_VERDICTS, ClaimCheck, Scope

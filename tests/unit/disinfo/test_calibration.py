@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.disinfo.claims import FactCheck
 from detectors.disinfo.embedding import EmbeddingCache
+from detectors.disinfo.factcheck import FactCheck
 from detectors.disinfo.matcher import (
     ABSOLUTE_FEATURES,
     DEFAULT_CALIBRATION,

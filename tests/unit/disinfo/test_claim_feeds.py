@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from detectors.disinfo.claims import ClaimsDB, read_claims_file
+from detectors.disinfo.claim_files import read_claims_file
+from detectors.disinfo.claims import ClaimsDB
 from detectors.disinfo.cli import claims_app
 from detectors.disinfo.queue import rate_claim
 from pantau.settings import Settings

@@ -5,14 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from detectors.disinfo.claim_files import read_claims_file
 from detectors.disinfo.claim_match import SAMPLES_DIR
-from detectors.disinfo.claims import (
-    ClaimsDB,
-    normalise_verdict,
-    parse_claimreview,
-    parse_claimreview_html,
-    read_claims_file,
-)
+from detectors.disinfo.claimreview import parse_claimreview, parse_claimreview_html
+from detectors.disinfo.claims import ClaimsDB
+from detectors.disinfo.factcheck import normalise_verdict
 from pantau.errors import BadFeed
 
 REVIEW = {

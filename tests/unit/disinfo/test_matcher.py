@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.disinfo.claims import FactCheck
 from detectors.disinfo.embedding import EmbeddingCache
+from detectors.disinfo.factcheck import FactCheck
 from detectors.disinfo.matcher import FEATURES, ClaimMatcher, Reranker
 from pantau.errors import DetectorUnavailable
 from tests.unit.disinfo.fakes import HashingEncoder

@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codes.importers import CSV_COLUMNS, registry_from_csv, registry_from_ftm
-from detectors.disinfo.claims import FactCheck, parse_claimreview, parse_claimreview_html, read_claims_file
+from detectors.disinfo.claim_files import read_claims_file
+from detectors.disinfo.claimreview import parse_claimreview, parse_claimreview_html
+from detectors.disinfo.factcheck import FactCheck
 from detectors.synthetic.provenance import ProvenanceOptions, read_provenance, xmp_packets
 from ingest.fetch import modality_of_mime, sniff_mime
 from pantau.errors import PantauError
@@ -378,7 +380,7 @@ def test_registry_csv_edge_cases_read_or_fail_with_config_error(
 
 
 def test_fact_check_tools_claim_review_that_is_not_a_list_is_skipped_with_a_reason() -> None:
-    from detectors.disinfo.claims import parse_claimreview
+    from detectors.disinfo.claimreview import parse_claimreview
 
     found, skipped = parse_claimreview({"claims": [{"@context": "ClaimReview", "claimReview": 1}]})
     assert found == [] and any("claimReview is not a list" in s for s in skipped)
