@@ -46,10 +46,10 @@ def _servers() -> dict[str, str]:
 def run(feed: Path, work: Path, rate: float, seconds: float, naive: bool, args: argparse.Namespace) -> dict[str, Any]:
     """Send ``rate * seconds`` items at ``rate``/s through one worker; return the figures."""
     from ingest.jsonl import JsonlSource
-    from streams.kafka_producer import KafkaItemProducer, ensure_topics
     from pantau.schemas import DeadLetter, utcnow
     from pantau.stores import by_url
-    from streams.faust_app import PantauStreams
+    from streams.faust_agents import PantauStreams
+    from streams.kafka_producer import KafkaItemProducer, ensure_topics
 
     servers = _servers()
     name = f"lat{uuid.uuid4().hex[:8]}"

@@ -135,11 +135,11 @@ def test_kafka_python_clients_carry_sasl_and_tls(tmp_path: Path) -> None:
 )
 def test_faust_worker_carries_sasl_and_tls(extra: dict[str, str], expected: str | None) -> None:
     pytest.importorskip("faust")
-    from streams.faust_app import PantauStreams
+    from streams.faust_config import broker_credentials
 
     env = {k: v for k, v in _secret_env(**extra).items() if v}
     settings = Settings.load(environ=env)
-    credentials = PantauStreams(settings)._credentials()  # noqa: SLF001 - what faust.App receives
+    credentials = broker_credentials(settings.kafka)  # what faust.App receives
     if expected is None:
         assert credentials is None
     elif expected == "ssl":

@@ -11,7 +11,7 @@ pytest.importorskip("faust", reason="the Kafka backend needs the 'scale' extra")
 
 from pantau.errors import StoreUnavailable  # noqa: E402
 from pantau.schemas import EnrichedItem, MediaItem  # noqa: E402
-from streams.faust_app import PantauStreams, SignalsMessage  # noqa: E402
+from streams.faust_agents import PantauStreams, SignalsMessage  # noqa: E402
 
 
 @pytest.fixture
