@@ -63,17 +63,19 @@ from detectors.synthetic.clip_probe import ClipProbeDetector
 from detectors.synthetic.frames import sample_frames
 from detectors.synthetic.learned import LearnedImageDetector
 from detectors.synthetic.mediafiles import (
+    Verdict,
     judge_media_files,
     limits,
     media_files,
     open_rgb_image,
     rgb_array,
+    signals_per_file,
 )
 from detectors.synthetic.provenance import ProvenanceDetector, ProvenanceOptions, ProvenanceReport
 from detectors.synthetic.spectral import SpectralDetector, SpectralOptions
 from detectors.synthetic.watermark import WatermarkDetector, WatermarkOptions
 from pantau.errors import BadMedia, DetectorUnavailable, MediaTooLarge
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import EnrichedItem, Family, MediaFile, Modality, Signal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -367,7 +369,8 @@ class SyntheticImageDetector(_FusedBase):
         """Read a file's provenance and decode its pixels; undecodable pixels keep the item."""
         report = self.provenance.report(path)  # missing, empty or oversized files raise here
         try:
-            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes), {}
+            shared = bool(getattr(self.settings, "dedupe", False))  # the enrichers' decode, when on
+            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes, shared=shared), {}
         except MediaTooLarge:
             raise
         except BadMedia as exc:
@@ -500,22 +503,18 @@ class SyntheticAudioDetector(Detector):
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per audio file."""
-        self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            signals = []
-            for media in media_files(enriched, self.modalities):
-                report = self.provenance.report(str(media.path))
-                score, label = report.score_label()
-                if label in ("no-provenance", "c2pa-no-ai", "unreadable-manifest"):
-                    label = "no-synthetic-evidence"
-                details = {
-                    "declared_ai": report.declared_ai,
-                    "c2pa_state": report.c2pa_state,
-                    "generator": report.generator,
-                    "provenance": report.as_details(),
-                    "note": "provenance only; no offline voice-clone detector",
-                }
-                signals.append(self.signal(enriched, score, label, report.evidence(), details, media.sha256))
-            results.append(signals)
-        return results
+        return signals_per_file(self, batch, self._verdict)
+
+    def _verdict(self, media: MediaFile) -> Verdict:
+        report = self.provenance.report(str(media.path))
+        score, label = report.score_label()
+        if label in ("no-provenance", "c2pa-no-ai", "unreadable-manifest"):
+            label = "no-synthetic-evidence"
+        details = {
+            "declared_ai": report.declared_ai,
+            "c2pa_state": report.c2pa_state,
+            "generator": report.generator,
+            "provenance": report.as_details(),
+            "note": "provenance only; no offline voice-clone detector",
+        }
+        return score, label, report.evidence(), details

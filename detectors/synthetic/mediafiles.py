@@ -15,9 +15,9 @@ Example Snippet::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from pantau.schemas import EnrichedItem, MediaFile, Modality, Signal
 if TYPE_CHECKING:
     from PIL import Image
 
+    from detectors.base import Detector
     from pantau.settings import Settings
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "open_rgb_image",
     "read_limited",
     "rgb_array",
+    "signals_per_file",
     "sniff_mime",
 ]
 
@@ -136,54 +138,80 @@ def media_files(enriched: EnrichedItem, modalities: Iterable[Modality]) -> list[
     return found
 
 
-class FileJudge(Protocol):
-    """A detector that judges one file at a time (``judge_file``), as the fused and lip-sync ones do."""
-
-    @property
-    def modalities(self) -> frozenset[Modality]: ...
-
-    def ensure_loaded(self) -> None: ...
-
-    def judge_file(self, path: str | Path) -> dict[str, Any]: ...
-
-    def signal(
-        self,
-        enriched: EnrichedItem,
-        score: float,
-        label: str,
-        evidence: str = "",
-        details: dict[str, Any] | None = None,
-        media_sha256: str | None = None,
-    ) -> Signal: ...
+Verdict = tuple[float, str, str, dict[str, Any]]
+"""What a detector says of one file: score, label, evidence and details."""
 
 
-def judge_media_files(detector: FileJudge, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-    """``detector.detect``: one signal per media file of its modalities, from ``judge_file``.
+def signals_per_file(
+    detector: Detector, batch: Sequence[EnrichedItem], verdict: Callable[[MediaFile], Verdict]
+) -> list[list[Signal]]:
+    """``detector.detect``: one signal per media file of the detector's modalities, from ``verdict(media)``.
 
-    ``judge_file`` returns ``score``, ``label``, ``evidence`` and ``details``; a missing,
-    empty or oversized file raises :class:`~pantau.errors.BadMedia` from it.
+    The detector is loaded first; ``verdict`` raises :class:`~pantau.errors.BadMedia` on a file it
+    cannot read, as the stages expect.
     """
     detector.ensure_loaded()
     results: list[list[Signal]] = []
     for enriched in batch:
         signals = []
         for media in media_files(enriched, detector.modalities):
-            v = detector.judge_file(str(media.path))
-            signals.append(
-                detector.signal(enriched, v["score"], v["label"], v["evidence"], v["details"], media.sha256)
-            )
+            score, label, evidence, details = verdict(media)
+            signals.append(detector.signal(enriched, score, label, evidence, details, media.sha256))
         results.append(signals)
     return results
 
 
+def judge_media_files(detector: Detector, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
+    """``detector.detect`` of a detector that judges one file at a time (``judge_file``), as the fused
+    and lip-sync ones do: ``judge_file(path)`` returns ``score``, ``label``, ``evidence`` and
+    ``details``; a missing, empty or oversized file raises :class:`~pantau.errors.BadMedia` from it.
+    """
+    judge_file = detector.judge_file  # type: ignore[attr-defined]
+
+    def verdict(media: MediaFile) -> Verdict:
+        v = judge_file(str(media.path))
+        return v["score"], v["label"], v["evidence"], v["details"]
+
+    return signals_per_file(detector, batch, verdict)
+
+
 def open_rgb_image(
-    path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    shared: bool = False,
 ) -> Image.Image:
     """Decode an image into RGB, refusing oversized, corrupt or unsupported files with a named error.
 
     The pixel count is checked from the header before anything is decoded, so a
-    decompression bomb costs nothing.
+    decompression bomb costs nothing. ``shared``: take the pixels the media enrichers decoded
+    already (:data:`detectors.media.decode.decoded_images`; the same Pillow decode, turned
+    upright the same way), and leave them there for the next reader; the image must not be
+    changed in place.
     """
+    if not shared:
+        return _decode_rgb(path, max_pixels, max_bytes)[0]
+    from detectors.media.decode import decoded_images
+
+    p = Path(path)
+    if not p.is_file():
+        raise BadMedia(f"media file not found: {p}")
+    size = p.stat().st_size
+    if size == 0:
+        raise BadMedia(f"media file is empty: {p.name}")
+    if size > max_bytes:
+        raise MediaTooLarge(f"media file {p.name} is {size} bytes, over the limit of {max_bytes}")
+    found = decoded_images.get(path)
+    if found is not None and found[0].width * found[0].height <= max_pixels:
+        decoded_images.hits += 1
+        return found[0]
+    if found is not None:
+        return _decode_rgb(path, max_pixels, max_bytes)[0]  # over this caller's limit: refused in words
+    return decoded_images.get_or_decode(path, lambda: _decode_rgb(path, max_pixels, max_bytes))
+
+
+def _decode_rgb(path: str | Path, max_pixels: int, max_bytes: int) -> tuple[Image.Image, bool]:
+    """Decode to upright RGB; return the image and whether its EXIF orientation turned it."""
     import io
 
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -200,13 +228,15 @@ def open_rgb_image(
         raise MediaTooLarge(f"{Path(path).name} is {width}x{height} pixels, over the limit of {max_pixels}")
     if width < 1 or height < 1:
         raise BadMedia(f"{Path(path).name}: image has no pixels")
+    turned = False
     try:
         image.seek(0)
+        turned = image.getexif().get(0x0112, 1) in range(2, 9)  # EXIF Orientation other than 1
         image = ImageOps.exif_transpose(image) or image
     except Exception:  # noqa: BLE001, S110 - a broken orientation tag must not stop the decode
-        pass
+        turned = False
     try:
-        return image.convert("RGB")
+        return image.convert("RGB"), turned
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BadMedia(f"{Path(path).name}: corrupt image data ({exc})") from exc
 

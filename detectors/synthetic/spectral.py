@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, media_files, open_rgb_image, rgb_array
+from detectors.synthetic.mediafiles import limits, open_rgb_image, rgb_array, signals_per_file
 from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
@@ -202,13 +202,10 @@ class SpectralDetector(Detector):
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """One signal per image."""
-        self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            signals = []
-            for media in media_files(enriched, self.modalities):
-                rgb = rgb_array(open_rgb_image(Path(str(media.path)), self._max_pixels, self._max_bytes))
-                score, label, evidence, details = self.judge(rgb)
-                signals.append(self.signal(enriched, score, label, evidence, details, media.sha256))
-            results.append(signals)
-        return results
+        return signals_per_file(
+            self,
+            batch,
+            lambda media: self.judge(
+                rgb_array(open_rgb_image(str(media.path), self._max_pixels, self._max_bytes))
+            ),
+        )
