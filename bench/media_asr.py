@@ -26,7 +26,7 @@ from tempfile import TemporaryDirectory
 import numpy as np
 
 from bench.media_ocr import edit_distance
-from bench.media_samples import SENTENCES
+from bench.media_samples import SENTENCES, publish
 from detectors.media.audio import SAMPLE_RATE, AudioEnricher, decode_audio
 from pantau.settings import Settings
 
@@ -126,10 +126,7 @@ def main() -> None:
         f"Model load: {load_s:.1f} s. English clip of {len(long_audio) / SAMPLE_RATE:.1f} s with pauses: "
         f"RTF {long_rtf:.2f} (language detected). Threads: {args.threads}."
     )
-    table = "\n".join(out)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
+    publish(out, args.out)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
+from bench.media_samples import publish
 from detectors.media.faces import FaceEnricher
 
 SHARED = (
@@ -193,10 +194,7 @@ def main() -> None:
         n = len(enricher.models.faces(bgr))
     per = (time.perf_counter() - start) / 10
     out.append(f"1280x720 image with {n} faces: {per * 1000:.0f} ms per image ({1 / per:.1f} images/s).")
-    table = "\n".join(out)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
+    publish(out, args.out)
 
 
 if __name__ == "__main__":

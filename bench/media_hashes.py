@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
-from bench.media_samples import find_font
+from bench.media_samples import find_font, publish
 from detectors.media.hashes import KnownMediaIndex, hash_variants, pdq_hex
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "media"
@@ -166,10 +166,7 @@ def main() -> None:
         f"Index of 1,000,000 hashes: built in {build:.1f} s, {per_query * 1000:.0f} ms per query "
         f"({1 / per_query:.0f} queries/s), brute force over packed bits."
     )
-    table = "\n".join(out)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
+    publish(out, args.out)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from tempfile import TemporaryDirectory
 import numpy as np
 from PIL import Image
 
-from bench.media_samples import SENTENCES, find_font, render_text_image
+from bench.media_samples import SENTENCES, find_font, publish, render_text_image
 from detectors.media.ocr import OcrEnricher
 
 ISO = {
@@ -114,10 +114,7 @@ def main() -> None:
     out += ["", f"| rendering, mode {head}", "|---|---|---|---|---|---|"]
     for (name, mode), rows in by_variant.items():
         out.append(line(f"{name}, {mode}", rows))
-    table = "\n".join(out)
-    print(table)
-    if args.out:
-        args.out.write_text(table + "\n", encoding="utf-8")
+    publish(out, args.out)
 
 
 if __name__ == "__main__":

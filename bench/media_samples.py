@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["FONTS", "SENTENCES", "find_font", "render_text_image", "write_tone_wav", "write_test_video"]
+__all__ = [
+    "FONTS",
+    "SENTENCES",
+    "find_font",
+    "publish",
+    "render_text_image",
+    "write_tone_wav",
+    "write_test_video",
+]
 
 FONTS: dict[str, list[str]] = {
     "latin": [
@@ -143,3 +151,11 @@ def write_test_video(
     args += ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", str(path)]
     subprocess.run(args, check=True, capture_output=True, timeout=60)  # noqa: S603 - fixed argument vector
     return path
+
+
+def publish(lines: list[str], out: Path | None) -> None:
+    """Print a benchmark's Markdown report and write it to ``out`` (``--out``) when given."""
+    table = "\n".join(lines)
+    print(table)
+    if out:
+        out.write_text(table + "\n", encoding="utf-8")
