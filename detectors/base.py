@@ -31,7 +31,7 @@ from pantau.schemas import EnrichedItem, Family, Modality, Signal, digest
 if TYPE_CHECKING:
     from pantau.settings import Settings
 
-__all__ = ["Detector", "Enricher", "NoOptions", "Plugin", "item_modalities"]
+__all__ = ["Detector", "Enricher", "NoOptions", "Plugin", "item_modalities", "signals_per_text"]
 
 
 class NoOptions(BaseModel):
@@ -49,6 +49,18 @@ def item_modalities(enriched: EnrichedItem) -> set[Modality]:
         if media.modality is not None:
             found.add(media.modality)
     return found
+
+
+def signals_per_text(
+    batch: Sequence[EnrichedItem], judge: Callable[[EnrichedItem, str], Signal]
+) -> list[list[Signal]]:
+    """``detect`` of a detector that reads text: ``judge(enriched, text)``'s signal for each item with text
+    (caption, title, OCR, transcript), no signal for an item without."""
+    results: list[list[Signal]] = []
+    for enriched in batch:
+        text = enriched.text
+        results.append([judge(enriched, text)] if text.strip() else [])
+    return results
 
 
 R = TypeVar("R")

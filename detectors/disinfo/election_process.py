@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
+from detectors.base import Detector, signals_per_text
 from detectors.disinfo.text import clean_text
 from pantau.errors import PantauError
 from pantau.schemas import EnrichedItem, Family, Modality, Signal, utcnow
@@ -318,32 +318,27 @@ class ElectionProcessDetector(Detector):
         """One signal per item with text."""
         if not hasattr(self, "calendar"):
             self.load()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            text = enriched.text
-            if not text.strip():
-                results.append([])
-                continue
-            facts = self._election_facts(enriched.item.published_at or utcnow())
-            findings = find_process_claims(text, facts["polling_day"], facts["methods"], facts["other"])
-            details: dict[str, Any] = {
-                "election": facts["id"],
-                "polling_day": facts["polling_day"].isoformat() if facts["polling_day"] else "",
-                "findings": [
-                    {"label": f.label, "score": f.score, "text": f.text, "stated_date": f.stated_date}
-                    for f in findings[:5]
-                ],
-            }
-            if not findings:
-                results.append([self.signal(enriched, 0.0, "no-process-claim", "", details)])
-                continue
-            best = findings[0]
-            if best.stated_date:
-                details["stated_date"] = best.stated_date
-            evidence = f'{best.label}: "{best.text[:160]}"'
-            if best.label == "wrong-date" and facts["polling_day"]:
-                evidence += f" (calendar polling day {facts['polling_day'].isoformat()})"
-            if best.score < 0.5:
-                evidence = f"correction or denial of a process claim: {evidence}"
-            results.append([self.signal(enriched, best.score, best.label, evidence, details)])
-        return results
+        return signals_per_text(batch, self._judge)
+
+    def _judge(self, enriched: EnrichedItem, text: str) -> Signal:
+        facts = self._election_facts(enriched.item.published_at or utcnow())
+        findings = find_process_claims(text, facts["polling_day"], facts["methods"], facts["other"])
+        details: dict[str, Any] = {
+            "election": facts["id"],
+            "polling_day": facts["polling_day"].isoformat() if facts["polling_day"] else "",
+            "findings": [
+                {"label": f.label, "score": f.score, "text": f.text, "stated_date": f.stated_date}
+                for f in findings[:5]
+            ],
+        }
+        if not findings:
+            return self.signal(enriched, 0.0, "no-process-claim", "", details)
+        best = findings[0]
+        if best.stated_date:
+            details["stated_date"] = best.stated_date
+        evidence = f'{best.label}: "{best.text[:160]}"'
+        if best.label == "wrong-date" and facts["polling_day"]:
+            evidence += f" (calendar polling day {facts['polling_day'].isoformat()})"
+        if best.score < 0.5:
+            evidence = f"correction or denial of a process claim: {evidence}"
+        return self.signal(enriched, best.score, best.label, evidence, details)

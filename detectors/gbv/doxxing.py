@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
-from detectors.base import Detector
+from detectors.base import Detector, signals_per_text
 from detectors.gbv.normalise import clean_text
 from detectors.gbv.targeting import find_targets, registry_from_settings
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
@@ -243,34 +243,30 @@ class GbvDoxxingDetector(Detector):
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """Return one ``gbv.doxxing`` signal per item with text."""
         self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            text = enriched.text
-            if not text.strip():
-                results.append([])
-                continue
-            found = find_personal_data(text)
-            kinds = sorted({f.kind for f in found}, key=lambda k: -KIND_WEIGHTS[k])
-            miss = 1.0
-            for kind in kinds:
-                miss *= 1.0 - KIND_WEIGHTS[kind]
-            item = enriched.item
-            targets = find_targets(
-                self.registry, text, item.mentions, item.reply_to, item.platform, item.account
-            )
-            own = self.registry.account(item.platform, item.account) if item.account else None
-            # Aimed at a registered person: full weight. Nobody registered addressed, or a party
-            # or candidate account posting (its own contact details): half.
-            aimed = bool(targets) and not (own and own.kind in ("official", "affiliated"))
-            score = (1.0 - miss) * (1.0 if aimed else UNAIMED_FACTOR)
-            details: dict[str, Any] = {
-                "kinds": kinds,
-                "found": [f.as_dict() for f in found[:20]],
-                "targets": [t.person.id for t in targets],
-                "aimed": aimed,
-            }
-            evidence = "; ".join(f"{f.kind} {f.masked}" for f in found[:5]) or "no personal data"
-            if found and targets:
-                evidence += f"; names {', '.join(t.person.name for t in targets[:3])}"
-            results.append([self.signal(enriched, score, kinds[0] if kinds else "none", evidence, details)])
-        return results
+        return signals_per_text(batch, self._judge)
+
+    def _judge(self, enriched: EnrichedItem, text: str) -> Signal:
+        found = find_personal_data(text)
+        kinds = sorted({f.kind for f in found}, key=lambda k: -KIND_WEIGHTS[k])
+        miss = 1.0
+        for kind in kinds:
+            miss *= 1.0 - KIND_WEIGHTS[kind]
+        item = enriched.item
+        targets = find_targets(
+            self.registry, text, item.mentions, item.reply_to, item.platform, item.account
+        )
+        own = self.registry.account(item.platform, item.account) if item.account else None
+        # Aimed at a registered person: full weight. Nobody registered addressed, or a party
+        # or candidate account posting (its own contact details): half.
+        aimed = bool(targets) and not (own and own.kind in ("official", "affiliated"))
+        score = (1.0 - miss) * (1.0 if aimed else UNAIMED_FACTOR)
+        details: dict[str, Any] = {
+            "kinds": kinds,
+            "found": [f.as_dict() for f in found[:20]],
+            "targets": [t.person.id for t in targets],
+            "aimed": aimed,
+        }
+        evidence = "; ".join(f"{f.kind} {f.masked}" for f in found[:5]) or "no personal data"
+        if found and targets:
+            evidence += f"; names {', '.join(t.person.name for t in targets[:3])}"
+        return self.signal(enriched, score, kinds[0] if kinds else "none", evidence, details)

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
+from detectors.base import Detector, signals_per_text
 from detectors.gbv.normalise import fold_for_matching
 from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
@@ -180,15 +180,9 @@ class GbvLexiconDetector(Detector):
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
         """Return one ``gbv.lexicon`` signal per item with text."""
         self.ensure_loaded()
-        results: list[list[Signal]] = []
-        for enriched in batch:
-            text = enriched.text
-            if not text.strip():
-                results.append([])
-                continue
-            matches = self.lexicon.find(text, item_languages(enriched))
-            results.append([self._signal(enriched, matches)])
-        return results
+        return signals_per_text(
+            batch, lambda item, text: self._signal(item, self.lexicon.find(text, item_languages(item)))
+        )
 
     def _signal(self, enriched: EnrichedItem, matches: list[LexiconMatch]) -> Signal:
         if not matches:
