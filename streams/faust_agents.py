@@ -39,7 +39,7 @@ from detectors.disinfo.queue import claims_to_check
 from pantau import metrics
 from pantau.crypto_at_rest import seal_incidents
 from pantau.deadletters import dead_letter
-from pantau.errors import StoreUnavailable
+from pantau.retry import store_retrying, store_retrying_async
 from pantau.schemas import DeadLetter, EnrichedItem, MediaItem, Signal, utcnow
 from streams.faust_config import faust_module, make_app, make_topic
 from streams.kafka_metrics import KafkaRunReport, track_lag
@@ -141,17 +141,7 @@ class PantauStreams:
 
     def open_store(self) -> None:
         """Open the store, waiting with backoff while it is unavailable (workers start before the index)."""
-        delay = 0.5
-        while True:
-            try:
-                self.pipeline.store.open()
-                return
-            except StoreUnavailable as exc:
-                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
-                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
-                log.warning("store unavailable at start (%s); retrying in %.1fs", exc, pause)
-                time.sleep(pause)
-                delay = min(delay * 2, self.retry_cap_s)
+        store_retrying("opening the store", self.retry_cap_s, logger=log)(lambda: self.pipeline.store.open())
 
     # -- helpers ---------------------------------------------------------------------------------
     async def _in_thread(self, fn: Callable[[], T]) -> T:
@@ -162,16 +152,7 @@ class PantauStreams:
 
         The agent does not move on meanwhile, so the batch's offsets stay uncommitted.
         """
-        delay = 0.5
-        while True:
-            try:
-                return await self._in_thread(fn)
-            except StoreUnavailable as exc:
-                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
-                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
-                log.warning("%s: store unavailable (%s); retrying in %.1fs", what, exc, pause)
-                await asyncio.sleep(pause)
-                delay = min(delay * 2, self.retry_cap_s)
+        return await store_retrying_async(what, self.retry_cap_s, logger=log)(self._in_thread, fn)
 
     async def _send(self, topic: Any, messages: Sequence[tuple[str, BaseModel]]) -> None:
         """Send messages and wait until Kafka acknowledged every one."""
@@ -221,21 +202,11 @@ class PantauStreams:
         whole batch after a pause: every write is idempotent. Any other error dead-letters the
         batch's messages and the agent carries on, since a Faust agent that raises stops consuming.
         """
-        delay = 0.5
-        while True:
-            try:
-                await body()
-                return
-            except StoreUnavailable as exc:
-                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
-                pause = min(max(delay, exc.retry_after), self.retry_cap_s)
-                log.warning("%s: store unavailable (%s); rerunning the batch in %.1fs", stage, exc, pause)
-                await asyncio.sleep(pause)
-                delay = min(delay * 2, self.retry_cap_s)
-            except Exception as exc:  # noqa: BLE001 - see the docstring
-                log.exception("%s failed on a batch of %d; dead-lettering it", stage, len(values))
-                await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
-                return
+        try:
+            await store_retrying_async(stage, self.retry_cap_s, "rerunning the batch", log)(body)
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            log.exception("%s failed on a batch of %d; dead-lettering it", stage, len(values))
+            await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
 
     # -- agents ----------------------------------------------------------------------------------
     async def _enrich_agent(self, stream: Any) -> None:

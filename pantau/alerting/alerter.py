@@ -34,9 +34,12 @@ from pantau import metrics
 from pantau.access import redact_incident
 from pantau.alerting.base import DeliveryFailed, Notifier
 from pantau.ratelimit import RateLimiter
+from pantau.retry import delivery_retrying
 from pantau.schemas import Alert, Incident
 
 if TYPE_CHECKING:
+    from tenacity import RetryCallState
+
     from pantau.registry import Registry
     from pantau.stores.base import IncidentStore
 
@@ -224,16 +227,20 @@ class Alerter:
         return True
 
     def _try(self, notifier: Notifier, alert: Alert, urls: list[str]) -> str | None:
-        wait = self.backoff_s
-        for attempt in range(1, self.attempts + 1):
-            try:
-                notifier.deliver(alert, urls)
-                return None
-            except DeliveryFailed as exc:
-                metrics.CHANNEL_ERRORS.labels(notifier.name).inc()
-                if attempt == self.attempts:
-                    return str(exc)
-                log.info("alert %s via %s failed (try %d): %s", alert.id, notifier.name, attempt, exc)
-                self.sleep(wait)
-                wait *= 2
-        return None  # pragma: no cover - the loop always returns
+        """Deliver through one channel with retries; return the last error, or ``None`` once delivered."""
+
+        def failed(state: RetryCallState) -> None:
+            metrics.CHANNEL_ERRORS.labels(notifier.name).inc()
+
+        def again(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            tries = state.attempt_number
+            log.info("alert %s via %s failed (try %d): %s", alert.id, notifier.name, tries, exc)
+
+        try:
+            delivery_retrying(
+                self.attempts, self.backoff_s, DeliveryFailed, self.sleep, after=failed, before_sleep=again
+            )(notifier.deliver, alert, urls)
+        except DeliveryFailed as exc:
+            return str(exc)
+        return None
