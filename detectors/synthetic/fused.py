@@ -369,8 +369,7 @@ class SyntheticImageDetector(_FusedBase):
         """Read a file's provenance and decode its pixels; undecodable pixels keep the item."""
         report = self.provenance.report(path)  # missing, empty or oversized files raise here
         try:
-            shared = bool(getattr(self.settings, "dedupe", False))  # the enrichers' decode, when on
-            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes, shared=shared), {}
+            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes), {}
         except MediaTooLarge:
             raise
         except BadMedia as exc:
