@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, open_rgb_image, signals_per_file
+from detectors.synthetic.images import ImageDetector
+from detectors.synthetic.mediafiles import limits
 from pantau.errors import DetectorUnavailable
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import Family, Modality
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -143,13 +143,14 @@ class ClipProbeOptions(BaseModel):
     )
 
 
-class ClipProbeDetector(Detector):
+class ClipProbeDetector(ImageDetector):
     """Scores images with the offline CLIP linear probe (a weak signal)."""
 
     name = "synthetic.clip_probe"
     version = "1.1.0"
     family = Family.SYNTHETIC
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.IMAGE})
+    wants_array = False  # the probe reads Pillow images
     Options = ClipProbeOptions
 
     def load(self) -> None:
@@ -166,11 +167,3 @@ class ClipProbeDetector(Detector):
         label = self.probe.label(cal[0])
         details = {"raw": round(raw[0], 4), "t_lo": self.probe.t_lo, "t_hi": self.probe.t_hi}
         return cal[0], label, f"CLIP probe {cal[0]:.2f} ({label})", details
-
-    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image."""
-        return signals_per_file(
-            self,
-            batch,
-            lambda media: self.judge(open_rgb_image(str(media.path), self._max_pixels, self._max_bytes)),
-        )

@@ -26,16 +26,15 @@ Model card
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, open_rgb_image, rgb_array, signals_per_file
+from detectors.synthetic.images import ImageDetector
+from detectors.synthetic.mediafiles import limits
 from pantau.errors import DetectorUnavailable
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import Family, Modality
 
 __all__ = ["EyeHighlightDetector", "highlight_iou", "highlight_mask"]
 
@@ -84,7 +83,7 @@ class EyeOptions(BaseModel):
     )
 
 
-class EyeHighlightDetector(Detector):
+class EyeHighlightDetector(ImageDetector):
     """Compares the corneal highlights of the two eyes of the largest face (a GAN-face cue)."""
 
     name = "synthetic.eyes"
@@ -141,13 +140,3 @@ class EyeHighlightDetector(Detector):
         details["iou"] = round(iou, 3)
         label = "inconsistent-highlights" if score >= 0.5 else "consistent-highlights"
         return score, label, f"corneal highlight IoU {iou:.2f}", details
-
-    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image."""
-        return signals_per_file(
-            self,
-            batch,
-            lambda media: self.judge(
-                rgb_array(open_rgb_image(str(media.path), self._max_pixels, self._max_bytes))
-            ),
-        )

@@ -27,7 +27,6 @@ Model card
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,10 +34,10 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, open_rgb_image, rgb_array, signals_per_file
+from detectors.synthetic.images import ImageDetector
+from detectors.synthetic.mediafiles import limits
 from pantau.errors import DetectorUnavailable
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import Family, Modality
 
 __all__ = ["FEATURES", "SpectralDetector", "spectral_features", "spectral_score"]
 
@@ -165,7 +164,7 @@ class SpectralOptions(BaseModel):
     calibration: str | None = Field(None, description="Path of another calibration JSON (default: shipped).")
 
 
-class SpectralDetector(Detector):
+class SpectralDetector(ImageDetector):
     """Scores periodic up-sampling artefacts in the spectrum of an image's noise residual."""
 
     name = "synthetic.spectral"
@@ -199,13 +198,3 @@ class SpectralDetector(Detector):
                 details,
             )
         return score, "no-spectral-artefacts", f"spectral score {score:.2f}", details
-
-    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image."""
-        return signals_per_file(
-            self,
-            batch,
-            lambda media: self.judge(
-                rgb_array(open_rgb_image(str(media.path), self._max_pixels, self._max_bytes))
-            ),
-        )

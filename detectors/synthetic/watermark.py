@@ -25,16 +25,15 @@ Model card
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
-from detectors.synthetic.mediafiles import limits, open_rgb_image, rgb_array, signals_per_file
+from detectors.synthetic.images import ImageDetector
+from detectors.synthetic.mediafiles import limits
 from pantau.errors import DetectorUnavailable
-from pantau.schemas import EnrichedItem, Family, Modality, Signal
+from pantau.schemas import Family, Modality
 
 __all__ = [
     "KNOWN_PAYLOADS",
@@ -169,7 +168,7 @@ class WatermarkOptions(BaseModel):
     )
 
 
-class WatermarkDetector(Detector):
+class WatermarkDetector(ImageDetector):
     """Decodes Stable Diffusion's invisible dwtDct watermark payloads."""
 
     name = "synthetic.watermark"
@@ -198,13 +197,3 @@ class WatermarkDetector(Detector):
         if acc >= threshold:
             return score, "sd-watermark", f"{found['payload']} watermark, bit accuracy {acc:.2f}", found
         return score, "no-watermark", f"no known watermark (best {found['payload']} at {acc:.2f})", found
-
-    def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per image."""
-        return signals_per_file(
-            self,
-            batch,
-            lambda media: self.judge(
-                rgb_array(open_rgb_image(str(media.path), self._max_pixels, self._max_bytes))
-            ),
-        )
