@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AvInfo",
+    "DecodedImages",
+    "decoded_images",
     "derived_dir",
     "extract_audio",
     "image_size",
@@ -91,12 +95,99 @@ def image_size(path: str | Path) -> tuple[int, int, str | None]:
         raise BadMedia(f"{name}: unreadable image header ({exc})") from exc
 
 
-def open_image(path: str | Path, max_pixels: int) -> Image.Image:
+class DecodedImages:
+    """Decoded images shared by the media plug-ins of a batch: each file decoded once, not once per plug-in.
+
+    ``media.probe``, ``media.ocr``, ``media.faces``, ``media.hashes``, ``synthetic.image`` and
+    ``gbv.intimate`` each read the same pixels; with ``dedupe`` on they take them from here. Keyed
+    by the file's path, size and modification time (a file replaced in place is decoded again);
+    bounded by pixels (``max_pixels``: 32 million, about 96 MB of RGB), least recently used first.
+    The images are shared: callers must not change them in place (Pillow's operations return new
+    images). ``turned`` says whether the file's EXIF orientation turned the pixels.
+    """
+
+    def __init__(self, max_pixels: int = 32_000_000) -> None:
+        self.max_pixels = max_pixels
+        self._images: OrderedDict[tuple[str, int, int], tuple[Image.Image, bool]] = OrderedDict()
+        self._pixels = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(path: str | Path) -> tuple[str, int, int] | None:
+        """The cache key of a file (path, size, mtime), or ``None`` when it cannot be read."""
+        try:
+            st = Path(path).stat()
+        except OSError:
+            return None
+        return str(path), st.st_size, st.st_mtime_ns
+
+    def get(self, path: str | Path) -> tuple[Image.Image, bool] | None:
+        """The decoded image of a file and whether it was turned upright, if it is here."""
+        key = self.key(path)
+        with self._lock:
+            found = self._images.get(key) if key is not None else None
+            if found is not None:
+                self._images.move_to_end(key)  # type: ignore[arg-type]
+            return found
+
+    def get_or_decode(self, path: str | Path, decode: Callable[[], tuple[Image.Image, bool]]) -> Image.Image:
+        """The shared decoded image of ``path``, decoding it with ``decode()`` when it is not here."""
+        key = self.key(path)
+        if key is not None:
+            with self._lock:
+                found = self._images.get(key)
+                if found is not None:
+                    self._images.move_to_end(key)
+                    self.hits += 1
+                    return found[0]
+        image, turned = decode()
+        self.misses += 1
+        size = image.width * image.height
+        if key is not None and size <= self.max_pixels:
+            with self._lock:
+                if key not in self._images:
+                    self._images[key] = (image, turned)
+                    self._pixels += size
+                while self._pixels > self.max_pixels:
+                    _, (old, _) = self._images.popitem(last=False)
+                    self._pixels -= old.width * old.height
+        return image
+
+    def clear(self) -> None:
+        """Forget every image."""
+        with self._lock:
+            self._images.clear()
+            self._pixels = 0
+
+
+decoded_images = DecodedImages()
+"""The process's shared decoded images (:func:`open_image` with ``shared=True``)."""
+
+
+def open_image(path: str | Path, max_pixels: int, shared: bool = False) -> Image.Image:
     """Decode an image to RGB after checking its header size against ``max_pixels``.
 
     A decompression bomb (a tiny file that declares 20,000 x 20,000 pixels) is refused from
     its header and costs nothing; a truncated or corrupt file raises :class:`BadMedia`.
+    ``shared``: take the pixels from :data:`decoded_images` when another plug-in decoded the
+    file already (the caller must not change the image in place); the plug-ins pass their
+    ``dedupe`` setting, so the naive benchmark decodes once per plug-in, as before.
     """
+    if shared:
+        found = decoded_images.get(path)
+        if found is None:
+            return decoded_images.get_or_decode(path, lambda: _decode(path, max_pixels))
+        if found[0].width * found[0].height <= max_pixels:
+            decoded_images.hits += 1
+            return found[0]
+        # Decoded under a larger limit: this caller's limit refuses it, in its own words.
+    return _decode(path, max_pixels)[0]
+
+
+def _decode(path: str | Path, max_pixels: int) -> tuple[Image.Image, bool]:
+    """Decode to upright RGB; return the image and whether its EXIF orientation turned it."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     name = Path(path).name
@@ -115,8 +206,9 @@ def open_image(path: str | Path, max_pixels: int) -> Image.Image:
         raise MediaTooLarge(f"{name} is {width}x{height} pixels, over the limit of {max_pixels}")
     try:
         image.load()
+        turned = image.getexif().get(0x0112, 1) in range(2, 9)  # EXIF Orientation other than 1
         image = ImageOps.exif_transpose(image) or image
-        return image.convert("RGB")
+        return image.convert("RGB"), turned
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise BadMedia(f"{name}: corrupt or truncated image data ({exc})") from exc
 

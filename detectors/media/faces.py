@@ -163,7 +163,8 @@ class FaceEnricher(Enricher):
         self.gallery = np.stack(vectors) if vectors else np.zeros((0, 128), dtype=np.float32)
 
     def _bgr(self, path: str | Path) -> np.ndarray:
-        rgb = np.asarray(open_image(path, settings_of(self).media.max_pixels), dtype=np.uint8)
+        settings = settings_of(self)
+        rgb = np.asarray(open_image(path, settings.media.max_pixels, shared=settings.dedupe), dtype=np.uint8)
         return np.ascontiguousarray(rgb[:, :, ::-1])
 
     def reference_embedding(self, path: str | Path) -> np.ndarray | None:

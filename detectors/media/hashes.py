@@ -20,7 +20,7 @@ free text shown to reviewers. JSONL rows carry the same four keys. A media file 
 row at Hamming distance <= ``max_distance`` (31 of 256 bits, PDQ's recommended threshold);
 a video matches when any keyframe does. Reposts are often mirrored or framed: by default the
 mirrored image and the image with plain borders trimmed are matched as well (only the plain
-PDQ is stored). Matches go to
+PDQ is stored; the others are computed only while some list has PDQ rows). Matches go to
 ``media_meta[sha256]["known_matches"]`` (``list``, ``label``, ``kind``, ``distance``,
 ``frame_time``), which the ``media.known_match`` detector turns into a signal.
 
@@ -272,10 +272,17 @@ class HashEnricher(Enricher):
         except ConfigError as exc:
             log.warning("known-media lists not reloaded, previous rows stay in force: %s", exc)
 
-    def _hash_file(self, path: str) -> tuple[str, int, list[str]]:
-        """Return the PDQ of an image, its quality, and the extra hashes to match with (mirrors, trimmed)."""
+    def _hash_file(self, path: str, variants: bool = True) -> tuple[str, int, list[str]]:
+        """Return the PDQ of an image, its quality, and the extra hashes to match with (mirrors, trimmed).
+
+        ``variants=False``: no list has PDQ rows to match, so only the stored hash is computed (1 PDQ
+        instead of 2-4).
+        """
         options: HashOptions = self.options  # type: ignore[assignment]
-        rgb = np.asarray(open_image(path, settings_of(self).media.max_pixels), dtype=np.uint8)
+        settings = settings_of(self)
+        rgb = np.asarray(open_image(path, settings.media.max_pixels, shared=settings.dedupe), dtype=np.uint8)
+        if not variants:
+            return (*pdq_hex(rgb), [])
         return hash_variants(rgb, options.trim_borders, options.match_mirrors)
 
     @staticmethod
@@ -308,8 +315,12 @@ class HashEnricher(Enricher):
                     frames = [(str(k["path"]), float(k["time"])) for k in keyframes_of(enriched, sha)]
                 hashes: list[str] = []
                 qualities: list[int] = []
+                # Mirrored and trimmed hashes only serve matching: computed while some list has PDQ rows.
+                want = bool(index.pdq_rows)
                 for path, at in frames:
-                    value, quality, variants = self.memo(("pdq", sha, at), lambda p=path: self._hash_file(p))
+                    value, quality, variants = self.memo(
+                        ("pdq", sha, at, want), lambda p=path, w=want: self._hash_file(p, w)
+                    )
                     hashes.append(value)
                     qualities.append(quality)
                     if quality >= options.min_quality and len(index):

@@ -20,7 +20,10 @@ first; an image where it finds no text is not given to Tesseract at all (``text_
 one whose text covers a small part of it is cropped to the text (with a margin) and, when the
 text is small, enlarged 2x, which also reads small captions more confidently. The distinct
 images of a batch go to one Tesseract process per model set and worker (a list file: the
-language models are loaded once per call, not per image, ~0.2-0.3 s each).
+language models are loaded once per call, not per image, ~0.2-0.3 s each). With ``in_process``
+(default) Tesseract runs inside Pantau through its C API (:mod:`detectors.media.tesseract_api`):
+each model set is loaded once per worker for the life of the process, not per batch, and the
+same PNG bytes give the same words and confidences as the command line (checked word for word).
 
 Each image (or keyframe with new text) gives one ``TextPart(origin="ocr")`` with the
 ``media_sha256`` of its file and, for keyframes, ``start`` = frame time. Words under
@@ -121,6 +124,11 @@ class OcrOptions(BaseModel):
     )
     small_text_px: int = Field(
         16, ge=0, description="Cropped text whose line height is under this many pixels is enlarged 2x."
+    )
+    in_process: bool = Field(
+        True,
+        description="Run Tesseract in-process through libtesseract's C API (models loaded once per process); "
+        "off, or when the library cannot be loaded single-threaded: one tesseract process per call.",
     )
     single_threaded: bool = Field(
         True,
@@ -249,6 +257,10 @@ class OcrEnricher(Enricher):
         if missing:
             packages = " ".join(f"tesseract-ocr-{m.replace('_', '-')}" for m in missing)
             raise DetectorUnavailable(f"Tesseract models missing: {missing}: apt-get install {packages}")
+        engine = self._engine()
+        latin, _ = self._candidates(None)
+        if engine is not None and latin:  # the Latin set, once per worker, loaded now rather than mid-batch
+            engine.warm(latin, options.psm, int(getattr(self.settings, "threads", 1) or 1))
 
     def _prepare(self, path: str) -> Any:
         """The greyscale image Tesseract reads: bounded, cropped to its text, small text enlarged.
@@ -258,7 +270,8 @@ class OcrEnricher(Enricher):
         from PIL import Image
 
         options: OcrOptions = self.options  # type: ignore[assignment]
-        image = open_image(path, settings_of(self).media.max_pixels).convert("L")
+        settings = settings_of(self)
+        image = open_image(path, settings.media.max_pixels, shared=settings.dedupe).convert("L")
         long_side = max(image.size)
         if long_side > options.max_long_side:
             scale = options.max_long_side / long_side
@@ -290,7 +303,42 @@ class OcrEnricher(Enricher):
     def read(self, image: Any, models: str) -> tuple[str, float, int]:
         """Return the text read with ``models``, its mean word confidence (0-100), and the raw word count."""
         options: OcrOptions = self.options  # type: ignore[assignment]
+        engine = self._engine()
+        if engine is not None:
+            return self._read_in_process(engine, image, models)
         return self._read(image, models, options.psm)
+
+    def _engine(self) -> Any:
+        """The in-process Tesseract (``in_process``), or ``None`` for the command line."""
+        options: OcrOptions = self.options  # type: ignore[assignment]
+        if not options.in_process:
+            return None
+        engine = self.__dict__.get("_tess")
+        if engine is None:
+            from detectors.media.tesseract_api import load_engine
+
+            try:
+                engine = load_engine(options.single_threaded)
+            except DetectorUnavailable as exc:
+                import logging
+
+                logging.getLogger(__name__).warning("media.ocr: Tesseract by command line: %s", exc)
+                engine = False
+            self.__dict__["_tess"] = engine
+        return engine or None
+
+    def _read_in_process(self, engine: Any, image: Any, models: str) -> _Reading:
+        """:meth:`read` through the C API: the PNG bytes the command line would read, one page."""
+        import io
+
+        options: OcrOptions = self.options  # type: ignore[assignment]
+        buf = io.BytesIO()
+        image.save(buf, "PNG", compress_level=1)
+        try:
+            tsv = engine.tsv(buf.getvalue(), models, options.psm, options.timeout_s)
+        except RuntimeError:
+            return "", 0.0, 0
+        return self._reading(_tsv_pages(tsv, 1)[0])
 
     def read_many(self, images: Sequence[Any], models: str) -> list[_Reading]:
         """:meth:`read` for several images in one Tesseract process (models loaded once).
@@ -299,6 +347,9 @@ class OcrEnricher(Enricher):
         """
         if len(images) <= 1:
             return [self.read(image, models) for image in images]
+        engine = self._engine()
+        if engine is not None:
+            return [self._read_in_process(engine, image, models) for image in images]
         import pytesseract
 
         options: OcrOptions = self.options  # type: ignore[assignment]

@@ -38,9 +38,13 @@ class ProbeOptions(BaseModel):
 
 
 def probe_file(
-    media: MediaFile, max_pixels: int, max_duration_s: float, verify_images: bool = True
+    media: MediaFile, max_pixels: int, max_duration_s: float, verify_images: bool = True, shared: bool = False
 ) -> dict[str, Any]:
-    """Return the metadata of one local, sniffed media file, enforcing pixel and duration limits."""
+    """Return the metadata of one local, sniffed media file, enforcing pixel and duration limits.
+
+    ``shared``: the verifying decode goes to the shared decoded images, where the plug-ins after
+    this one take the pixels (:func:`detectors.media.decode.open_image`).
+    """
     assert media.path is not None  # noqa: S101 - callers localise first
     name = Path(media.path).name
     if media.modality is Modality.IMAGE:
@@ -48,7 +52,7 @@ def probe_file(
         if width * height > max_pixels:
             raise MediaTooLarge(f"{name} is {width}x{height} pixels, over the limit of {max_pixels}")
         if verify_images:
-            open_image(media.path, max_pixels)
+            open_image(media.path, max_pixels, shared=shared)
         return {"width": width, "height": height, "format": fmt}
     info = probe_av(media.path)
     duration = info.duration
@@ -111,7 +115,7 @@ class MediaProbeEnricher(Enricher):
                     # A repeated file (same digest, same limits) is probed once; a failure is not remembered.
                     meta = dict(self.memo(
                         ("probe", media.sha256, *limits) if media.sha256 else None,
-                        lambda m=media, lim=limits: probe_file(m, *lim),
+                        lambda m=media, lim=limits: probe_file(m, *lim, shared=settings.dedupe),
                     ))
                 except BadMedia as exc:
                     # Name the file as the feed did, not by its content hash.

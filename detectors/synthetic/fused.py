@@ -369,7 +369,8 @@ class SyntheticImageDetector(_FusedBase):
         """Read a file's provenance and decode its pixels; undecodable pixels keep the item."""
         report = self.provenance.report(path)  # missing, empty or oversized files raise here
         try:
-            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes), {}
+            shared = bool(getattr(self.settings, "dedupe", False))  # the enrichers' decode, when on
+            return report, open_rgb_image(Path(path), self._max_pixels, self._max_bytes, shared=shared), {}
         except MediaTooLarge:
             raise
         except BadMedia as exc:

@@ -176,13 +176,42 @@ def judge_media_files(detector: Detector, batch: Sequence[EnrichedItem]) -> list
 
 
 def open_rgb_image(
-    path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    shared: bool = False,
 ) -> Image.Image:
     """Decode an image into RGB, refusing oversized, corrupt or unsupported files with a named error.
 
     The pixel count is checked from the header before anything is decoded, so a
-    decompression bomb costs nothing.
+    decompression bomb costs nothing. ``shared``: take the pixels the media enrichers decoded
+    already (:data:`detectors.media.decode.decoded_images`; the same Pillow decode, turned
+    upright the same way), and leave them there for the next reader; the image must not be
+    changed in place.
     """
+    if not shared:
+        return _decode_rgb(path, max_pixels, max_bytes)[0]
+    from detectors.media.decode import decoded_images
+
+    p = Path(path)
+    if not p.is_file():
+        raise BadMedia(f"media file not found: {p}")
+    size = p.stat().st_size
+    if size == 0:
+        raise BadMedia(f"media file is empty: {p.name}")
+    if size > max_bytes:
+        raise MediaTooLarge(f"media file {p.name} is {size} bytes, over the limit of {max_bytes}")
+    found = decoded_images.get(path)
+    if found is not None and found[0].width * found[0].height <= max_pixels:
+        decoded_images.hits += 1
+        return found[0]
+    if found is not None:
+        return _decode_rgb(path, max_pixels, max_bytes)[0]  # over this caller's limit: refused in words
+    return decoded_images.get_or_decode(path, lambda: _decode_rgb(path, max_pixels, max_bytes))
+
+
+def _decode_rgb(path: str | Path, max_pixels: int, max_bytes: int) -> tuple[Image.Image, bool]:
+    """Decode to upright RGB; return the image and whether its EXIF orientation turned it."""
     import io
 
     from PIL import Image, ImageOps, UnidentifiedImageError
@@ -199,13 +228,15 @@ def open_rgb_image(
         raise MediaTooLarge(f"{Path(path).name} is {width}x{height} pixels, over the limit of {max_pixels}")
     if width < 1 or height < 1:
         raise BadMedia(f"{Path(path).name}: image has no pixels")
+    turned = False
     try:
         image.seek(0)
+        turned = image.getexif().get(0x0112, 1) in range(2, 9)  # EXIF Orientation other than 1
         image = ImageOps.exif_transpose(image) or image
     except Exception:  # noqa: BLE001, S110 - a broken orientation tag must not stop the decode
-        pass
+        turned = False
     try:
-        return image.convert("RGB")
+        return image.convert("RGB"), turned
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise BadMedia(f"{Path(path).name}: corrupt image data ({exc})") from exc
 
