@@ -14,14 +14,12 @@ again by the same person, records nothing and says so.
 
 from __future__ import annotations
 
-import uuid
-
 import pandas as pd
 import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, plain_block
-from dashboard.views.decisions import _acting_context, flash
+from dashboard.views.decisions import acting_context, flash, form_token, renew_token
 from pantau.review import action_id, describe
 from pantau.schemas import Incident
 from pantau.stores.base import ReviewAction, Scope
@@ -46,29 +44,35 @@ def public_history(history: list[ReviewAction], role: str) -> list[ReviewAction]
     return history if role == "commission" else [a for a in history if a.action not in INTERNAL]
 
 
-def _token(form_key: str) -> str:
-    return st.session_state.setdefault(f"pantau_token_{form_key}", uuid.uuid4().hex)
-
-
 def _record(ctx: Context, action: ReviewAction, form_key: str, message: str) -> None:
     if any(a.id == action.id for a in ctx.store.actions(action.incident_id)):
         flash("info", escape(f"{message} was already recorded."))
         return
     ctx.store.record_action(action)
     ctx.audit(action.action, target=action.incident_id, detail=action.reason[:200])
-    st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
+    renew_token(form_key)
     flash("success", escape(f"{message}."))
+
+
+def _commission_incident(incident_id: str) -> tuple[Context, Incident] | None:
+    """The acting reviewer's context and the incident drawn; ``None`` when not a commission reviewer's
+    session (or the incident is gone, with a message)."""
+    ctx = acting_context()
+    if ctx is None or ctx.user.role != "commission":
+        return None
+    incident = ctx.store.get_incident(incident_id, Scope.everything())
+    if incident is None:
+        flash("error", "No such incident; nothing was recorded.")
+        return None
+    return ctx, incident
 
 
 def _assign(incident_id: str, token: str, form_key: str) -> None:
     """Callback of the assignment form: the incident id and token are those drawn."""
-    ctx = _acting_context()
-    if ctx is None or ctx.user.role != "commission":
+    found = _commission_incident(incident_id)
+    if found is None:
         return
-    incident = ctx.store.get_incident(incident_id, Scope.everything())
-    if incident is None:
-        flash("error", "No such incident; nothing was recorded.")
-        return
+    ctx, incident = found
     chosen = str(st.session_state.get(f"{form_key}-who") or UNASSIGNED)
     who = "" if chosen == UNASSIGNED else chosen
     user = ctx.users.get(who) if who else None
@@ -90,13 +94,10 @@ def _assign(incident_id: str, token: str, form_key: str) -> None:
 
 def _comment(incident_id: str, token: str, form_key: str) -> None:
     """Callback of the comment form: the incident id and token are those drawn."""
-    ctx = _acting_context()
-    if ctx is None or ctx.user.role != "commission":
+    found = _commission_incident(incident_id)
+    if found is None:
         return
-    incident = ctx.store.get_incident(incident_id, Scope.everything())
-    if incident is None:
-        flash("error", "No such incident; nothing was recorded.")
-        return
+    ctx, incident = found
     text = str(st.session_state.get(f"{form_key}-text", "")).strip()
     name = describe(incident)
     if not text:
@@ -136,7 +137,7 @@ def assignment_and_comments(ctx: Context, incident: Incident, history: list[Revi
         st.selectbox(
             f"Assign {name} to", options, index=options.index(now) if now in options else 0, key=f"{key}-who"
         )
-        st.form_submit_button("Assign", on_click=_assign, args=(incident.id, _token(key), key))
+        st.form_submit_button("Assign", on_click=_assign, args=(incident.id, form_token(key), key))
     comments = [a for a in history if a.action == "comment"]
     if comments:
         st.dataframe(
@@ -149,4 +150,4 @@ def assignment_and_comments(ctx: Context, incident: Incident, history: list[Revi
     key = f"comment-{incident.id}"
     with st.form(key):
         st.text_area(f"Comment on {name}", key=f"{key}-text", max_chars=MAX_COMMENT)
-        st.form_submit_button("Add comment", on_click=_comment, args=(incident.id, _token(key), key))
+        st.form_submit_button("Add comment", on_click=_comment, args=(incident.id, form_token(key), key))

@@ -11,14 +11,13 @@ the clauses and the account.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, plain_block
-from dashboard.views.decisions import _acting_context, flash
+from dashboard.views.decisions import acting_context, flash, form_token, renew_token
 from pantau.access import can_decide
 from pantau.review import action_id, describe, needs_reason, submit
 from pantau.schemas import Incident, IncidentStatus
@@ -36,7 +35,7 @@ def post_incidents(incident: Incident, waiting: Sequence[Incident]) -> list[Inci
 
 def _decide_all(shown: tuple[tuple[str, str], ...], token: str, form_key: str) -> None:
     """Callback: one action per incident drawn (id, status seen), the same choice and reason."""
-    ctx = _acting_context()
+    ctx = acting_context()
     if ctx is None or not can_decide(ctx.user):
         return
     choice = st.session_state.get(f"{form_key}-action")
@@ -61,7 +60,7 @@ def _decide_all(shown: tuple[tuple[str, str], ...], token: str, form_key: str) -
             done.append(describe(outcome.incident) if outcome.incident else incident_id[:8])
         else:
             other.append(outcome.message)
-    st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
+    renew_token(form_key)
     if done:
         st.session_state[f"{form_key}-reason"] = ""
         verb = "Confirmed" if choice == "confirm" else "Dismissed"
@@ -91,7 +90,7 @@ def post_card(ctx: Context, incident: Incident, waiting: Sequence[Incident]) -> 
             )
         names = ", ".join(describe(i) for i in clauses)
         form_key = f"bulk-{incident.item.id}"
-        token = st.session_state.setdefault(f"pantau_token_{form_key}", uuid.uuid4().hex)
+        token = form_token(form_key)
         shown = tuple((i.id, i.status.value) for i in clauses)
         with st.form(form_key):
             st.radio(

@@ -72,17 +72,25 @@ def countdown(due: datetime | None, now: datetime | None = None) -> str:
     return f"due in {text}" if left.total_seconds() > 0 else f"overdue by {text}"
 
 
-def _token(form_key: str) -> str:
+def form_token(form_key: str) -> str:
     """The token of the form as drawn now; a new one is issued after each recorded submission."""
     return st.session_state.setdefault(f"pantau_token_{form_key}", uuid.uuid4().hex)
 
 
-def _acting_context() -> Context | None:
-    """The context of a callback, or ``None`` (with a message) when the session may not act."""
+def renew_token(form_key: str) -> None:
+    """Issue the form a new token: the submission drawn with the old one is recorded."""
+    st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
+
+
+def acting_context(doing: str = "recorded") -> Context | None:
+    """The context of a form's callback, or ``None`` (with a message) when the session may not act.
+
+    :param doing: what the form does, for the message ("Nothing was recorded: your session ended...").
+    """
     ctx = load_context()
     problem = session_problem(ctx)
     if problem is not None:
-        flash("error", f"Nothing was recorded: your session ended ({problem}). Sign in again.")
+        flash("error", f"Nothing was {doing}: your session ended ({problem}). Sign in again.")
         return None
     return ctx
 
@@ -92,7 +100,7 @@ def _send(ctx: Context, action: ReviewAction, seen: IncidentStatus, form_key: st
     outcome = submit(ctx.store, action, seen)
     if outcome.result == "recorded":
         ctx.audit(event, target=action.incident_id, detail=f"{action.action}: {action.reason}")
-        st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
+        renew_token(form_key)
     kind = {"recorded": "success", "duplicate": "info", "refused": "error"}[outcome.result]
     flash(kind, escape(outcome.message))
     return outcome.result == "recorded"
@@ -100,7 +108,7 @@ def _send(ctx: Context, action: ReviewAction, seen: IncidentStatus, form_key: st
 
 def _decide(incident_id: str, seen: str, token: str, form_key: str) -> None:
     """Callback of the decision form: the incident id, status and token are those drawn."""
-    ctx = _acting_context()
+    ctx = acting_context()
     if ctx is None or not can_decide(ctx.user):
         return
     choice = st.session_state.get(f"{form_key}-action-{seen}")
@@ -151,7 +159,7 @@ def decision_form(ctx: Context, incident: Incident, key: str = "page") -> None:
             "Record decision",
             type="primary",
             on_click=_decide,
-            args=(incident.id, incident.status.value, _token(form_key), form_key),
+            args=(incident.id, incident.status.value, form_token(form_key), form_key),
         )
 
 
@@ -162,7 +170,7 @@ def _late(due: datetime | None) -> bool:
 def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: str, token: str,
             form_key: str) -> None:
     """Callback of the answer form: the incident, alert, deadline and status are those drawn."""
-    ctx = _acting_context()
+    ctx = acting_context()
     if ctx is None or ctx.user.role != "party_officer":
         return
     # The form was drawn inside the officer's scope; check again, this writes.
@@ -252,7 +260,7 @@ def officer_answer_form(
                 alert.alert.id if alert else None,
                 due,
                 incident.status.value,
-                _token(form_key),
+                form_token(form_key),
                 form_key,
             ),
         )

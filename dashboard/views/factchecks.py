@@ -22,7 +22,7 @@ import streamlit as st
 from dashboard.context import Context
 from dashboard.render import escape, plain_block
 from dashboard.urlstate import bind, remember
-from dashboard.views.decisions import _acting_context, flash
+from dashboard.views.decisions import acting_context, flash
 from detectors.disinfo.queue import MAX_NOTE, rate_claim
 from pantau.access import can_rate_claims
 from pantau.stores.base import ClaimCheck
@@ -46,7 +46,7 @@ def check_label(check: ClaimCheck) -> str:
 
 def _rate(check_id: str, form_key: str) -> None:
     """Callback of the verdict form: the entry id is the one the form was drawn for."""
-    ctx = _acting_context()
+    ctx = acting_context()
     if ctx is None or not can_rate_claims(ctx.user):
         return
     verdict = st.session_state.get(f"{form_key}-verdict")

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import Context, load_context
+from dashboard.context import Context
 from dashboard.render import escape, plain_block
-from dashboard.signin import session_problem
-from dashboard.views.decisions import flash
+from dashboard.views.decisions import acting_context, flash
 from detectors.media.known_list import (
     CONFIRMED,
     DEFAULT_LIST,
@@ -50,10 +49,8 @@ def listed_rows(ctx: Context, incident: Incident) -> list[dict[str, str]]:
 
 def _add(incident_id: str, seen: str, form_key: str) -> None:
     """Callback of the form: hash the media of the incident drawn and add what is not listed yet."""
-    ctx = load_context()
-    problem = session_problem(ctx)
-    if problem is not None:
-        flash("error", f"Nothing was added: your session ended ({problem}). Sign in again.")
+    ctx = acting_context("added")
+    if ctx is None:
         return
     if ctx.user.role != "commission":
         return

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.context import Context, load_context
+from dashboard.context import Context
 from dashboard.render import escape, plain_block
 from dashboard.replay import REPLAY_EVENT, ReplayError, item_of, replay, replayed_by
-from dashboard.signin import session_problem
-from dashboard.views.decisions import flash
+from dashboard.views.decisions import acting_context, flash
 from pantau.errors import PantauError
 from pantau.schemas import DeadLetter
 
@@ -30,10 +29,8 @@ def letter_name(letter: DeadLetter) -> str:
 
 def _replay(letter_id: str, form_key: str) -> None:
     """Callback of the form: replay the letter drawn, once."""
-    ctx = load_context()
-    problem = session_problem(ctx)
-    if problem is not None:
-        flash("error", f"Nothing was replayed: your session ended ({problem}). Sign in again.")
+    ctx = acting_context("replayed")
+    if ctx is None:
         return
     if ctx.user.role != "commission":
         return

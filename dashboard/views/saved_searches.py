@@ -12,11 +12,10 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from dashboard.context import Context, load_context
+from dashboard.context import Context
 from dashboard.render import escape
 from dashboard.saved import SavedSearches
-from dashboard.signin import session_problem
-from dashboard.views.decisions import flash
+from dashboard.views.decisions import acting_context, flash
 from pantau.auth import users_path
 
 __all__ = ["PENDING_FACETS", "pending_facet", "saved_searches_box"]
@@ -28,18 +27,9 @@ def _book(ctx: Context) -> SavedSearches:
     return SavedSearches(users_path(ctx.settings).parent)
 
 
-def _acting() -> Context | None:
-    ctx = load_context()
-    problem = session_problem(ctx)
-    if problem is not None:
-        flash("error", f"Nothing was saved: your session ended ({problem}). Sign in again.")
-        return None
-    return ctx
-
-
 def _save(params: dict[str, list[str]]) -> None:
     """Callback of the save form: the search as drawn, under the name typed."""
-    ctx = _acting()
+    ctx = acting_context("saved")
     if ctx is None:
         return
     name = str(st.session_state.get("save-search-name", ""))
@@ -67,7 +57,7 @@ def _open(params: dict[str, list[str]]) -> None:
 
 
 def _delete(name: str) -> None:
-    ctx = _acting()
+    ctx = acting_context("saved")
     if ctx is None:
         return
     if _book(ctx).delete(ctx.user.username, name):
