@@ -19,7 +19,7 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, plain_block
-from dashboard.views.decisions import acting_context, flash, form_token, renew_token
+from dashboard.views.decisions import acting_context, flash, form_action, form_token, renew_token
 from pantau.review import action_id, describe
 from pantau.schemas import Incident
 from pantau.stores.base import ReviewAction, Scope
@@ -85,10 +85,7 @@ def _assign(incident_id: str, token: str, form_key: str) -> None:
     if (assignee(history) or "") == who and all(a.id != sent for a in history):
         flash("info", escape(f"{name} is already assigned to {who or 'nobody'}; nothing was recorded."))
         return
-    action = ReviewAction(
-        id=sent, incident_id=incident_id, action="assign", actor=ctx.user.username, role=ctx.user.role,
-        reason=who,
-    )
+    action = form_action(ctx, incident_id, "assign", token, who)
     _record(ctx, action, form_key, f"Assigned {name} to {who}" if who else f"Unassigned {name}")
 
 
@@ -113,10 +110,7 @@ def _comment(incident_id: str, token: str, form_key: str) -> None:
         flash("info", escape(f"This comment on {name} is there already; nothing was recorded."))
         st.session_state[f"{form_key}-text"] = ""
         return
-    action = ReviewAction(
-        id=action_key, incident_id=incident_id, action="comment", actor=ctx.user.username,
-        role=ctx.user.role, reason=text,
-    )
+    action = form_action(ctx, incident_id, "comment", token, text)
     _record(ctx, action, form_key, f"Comment on {name}")
     st.session_state[f"{form_key}-text"] = ""
 

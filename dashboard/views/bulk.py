@@ -17,11 +17,10 @@ import streamlit as st
 
 from dashboard.context import Context
 from dashboard.render import escape, plain_block
-from dashboard.views.decisions import acting_context, flash, form_token, renew_token
+from dashboard.views.decisions import acting_context, flash, form_action, form_token, renew_token
 from pantau.access import can_decide
-from pantau.review import action_id, describe, needs_reason, submit
+from pantau.review import describe, needs_reason, submit
 from pantau.schemas import Incident, IncidentStatus
-from pantau.stores.base import ReviewAction
 
 __all__ = ["BULK_ACTIONS", "post_card", "post_incidents"]
 
@@ -49,10 +48,7 @@ def _decide_all(shown: tuple[tuple[str, str], ...], token: str, form_key: str) -
     done: list[str] = []
     other: list[str] = []
     for incident_id, seen in shown:
-        action = ReviewAction(
-            id=action_id(incident_id, choice, ctx.user.username, token), incident_id=incident_id,
-            action=choice, actor=ctx.user.username, role=ctx.user.role, reason=reason,
-        )
+        action = form_action(ctx, incident_id, choice, token, reason)
         outcome = submit(ctx.store, action, IncidentStatus(seen))
         if outcome.result == "recorded":
             detail = f"{choice}: {reason} (one of {len(shown)}, by post)"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import streamlit as st
 
@@ -82,6 +83,22 @@ def renew_token(form_key: str) -> None:
     st.session_state[f"pantau_token_{form_key}"] = uuid.uuid4().hex
 
 
+def form_action(
+    ctx: Context, incident_id: str, action: str, token: str, reason: str, **more: Any
+) -> ReviewAction:
+    """The review action a form submits, by the signed-in user; its id is a digest of incident, action,
+    user and the form's token, so a form submitted twice records once."""
+    return ReviewAction(
+        id=action_id(incident_id, action, ctx.user.username, token),
+        incident_id=incident_id,
+        action=action,  # type: ignore[arg-type]
+        actor=ctx.user.username,
+        role=ctx.user.role,
+        reason=reason,
+        **more,
+    )
+
+
 def acting_context(doing: str = "recorded") -> Context | None:
     """The context of a form's callback, or ``None`` (with a message) when the session may not act.
 
@@ -119,14 +136,7 @@ def _decide(incident_id: str, seen: str, token: str, form_key: str) -> None:
     if needs_reason(choice) and not reason:
         flash("error", f"Give a reason to {choice}; nothing was recorded.")
         return
-    action = ReviewAction(
-        id=action_id(incident_id, choice, ctx.user.username, token),
-        incident_id=incident_id,
-        action=choice,
-        actor=ctx.user.username,
-        role=ctx.user.role,
-        reason=reason,
-    )
+    action = form_action(ctx, incident_id, choice, token, reason)
     if _send(ctx, action, IncidentStatus(seen), form_key, "decide"):
         st.session_state[f"{form_key}-reason"] = ""
 
@@ -198,15 +208,7 @@ def _answer(incident_id: str, alert_id: str | None, due: datetime | None, seen: 
         flash("error", "Appeals close at the clause deadline; nothing was recorded.")
         return
     note = ("[late] " if _late(due) and text else "") + text
-    action = ReviewAction(
-        id=action_id(incident_id, choice, ctx.user.username, token),
-        incident_id=incident_id,
-        action=choice,
-        actor=ctx.user.username,
-        role=ctx.user.role,
-        reason=note,
-        attachments=files,
-    )
+    action = form_action(ctx, incident_id, choice, token, note, attachments=files)
     if _send(ctx, action, IncidentStatus(seen), form_key, "answer"):
         st.session_state[f"{form_key}-text"] = ""
         st.session_state[f"{form_key}-kind"] = None  # the next answer is chosen afresh
