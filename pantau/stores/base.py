@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, Literal
 
@@ -328,15 +329,20 @@ class IncidentStore(ABC):
         The alerts go in with the incidents (the outbox), before the items count as processed, so
         a crash at any point leaves either unprocessed items (judged again: every write is idempotent
         by id) or undelivered alerts (:meth:`pending_alerts`, redelivered on start). Engines with
-        transactions write it all in one (SQLite); the others write in this order.
+        transactions write it all in one (SQLite, through :meth:`_batch`); the others write in this order.
         """
-        new = self.upsert_incidents(incidents) if incidents else 0
-        if dead:
-            self.add_dead_letters(dead)
-        fresh = self.add_alerts(alerts) if alerts else []
-        if item_ids:
-            self.mark_processed(item_ids, stage_seconds)
+        with self._batch():
+            new = self.upsert_incidents(incidents) if incidents else 0
+            if dead:
+                self.add_dead_letters(dead)
+            fresh = self.add_alerts(alerts) if alerts else []
+            if item_ids:
+                self.mark_processed(item_ids, stage_seconds)
         return new, fresh
+
+    def _batch(self) -> AbstractContextManager[Any]:
+        """What :meth:`commit_batch` writes inside: one transaction where the engine has them."""
+        return nullcontext()
 
     # -- fact-check queue --------------------------------------------------------------------
     @abstractmethod

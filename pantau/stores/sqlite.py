@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from pantau.schemas import Alert, DeadLetter, Incident, IncidentStatus, utcnow
+from pantau.schemas import Incident, IncidentStatus, utcnow
 from pantau.stores.base import (
     STATUS_BY_ACTION,
     IncidentQuery,
@@ -71,17 +72,9 @@ class SQLiteStore(SQLiteRecords, IncidentStore):
     registry file (whose private persons a journalist's search cannot find).
     """
 
-    def commit_batch(
-        self,
-        incidents: Sequence[Incident],
-        dead: Sequence[DeadLetter],
-        alerts: Sequence[Alert],
-        item_ids: Sequence[str],
-        stage_seconds: dict[str, float] | None = None,
-    ) -> tuple[int, list[Alert]]:
+    def _batch(self) -> AbstractContextManager[Any]:
         """Incidents, dead letters, alerts (the outbox) and processed marks in one transaction."""
-        with self._tx():
-            return super().commit_batch(incidents, dead, alerts, item_ids, stage_seconds)
+        return self._tx()
 
     # -- incidents ---------------------------------------------------------------------------
     def upsert_incidents(self, incidents: Sequence[Incident]) -> int:
