@@ -13,6 +13,7 @@ An engine that cannot be reached, or answers 429/502/503/504, raises
 
 from __future__ import annotations
 
+import importlib
 import json
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -63,9 +64,24 @@ class EngineClient(ABC):
         self.timeout = timeout
         self._client: Any = None
 
-    @abstractmethod
+    library: ClassVar[tuple[str, str, str]]
+    """Module, class and package name of the engine's Python client."""
+
     def open(self) -> None:
         """Create the client (no request is sent)."""
+        if self._client is None:
+            module, name, package = self.library
+            try:
+                make = getattr(importlib.import_module(module), name)
+            except ImportError as exc:
+                raise ConfigError(
+                    f"the search store needs the '{package}' package: pip install 'pantau[{self.extra}]'"
+                ) from exc
+            self._client = self._make_client(make)
+
+    @abstractmethod
+    def _make_client(self, make: Any) -> Any:
+        """Build the engine's client with ``make`` (the library's client class) and the settings."""
 
     def close(self) -> None:
         """Close the client's connections."""
@@ -125,23 +141,14 @@ class EngineClient(ABC):
         return SearchEngineError(f"{self.engine} refused {method} {path} ({status}): {reason}", status)
 
 
-def _import_error(extra: str, module: str) -> ConfigError:
-    return ConfigError(f"the search store needs the '{module}' package: pip install 'pantau[{extra}]'")
-
-
 class OpenSearchClient(EngineClient):
     """OpenSearch 2.x through ``opensearch-py``."""
 
     engine = "opensearch"
+    library = ("opensearchpy", "OpenSearch", "opensearch-py")
 
-    def open(self) -> None:
-        """Create the ``opensearchpy.OpenSearch`` client."""
-        if self._client is not None:
-            return
-        try:
-            from opensearchpy import OpenSearch
-        except ImportError as exc:
-            raise _import_error(self.extra, "opensearch-py") from exc
+    def _make_client(self, make: Any) -> Any:
+        """An ``opensearchpy.OpenSearch`` client."""
         # Several stage threads share the client: a pool of one would open and drop connections.
         kwargs: dict[str, Any] = {
             "timeout": self.timeout,
@@ -156,7 +163,7 @@ class OpenSearchClient(EngineClient):
             if s.api_key:
                 kwargs["headers"] = {"Authorization": f"ApiKey {s.api_key.get_secret_value()}"}
         kwargs.update(self._tls_options())
-        self._client = OpenSearch(hosts=[self.url], **kwargs)
+        return make(hosts=[self.url], **kwargs)
 
     def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None, ndjson: bool) -> Any:
         """Send one request through the opensearch-py transport."""
@@ -182,15 +189,10 @@ class ElasticsearchClient(EngineClient):
     """Elasticsearch 8.x and 9.x through the ``elasticsearch`` 8.x client."""
 
     engine = "elasticsearch"
+    library = ("elasticsearch", "Elasticsearch", "elasticsearch")
 
-    def open(self) -> None:
-        """Create the ``elasticsearch.Elasticsearch`` client."""
-        if self._client is not None:
-            return
-        try:
-            from elasticsearch import Elasticsearch
-        except ImportError as exc:
-            raise _import_error(self.extra, "elasticsearch") from exc
+    def _make_client(self, make: Any) -> Any:
+        """An ``elasticsearch.Elasticsearch`` client."""
         kwargs: dict[str, Any] = {"request_timeout": self.timeout, "max_retries": 1, "retry_on_timeout": True}
         s = self.settings
         if s is not None:
@@ -199,7 +201,7 @@ class ElasticsearchClient(EngineClient):
             elif s.username and s.password:
                 kwargs["basic_auth"] = (s.username, s.password.get_secret_value())
         kwargs.update(self._tls_options())
-        self._client = Elasticsearch(self.url, **kwargs)
+        return make(self.url, **kwargs)
 
     def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None, ndjson: bool) -> Any:
         """Send one request through the Elasticsearch client (compatibility headers added by it)."""
