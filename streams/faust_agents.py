@@ -108,9 +108,12 @@ class PantauStreams:
         self.incidents_topic = self._topic(self.topics.incidents)
         self.alerts_topic = self._topic(self.topics.alerts)
         self.dead_topic = self._topic(self.topics.dead_letters)
-        self.app.agent(self.raw_topic, name=f"{group}.enrich")(self._enrich_agent)
-        self.app.agent(self.enriched_topic, name=f"{group}.detect")(self._detect_agent)
-        self.app.agent(self.signals_topic, name=f"{group}.judge")(self._judge_agent)
+        for topic, stage, batch in (
+            (self.raw_topic, "enrich", self._enrich_batch),
+            (self.enriched_topic, "detect", self._detect_batch),
+            (self.signals_topic, "judge", self._judge_batch),
+        ):
+            self.app.agent(topic, name=f"{group}.{stage}")(self._agent(stage, batch))
         self.app.task(self._redeliver_loop)
         if settings.metrics.port is not None:
             self.app.task(self._lag_loop)
@@ -209,9 +212,17 @@ class PantauStreams:
             await self._dead_letter([dead_letter(exc, stage, raw) for raw in values])
 
     # -- agents ----------------------------------------------------------------------------------
-    async def _enrich_agent(self, stream: Any) -> None:
-        async for values in stream.take(self.batch_size, within=self.within_s):
-            await self._guard("enrich", values, lambda v=values: self._enrich_batch(v))
+    def _agent(
+        self, stage: str, batch: Callable[[Sequence[bytes]], Awaitable[None]]
+    ) -> Callable[[Any], Awaitable[None]]:
+        """The Faust agent of a stage: ``batch`` on each batch of messages taken, under :meth:`_guard`."""
+
+        async def agent(stream: Any) -> None:
+            async for values in stream.take(self.batch_size, within=self.within_s):
+                await self._guard(stage, values, lambda v=values: batch(v))
+
+        agent.__name__ = agent.__qualname__ = f"{stage}_agent"
+        return agent
 
     async def _enrich_batch(self, values: Sequence[bytes]) -> None:
         pipeline = self.pipeline
@@ -235,10 +246,6 @@ class PantauStreams:
         await self._send(self.enriched_topic, [(e.item.id, e) for e in batch])
         await self._dead_letter(dead + failed)
 
-    async def _detect_agent(self, stream: Any) -> None:
-        async for values in stream.take(self.batch_size, within=self.within_s):
-            await self._guard("detect", values, lambda v=values: self._detect_batch(v))
-
     async def _detect_batch(self, values: Sequence[bytes]) -> None:
         pipeline = self.pipeline
         batch, dead = self._decode(values, EnrichedItem, "decode:enriched-items")
@@ -255,10 +262,6 @@ class PantauStreams:
             [(e.item.id, SignalsMessage(item=e, signals=signals.get(e.item.id, []))) for e in ok],
         )
         await self._dead_letter(dead + failed)
-
-    async def _judge_agent(self, stream: Any) -> None:
-        async for values in stream.take(self.batch_size, within=self.within_s):
-            await self._guard("judge", values, lambda v=values: self._judge_batch(v))
 
     async def _judge_batch(self, values: Sequence[bytes]) -> None:
         pipeline = self.pipeline
