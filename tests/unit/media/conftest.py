@@ -10,9 +10,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from pantau.schemas import EnrichedItem, MediaFile, MediaItem
 from pantau.settings import Settings
@@ -64,6 +66,26 @@ def item_with(*paths: str | Path, language: str | None = None) -> EnrichedItem:
     return EnrichedItem(
         item=MediaItem(id="item-1", source="test", native_id="1", media=media, language=language)
     )
+
+
+def textured_picture(seed: int, size: int = 256) -> Image.Image:
+    """A textured picture (smoothed noise): distinct per seed, with structure that survives resizing."""
+    rng = np.random.default_rng(seed)
+    small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
+    return (
+        Image.fromarray(small)
+        .resize((size, size), Image.Resampling.BICUBIC)
+        .filter(ImageFilter.GaussianBlur(2))
+    )
+
+
+def run_plugins(enriched: EnrichedItem, settings: Settings, *plugins: Any) -> EnrichedItem:
+    """Load each enricher with ``settings`` and run it on the item, in order."""
+    for plugin in plugins:
+        plugin.settings = settings
+        plugin.ensure_loaded()
+        plugin.enrich([enriched])
+    return enriched
 
 
 needs_ffmpeg = pytest.mark.skipif(

@@ -16,18 +16,7 @@ from detectors.media.known_match import KnownMediaDetector
 from detectors.media.probe import MediaProbeEnricher
 from pantau.errors import ConfigError
 
-from .conftest import item_with
-
-
-def _picture(seed: int, size: int = 256) -> Image.Image:
-    """A textured picture (smoothed noise): distinct per seed, with structure that survives resizing."""
-    rng = np.random.default_rng(seed)
-    small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
-    return (
-        Image.fromarray(small)
-        .resize((size, size), Image.Resampling.BICUBIC)
-        .filter(ImageFilter.GaussianBlur(2))
-    )
+from .conftest import item_with, run_plugins, textured_picture
 
 
 def _jpeg(image: Image.Image, quality: int = 60) -> Image.Image:
@@ -51,12 +40,12 @@ def _hex(image: Image.Image) -> str:
     ids=["resized", "jpeg-q50", "blurred", "brighter"],
 )
 def test_when_picture_is_reencoded_then_pdq_stays_close(edit) -> None:
-    original = _picture(1)
+    original = textured_picture(1)
     assert hamming(_hex(original), _hex(edit(original))) <= 31
 
 
 def test_when_pictures_differ_then_pdq_far_apart() -> None:
-    assert hamming(_hex(_picture(1)), _hex(_picture(2))) > 64
+    assert hamming(_hex(textured_picture(1)), _hex(textured_picture(2))) > 64
 
 
 def _write_list(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -74,21 +63,18 @@ def _write_list(path: Path, rows: list[dict[str, str]]) -> Path:
 def test_when_reposted_picture_is_on_a_list_then_matched_and_signalled(
     tmp_path: Path, media_settings, suffix: str
 ) -> None:
-    known = _picture(7)
+    known = textured_picture(7)
     listed = _write_list(
         tmp_path / f"known{suffix}",
         [
             {"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "doctored rally photo"},
-            {"kind": "pdq", "hash": _hex(_picture(8)), "list": "ncii", "label": "reported"},
+            {"kind": "pdq", "hash": _hex(textured_picture(8)), "list": "ncii", "label": "reported"},
         ],
     )
     repost = tmp_path / "repost.jpg"
     _jpeg(known.resize((200, 200)), 70).save(repost)
     enriched = item_with(repost)
-    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
-        plugin.settings = media_settings
-        plugin.ensure_loaded()
-        plugin.enrich([enriched])
+    run_plugins(enriched, media_settings, MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]}))
     sha = enriched.item.media[0].sha256
     assert len(enriched.enrichment.hashes[sha]) == 64
     matches = enriched.enrichment.media_meta[sha]["known_matches"]
@@ -100,26 +86,20 @@ def test_when_reposted_picture_is_on_a_list_then_matched_and_signalled(
 
 def test_when_exact_file_is_listed_then_matched_by_sha256(tmp_path: Path, media_settings) -> None:
     path = tmp_path / "a.png"
-    _picture(3).save(path)
+    textured_picture(3).save(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     listed = _write_list(tmp_path / "l.csv", [{"kind": "sha256", "hash": sha, "list": "ncii", "label": "x"}])
     enriched = item_with(path)
-    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
-        plugin.settings = media_settings
-        plugin.ensure_loaded()
-        plugin.enrich([enriched])
+    run_plugins(enriched, media_settings, MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]}))
     [signal] = KnownMediaDetector().detect([enriched])[0]
     assert (signal.label, signal.score) == ("ncii", 1.0)
 
 
 def test_when_nothing_matches_then_no_match_signal(tmp_path: Path, media_settings) -> None:
     path = tmp_path / "a.png"
-    _picture(4).save(path)
+    textured_picture(4).save(path)
     enriched = item_with(path)
-    for plugin in (MediaProbeEnricher(), HashEnricher()):
-        plugin.settings = media_settings
-        plugin.ensure_loaded()
-        plugin.enrich([enriched])
+    run_plugins(enriched, media_settings, MediaProbeEnricher(), HashEnricher())
     [signal] = KnownMediaDetector().detect([enriched])[0]
     assert (signal.label, signal.score) == ("no-match", 0.0)
 
@@ -162,7 +142,7 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(
     frames = tmp_path / "frames"
     frames.mkdir()
     for k in range(3):
-        _picture(20 + k, 320).resize((320, 240)).save(frames / f"f{k}.png")
+        textured_picture(20 + k, 320).resize((320, 240)).save(frames / f"f{k}.png")
     original = tmp_path / "original.mp4"
     subprocess.run(
         [
@@ -233,17 +213,14 @@ def test_when_video_reencoded_then_keyframe_hashes_match_listed_keyframe(
     ids=["mirrored", "screenshot-border"],
 )
 def test_when_repost_mirrored_or_framed_then_still_matched(tmp_path: Path, media_settings, edit) -> None:
-    known = _picture(11)
+    known = textured_picture(11)
     listed = _write_list(
         tmp_path / "l.csv", [{"kind": "pdq", "hash": _hex(known), "list": "known-fakes", "label": "x"}]
     )
     path = tmp_path / "repost.png"
     edit(known).save(path)
     enriched = item_with(path)
-    for plugin in (MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]})):
-        plugin.settings = media_settings
-        plugin.ensure_loaded()
-        plugin.enrich([enriched])
+    run_plugins(enriched, media_settings, MediaProbeEnricher(), HashEnricher({"lists": [str(listed)]}))
     [signal] = KnownMediaDetector().detect([enriched])[0]
     assert signal.label == "known-fakes"
     plain = HashEnricher({"lists": [str(listed)], "match_mirrors": False, "trim_borders": False})

@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
-from PIL import Image, ImageFilter
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -20,6 +18,8 @@ from detectors.media.known_list import FILE_NAME, KnownListError, incident_rows,
 from pantau.settings import Settings
 from pantau.stores.base import IncidentQuery, ReviewAction, Scope
 from streams.runner import Pipeline
+
+from .conftest import textured_picture
 
 LIGHT = Path(__file__).resolve().parents[2] / "fixtures" / "detectors_light.yaml"
 MEDIA = {"media.probe", "media.video", "media.hashes", "media.known_match", "text.offensive"}
@@ -38,20 +38,11 @@ def _detectors(tmp_path: Path) -> Path:
     return path
 
 
-def _picture(seed: int, size: int = 320) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
-    return (
-        Image.fromarray(small)
-        .resize((size, size), Image.Resampling.BICUBIC)
-        .filter(ImageFilter.GaussianBlur(2))
-    )
-
 
 @pytest.fixture
 def world(tmp_path: Path) -> tuple[Settings, Path]:
     """Settings over a JSONL feed whose first post is abuse of a woman candidate with a doctored photo."""
-    _picture(11).save(tmp_path / "doctored.png")
+    textured_picture(11, 320).save(tmp_path / "doctored.png")
     feed = tmp_path / "feed.jsonl"
     feed.write_text(
         json.dumps({"id": "1", "text": "Aminah Yusof is a stupid bitch", "media": ["doctored.png"]}) + "\n",
@@ -105,8 +96,8 @@ def test_confirmed_fake_added_then_a_reencoded_reshare_raises_dis3(world: tuple[
 
     # The same picture re-shared smaller and re-encoded as JPEG, and an unrelated picture.
     tmp = feed.parent
-    _picture(11).resize((240, 240)).save(tmp / "reshare.jpg", quality=70)
-    _picture(12).save(tmp / "other.png")
+    textured_picture(11, 320).resize((240, 240)).save(tmp / "reshare.jpg", quality=70)
+    textured_picture(12, 320).save(tmp / "other.png")
     with feed.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"id": "2", "text": "Look what they did", "media": ["reshare.jpg"]}) + "\n")
         handle.write(json.dumps({"id": "3", "text": "Look at this", "media": ["other.png"]}) + "\n")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -26,19 +26,10 @@ from detectors.media.known_match import KnownMediaDetector
 from detectors.media.probe import MediaProbeEnricher
 from pantau.settings import Settings
 
-from .conftest import item_with
+from .conftest import item_with, textured_picture
 
 runner = CliRunner()
 
-
-def _picture(seed: int, size: int = 256) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    small = (rng.random((16, 16, 3)) * 255).astype(np.uint8)
-    return (
-        Image.fromarray(small)
-        .resize((size, size), Image.Resampling.BICUBIC)
-        .filter(ImageFilter.GaussianBlur(2))
-    )
 
 
 def _saved(image: Image.Image, path: Path) -> Path:
@@ -47,10 +38,10 @@ def _saved(image: Image.Image, path: Path) -> Path:
 
 
 def test_when_an_image_is_added_then_its_sha256_and_pdq_are_listed(tmp_path: Path, settings: Settings) -> None:
-    path = _saved(_picture(1), tmp_path / "fake.png")
+    path = _saved(textured_picture(1), tmp_path / "fake.png")
     rows, notes = file_rows([path], settings, label="Doctored\nrally photo")
     assert [r["kind"] for r in rows] == ["sha256", "pdq"] and not notes
-    assert rows[1]["hash"] == pdq_hex(np.asarray(_picture(1)))[0]
+    assert rows[1]["hash"] == pdq_hex(np.asarray(textured_picture(1)))[0]
     assert {r["list"] for r in rows} == {"known-fakes"} and rows[0]["label"] == "Doctored rally photo"
     assert rows[0]["source"] == "file:fake.png"
 
@@ -73,7 +64,7 @@ def test_when_a_file_is_not_media_or_missing_then_refused(tmp_path: Path, settin
 
 
 def test_when_rows_are_added_twice_then_the_file_holds_them_once(tmp_path: Path, settings: Settings) -> None:
-    path = _saved(_picture(2), tmp_path / "a.png")
+    path = _saved(textured_picture(2), tmp_path / "a.png")
     rows, _ = file_rows([path], settings)
     target = default_list_file(settings)
     assert target == settings.data_dir / FILE_NAME
@@ -91,8 +82,8 @@ def test_when_rows_are_added_twice_then_the_file_holds_them_once(tmp_path: Path,
 
 def test_when_rows_are_removed_then_only_those_go(tmp_path: Path, settings: Settings) -> None:
     target = default_list_file(settings)
-    a, _ = file_rows([_saved(_picture(3), tmp_path / "a.png")], settings)
-    b, _ = file_rows([_saved(_picture(4), tmp_path / "b.png")], settings)
+    a, _ = file_rows([_saved(textured_picture(3), tmp_path / "a.png")], settings)
+    b, _ = file_rows([_saved(textured_picture(4), tmp_path / "b.png")], settings)
     add_rows(target, a + b)
     assert remove_rows(target, lambda r: r["source"] == "file:a.png") == 2
     assert [r["source"] for r in read_rows(target)] == ["file:b.png", "file:b.png"]
@@ -108,10 +99,10 @@ def test_when_the_list_file_is_malformed_then_a_clear_error(settings: Settings) 
 
 def test_when_media_is_added_while_running_then_the_next_batch_matches(tmp_path: Path, settings: Settings) -> None:
     """media.hashes reads the data folder's list with no configuration, and again when it changes."""
-    fake = _saved(_picture(5), tmp_path / "fake.png")
+    fake = _saved(textured_picture(5), tmp_path / "fake.png")
     repost = tmp_path / "repost.jpg"
-    _picture(5).resize((200, 200)).save(repost, quality=70)
-    assert 0 < hamming(pdq_hex(np.asarray(_picture(5)))[0], pdq_hex(np.asarray(Image.open(repost)))[0]) <= 31
+    textured_picture(5).resize((200, 200)).save(repost, quality=70)
+    assert 0 < hamming(pdq_hex(np.asarray(textured_picture(5)))[0], pdq_hex(np.asarray(Image.open(repost)))[0]) <= 31
     plugins = [MediaProbeEnricher(), HashEnricher()]
     for plugin in plugins:
         plugin.settings = settings
@@ -135,7 +126,7 @@ def test_when_media_is_added_while_running_then_the_next_batch_matches(tmp_path:
 
 
 def test_when_the_matches_differ_then_known_match_caches_apart(tmp_path: Path) -> None:
-    path = _saved(_picture(6), tmp_path / "a.png")
+    path = _saved(textured_picture(6), tmp_path / "a.png")
     before, after = item_with(path), item_with(path)
     for enriched in (before, after):
         enriched.item.media[0].sha256 = "ab" * 32
@@ -147,7 +138,7 @@ def test_when_the_matches_differ_then_known_match_caches_apart(tmp_path: Path) -
 def test_cli_adds_lists_and_removes_files(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = {"PANTAU_DATA_DIR": str(data)}
-    fake = _saved(_picture(7), tmp_path / "fake.png")
+    fake = _saved(textured_picture(7), tmp_path / "fake.png")
     first = runner.invoke(app, ["known", "add", str(fake), "--label", "Doctored rally photo"], env=env)
     assert first.exit_code == 0, first.output
     assert "added 2 row(s) to known-fakes" in first.output
