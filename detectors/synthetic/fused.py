@@ -65,7 +65,6 @@ from detectors.synthetic.frames import sample_frames
 from detectors.synthetic.learned import LearnedImageDetector
 from detectors.synthetic.mediafiles import (
     Verdict,
-    judge_media_files,
     limits,
     media_files,
     open_rgb_image,
@@ -147,6 +146,8 @@ class FusionOptions(BaseModel):
 FUSION_FILE = Path(__file__).with_name("fusion_calibration.json")
 CHUNK = 16
 """Images decoded and encoded together in ``synthetic.image``'s batches."""
+CLIP_GROUP = 4
+"""Video clips whose sampled frames ``synthetic.video`` judges together (4 x 8 frames held at most)."""
 
 
 def _fusion_weights(with_clip: bool, opts: FusionOptions) -> tuple[float, float, float]:
@@ -431,13 +432,52 @@ class SyntheticVideoDetector(_FusedBase):
     def judge_file(self, path: str | Path) -> dict[str, Any]:
         """Return the fused verdict of one video file."""
         self.ensure_loaded()
+        return self._judge_clips([path])[0]
+
+    def _sample(
+        self, path: str | Path
+    ) -> tuple[ProvenanceReport, list[tuple[float, np.ndarray]] | None, str]:
+        """A clip's provenance and sampled frames (``None`` and the reason when OpenCV cannot read them)."""
         opts: FusionOptions = self.options  # type: ignore[assignment]
-        report = self.provenance.report(path)
+        report = self.provenance.report(path)  # missing, empty or oversized files raise here
         try:
-            frames = sample_frames(path, opts.frames, self._max_pixels)
+            return report, sample_frames(path, opts.frames, self._max_pixels), ""
         except BadMedia as exc:
-            return self.verdict(report, {"pixels_unreadable": str(exc)})
-        per_frame = self._judge_frames([rgb for _, rgb in frames])
+            return report, None, str(exc)
+
+    def _judge_clips(self, paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+        """Verdicts of several clips; the frames to judge of all of them go through the image models together.
+
+        Each frame is still encoded alone (``judge_images``), so a clip scores the same judged alone or
+        beside others; judging the frames of several clips in one call keeps both cores busy where one
+        clip has fewer frames to judge than there are threads.
+        """
+        sampled = [self._sample(path) for path in paths]
+        plans = [self._reuse_plan([rgb for _, rgb in frames]) if frames is not None else ([], [])
+                 for _, frames, _ in sampled]
+        todo = [frames[j][1] for (_, frames, _), (judged, _) in zip(sampled, plans, strict=True)
+                if frames is not None for j in judged]
+        subs = iter(self._judge_pixels_of(todo))
+        verdicts = []
+        for path, (report, frames, unreadable), (judged, source) in zip(paths, sampled, plans, strict=True):
+            if frames is None:
+                verdicts.append(self.verdict(report, {"pixels_unreadable": unreadable}))
+                continue
+            by_frame = {j: next(subs) for j in judged}
+            verdict = self._clip_verdict(path, report, [by_frame[j] for j in source])
+            verdict["details"]["frames"] = len(frames)
+            verdicts.append(verdict)
+        return verdicts
+
+    def _judge_pixels_of(self, frames: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+        from PIL import Image as PILImage
+
+        return self.judge_images([PILImage.fromarray(rgb) for rgb in frames]) if frames else []
+
+    def _clip_verdict(
+        self, path: str | Path, report: ProvenanceReport, per_frame: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The clip's verdict from its frames' pixel sub-scores and its lip-sync consistency."""
         sub: dict[str, Any] = {}
         if per_frame:
             for key in ("spectral", "clip_probe", "eyes"):
@@ -457,18 +497,21 @@ class SyntheticVideoDetector(_FusedBase):
                     sub["lipsync"] = float(sync["score"])
             except BadMedia:
                 pass
-        verdict = self.verdict(report, sub)
-        verdict["details"]["frames"] = len(frames)
-        return verdict
+        return self.verdict(report, sub)
 
     def _judge_frames(self, frames: Sequence[np.ndarray]) -> list[dict[str, Any]]:
         """Pixel sub-scores of each frame; near-identical frames share one judgement (``frame_reuse``)."""
+        judged, source = self._reuse_plan(frames)
+        by_frame = dict(zip(judged, self._judge_pixels_of([frames[j] for j in judged]), strict=True))
+        return [by_frame[j] for j in source]
+
+    def _reuse_plan(self, frames: Sequence[np.ndarray]) -> tuple[list[int], list[int]]:
+        """Which frames to judge, and for each frame the judged one whose sub-scores it takes."""
         import cv2
-        from PIL import Image as PILImage
 
         opts: FusionOptions = self.options  # type: ignore[assignment]
         if opts.frame_reuse <= 0 or not getattr(self.settings, "dedupe", True):
-            return self.judge_images([PILImage.fromarray(rgb) for rgb in frames])
+            return list(range(len(frames))), list(range(len(frames)))
         small = (32, 24)
         thumbs = [cv2.resize(rgb, small, interpolation=cv2.INTER_AREA).astype(np.float32) for rgb in frames]
         judged: list[int] = []
@@ -480,13 +523,23 @@ class SyntheticVideoDetector(_FusedBase):
                 judged.append(i)
                 near = i
             source.append(near)
-        subs = self.judge_images([PILImage.fromarray(frames[j]) for j in judged])
-        by_frame = dict(zip(judged, subs, strict=True))
-        return [by_frame[j] for j in source]
+        return judged, source
 
     def detect(self, batch: Sequence[EnrichedItem]) -> list[list[Signal]]:
-        """One signal per video."""
-        return judge_media_files(self, batch)
+        """One signal per video; clips are judged ``CLIP_GROUP`` at a time, their frames together.
+
+        A missing, empty or oversized file raises :class:`BadMedia`.
+        """
+        self.ensure_loaded()
+        jobs = [(i, m) for i, enriched in enumerate(batch) for m in media_files(enriched, self.modalities)]
+        results: list[list[Signal]] = [[] for _ in batch]
+        for start in range(0, len(jobs), CLIP_GROUP):
+            group = jobs[start : start + CLIP_GROUP]
+            for (i, media), v in zip(group, self._judge_clips([str(m.path) for _, m in group]), strict=True):
+                results[i].append(
+                    self.signal(batch[i], v["score"], v["label"], v["evidence"], v["details"], media.sha256)
+                )
+        return results
 
 
 class SyntheticAudioDetector(Detector):
