@@ -133,6 +133,35 @@ def wait_idle(page: Any, settle_ms: int = 400) -> None:
     page.wait_for_timeout(settle_ms)
 
 
+def alert_text(page: Any, expect: str) -> str:
+    """Wait for an alert that says ``expect`` and return its whole text."""
+    page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    return str(page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.inner_text())
+
+
+def choose(page: Any, picker: Any, option: str, name: str) -> None:
+    """Pick ``option`` in a selectbox; the list is opened again if a rerun closed it (``name``: the
+    screenshot's, when it cannot be picked)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(4):
+        wait_idle(page)
+        picker.locator("input").click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=5000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        wait_idle(page)
+        if picker.locator("input").input_value() == option:
+            return
+    shot(page, name)
+    raise AssertionError(f"could not choose {option!r}")
+
+
 def go_to_page(page: Any, name: str) -> None:
     """Pick ``name`` in the sidebar navigation."""
     page.locator('[data-testid="stSidebar"]').get_by_text(re.compile(f"^{re.escape(name)}$")).click()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pantau.review import describe
-from tests.browser.conftest import WAIT_MS, go_to_page, shot, wait_idle
+from tests.browser.conftest import WAIT_MS, alert_text, choose, go_to_page, shot, wait_idle
 from tests.unit.dashboard.conftest import PASSWORD, Seeded
 
 pytestmark = pytest.mark.browser
@@ -29,33 +29,6 @@ def seed_more() -> Callable[[Seeded], None]:
     return _more
 
 
-def _alert(page: Any, expect: str) -> str:
-    page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.wait_for(timeout=WAIT_MS)
-    wait_idle(page)
-    return str(page.locator('[data-testid="stAlert"]').first.inner_text())
-
-
-def _choose(page: Any, picker: Any, option: str) -> None:
-    """Pick ``option`` in a selectbox; the list is opened again if a rerun closed it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _ in range(4):
-        wait_idle(page)
-        picker.locator("input").click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(timeout=5000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        choice.click()
-        wait_idle(page)
-        if picker.locator("input").input_value() == option:
-            return
-    shot(page, "assign-choose-failed")
-    raise AssertionError(f"could not choose {option!r}")
-
-
 def test_assign_and_comment_land_once_on_the_incident_shown(
     served: tuple[str, Seeded], open_page: Callable[..., Any]
 ) -> None:
@@ -67,19 +40,19 @@ def test_assign_and_comment_land_once_on_the_incident_shown(
     assert "Assigned to: nobody" in page.get_by_text("Assigned to:").inner_text()
 
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text=f"Assign {name} to")
-    _choose(page, picker, "budi")
+    choose(page, picker, "budi", "assign-choose-failed")
     page.get_by_role("button", name="Assign", exact=True).click()
-    assert f"Assigned {name} to budi" in _alert(page, "Assigned")
+    assert f"Assigned {name} to budi" in alert_text(page, "Assigned")
     assert "Assigned to: budi" in page.get_by_text("Assigned to:").inner_text()
     assert picker.locator("input").input_value() == "budi", "the form is drawn again with budi"
     page.get_by_role("button", name="Assign", exact=True).click()  # sent again: nothing new
-    assert "already assigned to budi" in _alert(page, "already assigned")
+    assert "already assigned to budi" in alert_text(page, "already assigned")
 
     def comment(text: str, expect: str) -> str:
         box = page.locator('[data-testid="stTextArea"]').filter(has_text=f"Comment on {name}")
         box.locator("textarea").fill(text)
         page.get_by_role("button", name="Add comment").click()
-        return _alert(page, expect)
+        return alert_text(page, expect)
 
     assert f"Comment on {name}." in comment("Check the address with the police", "Comment on")
     assert "there already" in comment("Check the address with the police", "there already")

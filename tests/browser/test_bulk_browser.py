@@ -14,7 +14,7 @@ import pytest
 
 from pantau.schemas import Family, IncidentStatus, Severity
 from pantau.stores.base import Scope
-from tests.browser.conftest import WAIT_MS, shot, wait_idle
+from tests.browser.conftest import WAIT_MS, alert_text, shot
 from tests.mocks.incidents import make_incident
 from tests.unit.dashboard.conftest import Seeded
 
@@ -36,12 +36,6 @@ def seed_more() -> Callable[[Seeded], None]:
     return _more
 
 
-def _alert(page: Any, expect: str) -> str:
-    page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.wait_for(timeout=WAIT_MS)
-    wait_idle(page)
-    return str(page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.inner_text())
-
-
 def test_one_submit_decides_every_clause_of_the_post_once(
     served: tuple[str, Seeded], open_page: Callable[..., Any]
 ) -> None:
@@ -55,12 +49,12 @@ def test_one_submit_decides_every_clause_of_the_post_once(
     assert page.get_by_text("DIS-1 · No false claims about voting").count() == 1
     form.get_by_text("dismiss", exact=True).click()
     form.get_by_role("button", name="Decide all 2 clauses").click()
-    assert "Give a reason" in _alert(page, "Give a reason")
+    assert "Give a reason" in alert_text(page, "Give a reason")
     assert seeded.store.actions(gbv.id) == [] and seeded.store.actions(dis.id) == []
     form.get_by_text("dismiss", exact=True).click()
     form.get_by_label("Reason (the same for each clause)").fill("Satire account, not the party")
     form.get_by_role("button", name="Decide all 2 clauses").click()
-    said = _alert(page, "Dismissed 2 clause(s)")
+    said = alert_text(page, "Dismissed 2 clause(s)")
     assert "DIS-1 on @pbn.multi" in said and "GBV-1 on @pbn.multi" in said
     shot(page, "review-bulk-post")
     for incident in (gbv, dis):

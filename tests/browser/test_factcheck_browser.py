@@ -16,7 +16,7 @@ import pytest
 
 from detectors.disinfo.claims import ClaimsDB
 from pantau.stores.base import ClaimCheck, Scope
-from tests.browser.conftest import WAIT_MS, go_to_page, shot, wait_idle
+from tests.browser.conftest import WAIT_MS, alert_text, choose, go_to_page, shot
 from tests.unit.dashboard.conftest import PASSWORD, Seeded
 
 pytestmark = pytest.mark.browser
@@ -42,33 +42,6 @@ def seed_more() -> Callable[[Seeded], None]:
     return _more
 
 
-def _alert(page: Any, expect: str) -> str:
-    page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.wait_for(timeout=WAIT_MS)
-    wait_idle(page)
-    return str(page.locator('[data-testid="stAlert"]').filter(has_text=expect).first.inner_text())
-
-
-def _choose(page: Any, picker: Any, option: str) -> None:
-    """Pick ``option`` in a selectbox; the list is opened again if a rerun closed it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _ in range(4):
-        wait_idle(page)
-        picker.locator("input").click()
-        choice = page.get_by_role("option", name=option, exact=True)
-        try:
-            choice.wait_for(timeout=5000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        choice.click()
-        wait_idle(page)
-        if picker.locator("input").input_value() == option:
-            return
-    shot(page, "factcheck-choose-failed")
-    raise AssertionError(f"could not choose {option!r}")
-
-
 def test_a_verdict_lands_once_on_the_claim_shown(served: tuple[str, Seeded], open_page: Callable[..., Any]) -> None:
     _, seeded = served
     page = open_page(user="rini")
@@ -76,12 +49,12 @@ def test_a_verdict_lands_once_on_the_claim_shown(served: tuple[str, Seeded], ope
     page.get_by_text("Dam budget tripled in a year").first.wait_for(state="attached", timeout=WAIT_MS)
 
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Claim")
-    _choose(page, picker, "@pkr2.rasmi: Schools got 30 new buses this year")
+    choose(page, picker, "@pkr2.rasmi: Schools got 30 new buses this year", "factcheck-choose-failed")
     radio = page.locator('[data-testid="stRadio"]').filter(has_text="Verdict on @pkr2.rasmi")
     radio.get_by_text("Misleading", exact=True).click()
     page.get_by_label(re.compile("^Rating as published")).fill("Mengelirukan")
     page.get_by_role("button", name="Record verdict").click()
-    said = _alert(page, "Rated @pkr2.rasmi")
+    said = alert_text(page, "Rated @pkr2.rasmi")
     assert "Mengelirukan" in said and "ClaimReview" in said
     shot(page, "factcheck-rated")
 
@@ -91,7 +64,7 @@ def test_a_verdict_lands_once_on_the_claim_shown(served: tuple[str, Seeded], ope
     page.get_by_text(re.compile("Fact-check queue · 1 waiting")).wait_for(timeout=WAIT_MS)
     # The form now shows the remaining entry: submitting it without a verdict records nothing.
     page.get_by_role("button", name="Record verdict").click()
-    _alert(page, "Choose a verdict")
+    alert_text(page, "Choose a verdict")
     assert seeded.store.get_claim_check(FIRST.id, Scope.everything()).status == "waiting"  # type: ignore[union-attr]
     claims = list(ClaimsDB.open(seeded.data_dir / "claims"))
     assert [(c.claim, c.verdict, c.rating) for c in claims] == [(SECOND.text, "misleading", "Mengelirukan")]
