@@ -70,6 +70,7 @@ def _child(feed: str, data_dir: str, mode: str, batch_size: int, detectors_file:
         "items_per_cpu_s": report.items / cpu_s if cpu_s else 0.0,
         "load_avg": os.getloadavg()[0],
         "stage_seconds": report.stage_seconds,
+        "stage_cpu_seconds": report.stage_cpu_seconds,
         "p50_searchable_s": percentile(report.latency_searchable, 50),
         "p95_searchable_s": percentile(report.latency_searchable, 95),
         "p99_searchable_s": percentile(report.latency_searchable, 99),
@@ -141,6 +142,16 @@ def markdown(name: str, fast: dict[str, Any], naive: dict[str, Any]) -> str:
         f_rate = fast["items"] / f_s if f_s else 0.0
         n_rate = naive["items"] / n_s if n_s else 0.0
         rows.append(f"| stage `{stage}`, items/s | {f_rate:.0f} | {n_rate:.0f} | {ratio(f_rate, n_rate)} |")
+    # CPU seconds per stage (plug-in stages): what each costs, less moved by other jobs than wall time.
+    f_cpu, n_cpu = fast.get("stage_cpu_seconds") or {}, naive.get("stage_cpu_seconds") or {}
+    for stage in sorted(set(f_cpu) | set(n_cpu), key=lambda k: -f_cpu.get(k, 0.0)):
+        f_c, n_c = f_cpu.get(stage, 0.0), n_cpu.get(stage, 0.0)
+        if max(f_c, n_c) < 0.05:
+            continue
+        f_per = f_c / fast["items"] * 1000 if fast["items"] else 0.0
+        n_per = n_c / naive["items"] * 1000 if naive["items"] else 0.0
+        rows.append(f"| stage `{stage}`, CPU ms per item (CPU s) | {f_per:.1f} ({f_c:.2f}) | "
+                    f"{n_per:.1f} ({n_c:.2f}) | {ratio(f_per, n_per, higher_is_better=False)} |")
     return "\n".join(rows) + "\n"
 
 

@@ -70,6 +70,8 @@ class RunReport:
     """Alerts kept by an earlier run or batch but not delivered then, delivered by this run."""
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    """CPU seconds of the process (and its finished children) while each stage ran."""
     by_family: dict[str, int] = field(default_factory=dict)
     latency_searchable: list[float] = field(default_factory=list)
     """Seconds from ingest to the item's incidents being searchable (items with incidents)."""
@@ -314,6 +316,8 @@ class Pipeline:
         report.items += len(items)
         for stage, secs in timer.seconds.items():
             report.stage_seconds[stage] = report.stage_seconds.get(stage, 0.0) + secs
+        for stage, secs in timer.cpu_seconds.items():
+            report.stage_cpu_seconds[stage] = report.stage_cpu_seconds.get(stage, 0.0) + secs
         metrics.stage_seconds(timer.seconds)
         return incidents
 
