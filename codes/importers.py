@@ -108,6 +108,12 @@ class _Ids:
         self.used.add(candidate)
         return candidate
 
+    def claim(self, wanted: str, where: str, kind: str) -> str:
+        """Take ``wanted`` as it is; a second row with the same id is an error at ``where``."""
+        if wanted in self.used:
+            raise ConfigError(f"{where}: {kind} id {wanted!r} is used twice")
+        return self.take(wanted)
+
 
 # -- CSV --------------------------------------------------------------------------------------
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
@@ -214,10 +220,7 @@ def registry_from_csv(folder: Path) -> Registry:
     party_ids = _Ids()
     for n, row in _rows(folder / "parties.csv"):
         where = f"{folder / 'parties.csv'}:{n}"
-        pid = row.get("id") or slug(row.get("short_name") or row["name"])
-        if pid in party_ids.used:
-            raise ConfigError(f"{where}: party id {pid!r} is used twice")
-        party_ids.take(pid)
+        pid = party_ids.claim(row.get("id") or slug(row.get("short_name") or row["name"]), where, "party")
         parties.append(
             _build(
                 "party",
@@ -256,10 +259,7 @@ def registry_from_csv(folder: Path) -> Registry:
     person_ids = _Ids()
     for n, row in _rows(folder / "people.csv"):
         where = f"{folder / 'people.csv'}:{n}"
-        pid = row.get("id") or slug(row["name"])
-        if pid in person_ids.used:
-            raise ConfigError(f"{where}: person id {pid!r} is used twice")
-        person_ids.take(pid)
+        pid = person_ids.claim(row.get("id") or slug(row["name"]), where, "person")
         people.append(
             _build(
                 "person",
