@@ -37,7 +37,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, go_to_page, wait_idle  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, go_to_page, stop, wait_idle  # noqa: E402
 
 PANTAU = [sys.executable, "-m", "cli"]
 WIDTH, HEIGHT = 1600, 900
@@ -203,11 +203,7 @@ def shoot(data: Path, out: Path) -> dict[str, Any]:
             page.close()
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
     after = _figures(data)
     result = {k: v for k, v in figures.items() if k != "ids"}
     result["confirmed_for_the_pictures"] = [f"{c} on {a}" for c, a in CONFIRM]

@@ -91,11 +91,7 @@ def served(
             time.sleep(0.5)
         yield url, seeded
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
         seeded.store.close()
 
@@ -131,6 +127,15 @@ def wait_idle(page: Any, settle_ms: int = 400) -> None:
     page.wait_for_timeout(settle_ms)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=WAIT_MS)
     page.wait_for_timeout(settle_ms)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started for the tests: SIGTERM, then SIGKILL after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def alert_text(page: Any, expect: str) -> str:
