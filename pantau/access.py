@@ -27,8 +27,8 @@ from pantau.schemas import Family, Incident, IncidentStatus, Signal
 from pantau.stores.base import Scope
 
 if TYPE_CHECKING:
-    from pantau.registry import Registry
     from pantau.auth import User
+    from pantau.registry import Registry
 
 __all__ = [
     "REDACTED",

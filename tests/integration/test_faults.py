@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from streams.kafka_producer import ProduceReport, ensure_topics, produce_sources
 from pantau.alerting import COMMISSION
 from pantau.schemas import MediaItem
 from pantau.settings import Settings
 from pantau.stores.base import IncidentQuery, Scope
 from pantau.stores.search import SearchStore
+from streams.kafka_producer import ProduceReport, ensure_topics, produce_sources
 from streams.runner import Pipeline
 from tests.integration.conftest import Servers
 from tests.integration.faults import Outcome, RecordingWebhook, RestartableBroker, account, replicated_feed

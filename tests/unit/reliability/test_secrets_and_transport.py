@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from streams.kafka_producer import kafka_client_options
 from pantau.errors import ConfigError, StoreUnavailable
 from pantau.settings import Settings
 from pantau.stores import by_url
+from streams.kafka_producer import kafka_client_options
 
 REPO = Path(__file__).resolve().parents[3]
 LIGHT_DETECTORS = REPO / "tests" / "fixtures" / "detectors_light.yaml"

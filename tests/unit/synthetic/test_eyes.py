@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.synthetic.eyes import EyeHighlightDetector, highlight_iou, highlight_mask
 from bench.make_media import photo_like
+from detectors.synthetic.eyes import EyeHighlightDetector, highlight_iou, highlight_mask
 
 
 def _eye(highlights: list[tuple[int, int]], size: int = 24) -> np.ndarray:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detectors.synthetic.spectral import FEATURES, SpectralDetector, spectral_features
 from bench.make_media import photo_like
+from detectors.synthetic.spectral import FEATURES, SpectralDetector, spectral_features
 
 
 def test_image_too_small_for_a_spectrum_is_labelled_not_scored() -> None:
