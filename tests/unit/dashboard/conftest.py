@@ -168,6 +168,15 @@ OIDC_ISSUER, OIDC_REDIRECT = "https://idp.example", "https://pantau.example/"
 
 
 @pytest.fixture
+def users(tmp_path: Path) -> UserDirectory:
+    """A user directory of its own: ana (commission) and siti (party officer of pbn)."""
+    directory = UserDirectory(tmp_path / "users.json")
+    directory.add("ana", PASSWORD, "commission", rounds=4)
+    directory.add("siti", PASSWORD, "party_officer", party="pbn", rounds=4)
+    return directory
+
+
+@pytest.fixture
 def oidc() -> OIDCClient:
     """An OIDC client of client id ``pantau`` and secret ``secret`` at ``OIDC_ISSUER``."""
     return OIDCClient(OIDC_ISSUER, "pantau", "secret", OIDC_REDIRECT)

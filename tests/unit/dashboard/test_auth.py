@@ -29,14 +29,6 @@ from pantau.errors import ConfigError
 from tests.unit.dashboard.conftest import OIDC_ISSUER, OIDC_REDIRECT, PASSWORD
 
 
-@pytest.fixture
-def users(tmp_path: Path) -> UserDirectory:
-    directory = UserDirectory(tmp_path / "users.json")
-    directory.add("ana", PASSWORD, "commission", rounds=4)
-    directory.add("siti", PASSWORD, "party_officer", party="pbn", rounds=4)
-    return directory
-
-
 def test_password_hash_is_bcrypt_and_verifies() -> None:
     hashed = hash_password(PASSWORD, rounds=4)
     assert hashed.startswith("$2b$04$") and PASSWORD not in hashed

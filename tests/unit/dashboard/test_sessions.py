@@ -9,15 +9,6 @@ import pytest
 
 from pantau.auth import Session, UserDirectory
 from pantau.sessions import SessionBook
-from tests.unit.dashboard.conftest import PASSWORD
-
-
-@pytest.fixture
-def users(tmp_path: Path) -> UserDirectory:
-    users = UserDirectory(tmp_path / "users.json")
-    users.add("ana", PASSWORD, "commission", rounds=4)
-    users.add("siti", PASSWORD, "party_officer", party="pbn", rounds=4)
-    return users
 
 
 def _open(book: SessionBook, users: UserDirectory, name: str, minutes: int = 60) -> tuple[Session, str]:
