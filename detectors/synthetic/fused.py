@@ -445,12 +445,16 @@ class SyntheticVideoDetector(_FusedBase):
         except BadMedia as exc:
             return report, None, str(exc)
 
-    def _judge_clips(self, paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    def _judge_clips(
+        self, paths: Sequence[str | Path], silent: Sequence[bool] | None = None
+    ) -> list[dict[str, Any]]:
         """Verdicts of several clips; the frames to judge of all of them go through the image models together.
 
         Each frame is still encoded alone (``judge_images``), so a clip scores the same judged alone or
         beside others; judging the frames of several clips in one call keeps both cores busy where one
-        clip has fewer frames to judge than there are threads.
+        clip has fewer frames to judge than there are threads. ``silent``: clips that ``media.probe``
+        found without an audio stream; their lip-sync test is skipped (it could only say ``no-speech``,
+        ``no-face`` or ``too-short``, none of which the verdict reads).
         """
         sampled = [self._sample(path) for path in paths]
         plans = [self._reuse_plan([rgb for _, rgb in frames]) if frames is not None else ([], [])
@@ -459,12 +463,15 @@ class SyntheticVideoDetector(_FusedBase):
                 if frames is not None for j in judged]
         subs = iter(self._judge_pixels_of(todo))
         verdicts = []
-        for path, (report, frames, unreadable), (judged, source) in zip(paths, sampled, plans, strict=True):
+        quiet = list(silent) if silent is not None else [False] * len(paths)
+        for path, (report, frames, unreadable), (judged, source), no_audio in zip(
+            paths, sampled, plans, quiet, strict=True
+        ):
             if frames is None:
                 verdicts.append(self.verdict(report, {"pixels_unreadable": unreadable}))
                 continue
             by_frame = {j: next(subs) for j in judged}
-            verdict = self._clip_verdict(path, report, [by_frame[j] for j in source])
+            verdict = self._clip_verdict(path, report, [by_frame[j] for j in source], lipsync=not no_audio)
             verdict["details"]["frames"] = len(frames)
             verdicts.append(verdict)
         return verdicts
@@ -475,7 +482,11 @@ class SyntheticVideoDetector(_FusedBase):
         return self.judge_images([PILImage.fromarray(rgb) for rgb in frames]) if frames else []
 
     def _clip_verdict(
-        self, path: str | Path, report: ProvenanceReport, per_frame: list[dict[str, Any]]
+        self,
+        path: str | Path,
+        report: ProvenanceReport,
+        per_frame: list[dict[str, Any]],
+        lipsync: bool = True,
     ) -> dict[str, Any]:
         """The clip's verdict from its frames' pixel sub-scores and its lip-sync consistency."""
         sub: dict[str, Any] = {}
@@ -490,7 +501,7 @@ class SyntheticVideoDetector(_FusedBase):
                 sub["learned_frames"] = [round(p, 3) for p in learned]
             best = max(per_frame, key=lambda f: f["watermark"])
             sub.update({k: best[k] for k in ("watermark", "watermark_label", "watermark_evidence")})
-        if self.lipsync is not None:
+        if self.lipsync is not None and lipsync:
             try:
                 sync = self.lipsync.judge_file(path)
                 if sync["label"] not in ("no-face", "no-speech", "too-short"):
@@ -535,7 +546,9 @@ class SyntheticVideoDetector(_FusedBase):
         results: list[list[Signal]] = [[] for _ in batch]
         for start in range(0, len(jobs), CLIP_GROUP):
             group = jobs[start : start + CLIP_GROUP]
-            for (i, media), v in zip(group, self._judge_clips([str(m.path) for _, m in group]), strict=True):
+            silent = [m.meta.get("has_audio") is False for _, m in group]  # media.probe's finding
+            verdicts = self._judge_clips([str(m.path) for _, m in group], silent)
+            for (i, media), v in zip(group, verdicts, strict=True):
                 results[i].append(
                     self.signal(batch[i], v["score"], v["label"], v["evidence"], v["details"], media.sha256)
                 )
