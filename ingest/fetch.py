@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from pantau.content import content_path
+from pantau.content import checked_media_file, content_path
 from pantau.deadline import Deadline
 from pantau.errors import BadMedia, MediaTooLarge, UnsafeURL
 from pantau.schemas import MediaFile, Modality
@@ -178,16 +178,7 @@ def store_local_file(path: Path, settings: Settings) -> MediaFile:
     :raises BadMedia: missing, empty, not a regular file, or not a supported media type.
     :raises MediaTooLarge: larger than ``settings.media.max_bytes``.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise BadMedia(f"media file not found: {path}")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadMedia(f"media file is empty: {path.name}")
-    if size > settings.media.max_bytes:
-        raise MediaTooLarge(
-            f"media file {path.name} is {size} bytes, over the limit of {settings.media.max_bytes}"
-        )
+    path, _ = checked_media_file(path, settings.media.max_bytes)
     h = hashlib.sha256()
     head = b""
     fd, tmp = _tmp_file(settings)

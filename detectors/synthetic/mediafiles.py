@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from pantau.content import checked_media_file
 from pantau.errors import BadMedia, MediaTooLarge
 from pantau.schemas import EnrichedItem, MediaFile, Modality, Signal
 
@@ -66,15 +67,7 @@ def limits(settings: Settings | None) -> tuple[int, int]:
 
 def read_limited(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """Read a local file, refusing missing, empty or oversized files with :class:`BadMedia`."""
-    p = Path(path)
-    if not p.is_file():
-        raise BadMedia(f"media file not found: {p}")
-    size = p.stat().st_size
-    if size == 0:
-        raise BadMedia(f"media file is empty: {p.name}")
-    if size > max_bytes:
-        raise MediaTooLarge(f"media file {p.name} is {size} bytes, over the limit of {max_bytes}")
-    return p.read_bytes()
+    return checked_media_file(path, max_bytes)[0].read_bytes()
 
 
 def file_sha256(path: str | Path) -> str:
@@ -193,14 +186,7 @@ def open_rgb_image(
         return _decode_rgb(path, max_pixels, max_bytes)[0]
     from detectors.media.decode import decoded_images
 
-    p = Path(path)
-    if not p.is_file():
-        raise BadMedia(f"media file not found: {p}")
-    size = p.stat().st_size
-    if size == 0:
-        raise BadMedia(f"media file is empty: {p.name}")
-    if size > max_bytes:
-        raise MediaTooLarge(f"media file {p.name} is {size} bytes, over the limit of {max_bytes}")
+    checked_media_file(path, max_bytes)
     found = decoded_images.get(path)
     if found is not None and found[0].width * found[0].height <= max_pixels:
         decoded_images.hits += 1
