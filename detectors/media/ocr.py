@@ -8,7 +8,11 @@ splits Thai and Chinese into single characters. So each image is read with few m
    Vietnamese model also reads unaccented Malay, Indonesian, Filipino and English, and with
    Indonesian second it read all 45 Latin test images exactly, against 40 for ``ind+vie``, 43
    for ``vie`` alone and 44 for ``vie+eng``; see ``docs/media.md``); a reading with mean word
-   confidence of at least ``accept_confidence`` (80) is kept;
+   confidence of at least ``accept_confidence`` (80) is kept, and so is one of at least
+   ``plain_latin_letters`` (12) letters all in ASCII at ``min_mean_confidence`` (70) or more: the
+   script is then plainly Latin (the Latin set read the Thai, Chinese and Tamil test images as
+   nothing or a few symbols), and the other scripts' models only risk garbage (they had replaced 2
+   of the image benchmark's 52 small-font captions with Chinese and Thai readings);
 3. else ``tha``, ``chi_sim`` and ``tam`` are tried too and the most confident reading wins, a
    Latin reading losing only to one ``script_margin`` (10) points more confident.
    (Tesseract's own script detection, OSD, was tried and dropped: it calls short Tamil and
@@ -104,6 +108,12 @@ class OcrOptions(BaseModel):
         80.0, ge=0, le=100,
         description="A Latin reading this confident is kept without trying other scripts (bench/media_ocr: "
         "Latin images read at 90-96, other scripts' images at 0-77).",
+    )
+    plain_latin_letters: int = Field(
+        12, ge=0,
+        description="A Latin-set reading of at least this many letters, all ASCII (unaccented Malay, "
+        "Indonesian, English, Filipino), is kept without trying other scripts (0: off; only "
+        "accept_confidence decides).",
     )
     script_margin: float = Field(
         10.0, ge=0, le=100,
@@ -410,6 +420,17 @@ class OcrEnricher(Enricher):
             return "", mean, raw
         return text, mean, raw
 
+    def _plainly_latin(self, text: str, conf: float) -> bool:
+        """A kept reading of enough letters, all ASCII: the script is Latin, no other script is tried."""
+        options: OcrOptions = self.options  # type: ignore[assignment]
+        letters = sum(c.isalpha() for c in text)
+        return (
+            options.plain_latin_letters > 0
+            and conf >= options.min_mean_confidence
+            and letters >= options.plain_latin_letters
+            and text.isascii()
+        )
+
     def _candidates(self, declared: str | None) -> tuple[str | None, list[str]]:
         """Return the model set to force (declared language) or the Latin set, and the other scripts."""
         options: OcrOptions = self.options  # type: ignore[assignment]
@@ -454,7 +475,7 @@ class OcrEnricher(Enricher):
                     continue  # not even a low-confidence word: no text in any script worth a second pass
                 if len(text.replace(" ", "")) >= options.min_chars:
                     results[i] = (text, first, conf)
-                    if conf >= options.accept_confidence:
+                    if conf >= options.accept_confidence or self._plainly_latin(text, conf):
                         continue
                 open_[i] = plans[i][1]
         for models in dict.fromkeys(m for others in open_.values() for m in others):

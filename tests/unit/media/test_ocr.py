@@ -197,3 +197,29 @@ def test_many_images_read_in_one_tesseract_call_give_the_single_readings(
     assert calls == []  # one process for the three, no per-image fallback
     assert [t for t, _, _ in together] == [t for t, _, _ in alone] == [texts[0], "", texts[2]]
     assert [round(c, 3) for _, c, _ in together] == [round(c, 3) for _, c, _ in alone]
+
+
+@pytest.mark.parametrize(
+    ("latin_text", "latin", "tried_others"),
+    [
+        ("Reminder polling day is Sunday", 72.0, False),  # plainly Latin: 12+ ASCII letters at 70+
+        ("Nhắc nhở ngày bầu cử", 72.0, True),  # diacritics: Vietnamese or not, other scripts still tried
+        ("- 4 ~ UU", 76.0, True),  # a few symbols (how the Latin set read a Thai caption)
+    ],
+)
+def test_a_plainly_latin_reading_is_kept_without_other_scripts(
+    monkeypatch: pytest.MonkeyPatch, latin_text: str, latin: float, tried_others: bool
+) -> None:
+    enricher = OcrEnricher()
+    tried = []
+
+    def read(image: object, models: str) -> tuple[str, float, int]:
+        tried.append(models)
+        return (latin_text, latin, 5) if models == "vie+ind" else ("", 0.0, 0)
+
+    noisy = Image.effect_noise((64, 64), 80)
+    monkeypatch.setattr(enricher, "_prepare", lambda path: noisy)
+    monkeypatch.setattr(enricher, "read", read)
+    text, models, _ = enricher.ocr_file("poster.png")
+    assert (text, models) == (latin_text, "vie+ind")
+    assert (len(tried) > 1) == tried_others
