@@ -17,9 +17,10 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from dashboard.context import SESSION_KEY, Context
-from pantau.auth import AuthError, OIDCClient, Session, user_for_claims
+from pantau.auth import AuthError, Session
 from pantau.errors import ConfigError
 from pantau.lockout import SignInLockout
+from pantau.oidc import OIDCClient, user_for_claims
 from pantau.schemas import utcnow
 from pantau.sessions import COOKIE_NAME
 

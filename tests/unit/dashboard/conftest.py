@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pantau.alerting import Alerter
-from pantau.auth import OIDCClient, Session, UserDirectory
+from pantau.auth import Session, UserDirectory
+from pantau.oidc import OIDCClient
 from pantau.registry import load_registry
 from pantau.schemas import Family, Incident, IncidentStatus, Severity, Signal, utcnow
 from pantau.sessions import SessionBook

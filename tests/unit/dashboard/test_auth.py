@@ -14,18 +14,9 @@ from joserfc.jwk import ECKey, KeySet, OctKey
 from typer.testing import CliRunner
 
 from cli.users import users_app
-from pantau.auth import (
-    AuthError,
-    OIDCClient,
-    Session,
-    User,
-    UserDirectory,
-    decode_jwt_payload,
-    hash_password,
-    user_for_claims,
-    verify_password,
-)
+from pantau.auth import AuthError, Session, User, UserDirectory, hash_password, verify_password
 from pantau.errors import ConfigError
+from pantau.oidc import OIDCClient, decode_jwt_payload, user_for_claims
 from tests.unit.dashboard.conftest import OIDC_ISSUER, OIDC_REDIRECT, PASSWORD
 
 

@@ -12,8 +12,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OctKey
 
-from pantau.auth import AuthError, OIDCClient
+from pantau.auth import AuthError
 from pantau.errors import ConfigError
+from pantau.oidc import OIDCClient
 
 ISSUER = "https://idp.example"
 
@@ -49,10 +50,10 @@ class Provider:
 
 
 def _client(monkeypatch: pytest.MonkeyPatch, provider: Provider) -> OIDCClient:
-    import pantau.auth
+    import pantau.oidc
 
-    monkeypatch.setattr(pantau.auth, "_DISCOVERY", {})
-    monkeypatch.setattr(pantau.auth, "_JWKS", {})
+    monkeypatch.setattr(pantau.oidc, "_DISCOVERY", {})
+    monkeypatch.setattr(pantau.oidc, "_JWKS", {})
     client = OIDCClient(ISSUER, "pantau", "secret", "https://pantau.example/")
     monkeypatch.setattr(client, "_get_json", provider)
     return client
