@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
+from ingest.connectors.base import ConnectorSource
 from pantau.registry import Account, Registry
 from tests.unit.connectors.replay import ReplayServer
 
@@ -15,6 +18,30 @@ def server() -> Iterator[ReplayServer]:
     """A replay server on a free loopback port."""
     with ReplayServer() as srv:
         yield srv
+
+
+S = TypeVar("S", bound=ConnectorSource)
+
+
+def api_source(
+    cls: type[S],
+    name: str,
+    options: dict[str, Any],
+    credentials: dict[str, str],
+    server: ReplayServer,
+    tmp_path: Path,
+    registry: Registry,
+    sleep: Callable[[float], None] | None = None,
+) -> S:
+    """A platform connector pointed at the replay server, polling at once (``sleep`` none: no waits)."""
+    return cls(
+        name,
+        {"api_base": server.url, "poll_interval_s": 0, **options},
+        data_dir=tmp_path,
+        credentials=credentials,
+        registry=registry,
+        sleep=sleep or (lambda _s: None),
+    )
 
 
 class SleepRecorder:

@@ -10,6 +10,7 @@ import pytest
 
 from ingest.connectors.telegram import TelegramSource
 from pantau.schemas import DeadLetter, MediaItem
+from tests.unit.connectors.conftest import api_source
 from tests.unit.connectors.replay import Reply
 
 
@@ -109,14 +110,8 @@ def test_mtproto_unknown_channel_degrades_and_other_channels_are_read(tmp_path, 
 
 
 def _bot(server, tmp_path, registry, **options) -> TelegramSource:
-    return TelegramSource(
-        "tgbot",
-        {"mode": "bot", "api_base": server.url, "poll_interval_s": 0, **options},
-        data_dir=tmp_path,
-        credentials={"bot_token": "123:SECRET"},
-        registry=registry,
-        sleep=lambda _s: None,
-    )
+    opts = {"mode": "bot", **options}
+    return api_source(TelegramSource, "tgbot", opts, {"bot_token": "123:SECRET"}, server, tmp_path, registry)
 
 
 def _post(update_id: int, message_id: int, **fields: object) -> dict:

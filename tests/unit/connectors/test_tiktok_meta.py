@@ -7,6 +7,7 @@ import json
 from ingest.connectors.meta import MetaSource
 from ingest.connectors.tiktok import TikTokSource
 from pantau.schemas import DeadLetter, MediaItem
+from tests.unit.connectors.conftest import api_source
 from tests.unit.connectors.replay import Reply
 
 TOKEN = {"access_token": "clt.1", "expires_in": 7200, "token_type": "Bearer"}
@@ -36,14 +37,9 @@ def _videos(ids: list[int], has_more: bool, cursor: int = 0) -> dict:
 
 
 def _tiktok(server, tmp_path, sleeps, registry, **options) -> TikTokSource:
-    return TikTokSource(
-        "tt",
-        {"usernames": ["pbn.tiktok"], "api_base": server.url, "poll_interval_s": 0, **options},
-        data_dir=tmp_path,
-        credentials={"client_key": "ck", "client_secret": "cs"},
-        registry=registry,
-        sleep=sleeps,
-    )
+    opts = {"usernames": ["pbn.tiktok"], **options}
+    credentials = {"client_key": "ck", "client_secret": "cs"}
+    return api_source(TikTokSource, "tt", opts, credentials, server, tmp_path, registry, sleeps)
 
 
 def test_tiktok_query_pages_with_cursor_and_search_id(server, tmp_path, sleeps, registry):
@@ -149,14 +145,8 @@ def _post(post_id: str, created: str, **extra: object) -> dict:
 
 
 def _meta(server, tmp_path, sleeps, registry, **options) -> MetaSource:
-    return MetaSource(
-        "fb",
-        {"pages": ["123456"], "api_base": server.url, "poll_interval_s": 0, **options},
-        data_dir=tmp_path,
-        credentials={"access_token": "EAAB-secret"},
-        registry=registry,
-        sleep=sleeps,
-    )
+    opts = {"pages": ["123456"], **options}
+    return api_source(MetaSource, "fb", opts, {"access_token": "EAAB-secret"}, server, tmp_path, registry, sleeps)
 
 
 def test_graph_page_posts_follow_after_cursor_and_map_attachments(server, tmp_path, sleeps, registry):

@@ -6,6 +6,7 @@ import time
 
 from ingest.connectors.x import XSource
 from pantau.schemas import DeadLetter, MediaItem
+from tests.unit.connectors.conftest import api_source
 from tests.unit.connectors.replay import Reply
 
 USER = {"data": {"id": "111", "name": "PBN", "username": "pbn_official"}}
@@ -53,15 +54,9 @@ def _page(ids: list[str], next_token: str | None = None, **extra: object) -> dic
 
 
 def _source(server, tmp_path, sleeps, registry, credentials=None, **options) -> XSource:
-    opts = {"accounts": ["@pbn_official"], "api_base": server.url, "poll_interval_s": 0, **options}
-    return XSource(
-        "x",
-        opts,
-        data_dir=tmp_path,
-        credentials=credentials or {"bearer_token": "b-secret"},
-        registry=registry,
-        sleep=sleeps,
-    )
+    opts = {"accounts": ["@pbn_official"], **options}
+    credentials = credentials or {"bearer_token": "b-secret"}
+    return api_source(XSource, "x", opts, credentials, server, tmp_path, registry, sleeps)
 
 
 def test_timeline_is_paged_with_pagination_token_and_expanded(server, tmp_path, sleeps, registry):

@@ -9,6 +9,7 @@ import pytest
 from ingest.connectors.youtube import YouTubeSource
 from pantau.errors import ConfigError
 from pantau.schemas import DeadLetter, MediaItem
+from tests.unit.connectors.conftest import api_source
 from tests.unit.connectors.replay import ReplayServer, Reply
 
 CHANNEL = {
@@ -57,14 +58,8 @@ def _video(video_id: str, published: str, **status: object) -> dict:
 
 
 def _source(server: ReplayServer, tmp_path: Path, sleeps, registry, **options) -> YouTubeSource:
-    return YouTubeSource(
-        "parties",
-        {"channels": ["@pbnofficial"], "api_base": server.url, "poll_interval_s": 0, **options},
-        data_dir=tmp_path,
-        credentials={"api_key": "k-secret"},
-        registry=registry,
-        sleep=sleeps,
-    )
+    opts = {"channels": ["@pbnofficial"], **options}
+    return api_source(YouTubeSource, "parties", opts, {"api_key": "k-secret"}, server, tmp_path, registry, sleeps)
 
 
 def test_uploads_are_paged_and_mapped_with_party_and_labels(server, tmp_path, sleeps, registry):
