@@ -23,6 +23,16 @@ def _feed(path: Path, *records: str) -> Path:
     return path
 
 
+def _run_once(tmp_path: Path, detectors_file: Path) -> str:
+    """``pantau run --once`` over the feed ``tmp_path/f.jsonl``; asserts exit 0, returns the output on one line."""
+    config = tmp_path / "pantau.toml"
+    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{detectors_file}"\n'
+                      '[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
+    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    return result.output.replace("\n", " ")
+
+
 def test_a_lone_surrogate_in_text_or_author_is_replaced_at_ingest(tmp_path: Path) -> None:
     feed = _feed(tmp_path / "f.jsonl", f'{{"id": "a", "text": "{LONE}", "account": "@x\\udc00", "k": {{"\\ud800": 1}}}}')
     [item] = list(JsonlSource("f", feed).read())
@@ -108,12 +118,8 @@ def test_run_once_with_surrogate_records_goes_on_and_exits_0(tmp_path: Path) -> 
           '{"id": "good1", "text": "Harga beras turun 20% sejak Januari"}',
           f'{{"id": "bad1", "text": "{LONE}", "account": "@a\\ud800"}}',
           '{"id": "good2", "text": "The minister said turnout was 81 percent"}')
-    config = tmp_path / "pantau.toml"
-    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{_detectors_with_checkworthy(tmp_path)}"\n'
-                      '[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
-    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
-    assert result.exit_code == 0, result.output
-    assert "3 items processed" in result.output.replace("\n", " "), result.output
+    output = _run_once(tmp_path, _detectors_with_checkworthy(tmp_path))
+    assert "3 items processed" in output, output
 
 
 # -- row 2: nesting depth bounded at ingest ------------------------------------------------------
@@ -182,9 +188,5 @@ def test_run_once_with_a_deep_record_beside_a_truncated_png_exits_0(tmp_path: Pa
     png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x02")
     _feed(tmp_path / "f.jsonl", f'{{"id": "deep", "text": "x", "blob": {_nested(900)}}}',
           '{"id": "png", "text": "look", "media": ["cut.png"]}', '{"id": "ok", "text": "harga beras turun"}')
-    config = tmp_path / "pantau.toml"
-    config.write_text(f'data_dir = "{tmp_path / "d"}"\ndetectors_file = "{LIGHT}"\n'
-                      '[[sources]]\nkind = "jsonl"\nname = "f"\npath = "f.jsonl"\n')
-    result = CliRunner().invoke(app, ["run", "--once", "--config", str(config)])
-    assert result.exit_code == 0, result.output
-    assert "2 item(s) went to the dead-letter store" in result.output.replace("\n", " "), result.output
+    output = _run_once(tmp_path, LIGHT)
+    assert "2 item(s) went to the dead-letter store" in output, output
