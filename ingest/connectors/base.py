@@ -258,8 +258,12 @@ class ConnectorSource(Source):
         return self._client
 
     def make_client(self) -> ApiClient:
-        """Build the API client; subclasses add ``auth``/``refresh``/error classifiers."""
-        return ApiClient(self.options, sleep=self.sleep, on_event=self._count_event)
+        """Build the API client; subclasses give :meth:`api_client` their auth, refresh and error rules."""
+        return self.api_client()
+
+    def api_client(self, **rules: Any) -> ApiClient:
+        """An :class:`ApiClient` with this source's options, sleep and counters, and the given rules."""
+        return ApiClient(self.options, sleep=self.sleep, on_event=self._count_event, **rules)
 
     def _count_event(self, event: str) -> None:
         key = {"retry": "retries", "rate_limited": "rate_limited", "refresh": "refreshes"}[event]

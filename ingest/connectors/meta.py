@@ -90,11 +90,8 @@ class MetaSource(ConnectorSource):
         def auth(_headers: dict[str, str], params: dict[str, Any]) -> None:
             params["access_token"] = self.secret("access_token")
 
-        return ApiClient(
-            self.options,
+        return self.api_client(
             auth=auth,
-            sleep=self.sleep,
-            on_event=self._count_event,
             expired_error=lambda status, body: status == 401 or _graph_error(body) == 190,
             rate_limit_error=lambda _status, body: _graph_error(body) in _RATE_LIMIT_CODES,
         )

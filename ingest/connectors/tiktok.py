@@ -88,12 +88,9 @@ class TikTokSource(ConnectorSource):
                 self._fetch_token()
             headers["Authorization"] = f"Bearer {self._token}"
 
-        return ApiClient(
-            self.options,
+        return self.api_client(
             auth=auth,
             refresh=self._fetch_token,
-            sleep=self.sleep,
-            on_event=self._count_event,
             expired_error=lambda status, body: status == 401 or _error_code(body) == "access_token_invalid",
             rate_limit_error=lambda _status, body: _error_code(body) == "rate_limit_exceeded",
         )

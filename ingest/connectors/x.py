@@ -81,9 +81,7 @@ class XSource(ConnectorSource):
         refresh = (
             self._refresh if self.secret("refresh_token", required=False) and self.options.client_id else None
         )
-        return ApiClient(
-            self.options, auth=auth, refresh=refresh, sleep=self.sleep, on_event=self._count_event
-        )
+        return self.api_client(auth=auth, refresh=refresh)
 
     def _refresh(self) -> None:
         body = self.client.request_json(

@@ -75,11 +75,8 @@ class YouTubeSource(ConnectorSource):
         def auth(_headers: dict[str, str], params: dict[str, Any]) -> None:
             params["key"] = self.secret("api_key")
 
-        return ApiClient(
-            self.options,
+        return self.api_client(
             auth=auth,
-            sleep=self.sleep,
-            on_event=self._count_event,
             quota_error=lambda status, body: (
                 status == 403 and bool(_reasons(body) & {"quotaExceeded", "dailyLimitExceeded"})
             ),
