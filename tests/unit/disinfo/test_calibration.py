@@ -80,17 +80,6 @@ def test_unreadable_or_mismatched_calibration_is_loud(tmp_path: Path) -> None:
         LanguageCalibration({"languages": {"id": model}})
 
 
-@pytest.fixture(scope="module")
-def detector(tmp_path_factory: pytest.TempPathFactory) -> object:
-    from detectors.disinfo.claim_match import ClaimMatchDetector
-    from pantau.settings import Settings
-
-    d = ClaimMatchDetector()
-    d.settings = Settings.load(overrides={"data_dir": tmp_path_factory.mktemp("data")})
-    d.ensure_loaded()
-    return d
-
-
 @pytest.mark.parametrize(
     ("text", "label"),
     [
@@ -103,11 +92,11 @@ def detector(tmp_path_factory: pytest.TempPathFactory) -> object:
         ("Beredar video kandidat Aminah Yusof menerima suap, ternyata buatan AI", "repeats-false-claim"),
     ],
 )
-def test_indonesian_posts_through_the_detector(detector: object, text: str, label: str) -> None:
+def test_indonesian_posts_through_the_detector(claim_match: object, text: str, label: str) -> None:
     from pantau.schemas import EnrichedItem, MediaItem
 
     item = EnrichedItem(item=MediaItem(id="i", source="t", native_id="i", text=text, language="id"))
-    signal = detector.detect([item])[0][0]  # type: ignore[attr-defined]
+    signal = claim_match.detect([item])[0][0]  # type: ignore[attr-defined]
     assert signal.label == label
     if label == "no-match":
         assert "matches" not in signal.details

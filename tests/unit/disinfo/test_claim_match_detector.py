@@ -17,14 +17,6 @@ def _item(text: str) -> EnrichedItem:
     return EnrichedItem(item=MediaItem(id="i", source="t", native_id="i", text=text))
 
 
-@pytest.fixture(scope="module")
-def detector(tmp_path_factory: pytest.TempPathFactory) -> ClaimMatchDetector:
-    d = ClaimMatchDetector()
-    d.settings = Settings.load(overrides={"data_dir": tmp_path_factory.mktemp("data")})
-    d.ensure_loaded()
-    return d
-
-
 @pytest.mark.parametrize(
     ("post", "language", "expected_claim", "claim_language"),
     [
@@ -39,9 +31,9 @@ def detector(tmp_path_factory: pytest.TempPathFactory) -> ClaimMatchDetector:
     ],
 )
 def test_a_post_finds_a_fact_check_in_another_language(
-    detector: ClaimMatchDetector, post: str, language: str, expected_claim: str, claim_language: str
+    claim_match: ClaimMatchDetector, post: str, language: str, expected_claim: str, claim_language: str
 ) -> None:
-    [[signal]] = detector.detect([_item(post)])
+    [[signal]] = claim_match.detect([_item(post)])
     assert signal.detector == "disinfo.claim_match"
     assert signal.details["claim_id"] == expected_claim
     assert signal.details["language"] == claim_language != language
@@ -49,21 +41,21 @@ def test_a_post_finds_a_fact_check_in_another_language(
 
 
 def test_a_repeat_scores_above_an_unrelated_post_and_empty_text_gets_nothing(
-    detector: ClaimMatchDetector,
+    claim_match: ClaimMatchDetector,
 ) -> None:
     repeat = (
         "Ballot boxes in Tanjung Kenari were already filled with votes before polling day. Stolen election!"
     )
     unrelated = "Our rally in Kuala Seri had great food and music tonight"
-    [[a], [b], empty] = detector.detect([_item(repeat), _item(unrelated), _item("  ")])
+    [[a], [b], empty] = claim_match.detect([_item(repeat), _item(unrelated), _item("  ")])
     assert a.details["claim_id"] == "nfc-2026-0152" and a.label == "repeats-false-claim"
     assert a.score > b.score
     assert empty == []
 
 
-def test_repeating_a_true_claim_scores_zero_even_beside_a_false_one(detector: ClaimMatchDetector) -> None:
+def test_repeating_a_true_claim_scores_zero_even_beside_a_false_one(claim_match: ClaimMatchDetector) -> None:
     post = "Reminder: polling day is Sunday 29 November, polls open 8am to 6pm. Bring your identity card."
-    [[signal]] = detector.detect([_item(post)])
+    [[signal]] = claim_match.detect([_item(post)])
     assert signal.details["claim_id"] == "nfc-2026-0120"
     assert signal.label == "repeats-true-claim" and signal.score == 0.0
 
@@ -95,16 +87,16 @@ def test_claims_from_the_database_folder_are_matched(tmp_path: Path) -> None:
     assert signal.details["claim_id"] == "db-1"
 
 
-def test_a_post_that_repeats_nothing_lists_no_match(detector: ClaimMatchDetector) -> None:
-    [[signal]] = detector.detect([_item("the weather is nice today")])
+def test_a_post_that_repeats_nothing_lists_no_match(claim_match: ClaimMatchDetector) -> None:
+    [[signal]] = claim_match.detect([_item("the weather is nice today")])
     assert signal.label == "no-match" and signal.score == 0.0
     assert "matches" not in signal.details  # before the minimum, three demo claims were listed
 
 
-def test_min_score_zero_lists_the_nearest_claims_again(detector: ClaimMatchDetector) -> None:
+def test_min_score_zero_lists_the_nearest_claims_again(claim_match: ClaimMatchDetector) -> None:
     loose = ClaimMatchDetector({"min_score": 0.0})
-    loose.settings = detector.settings
-    loose.matcher = detector.matcher  # same index, other options
+    loose.settings = claim_match.settings
+    loose.matcher = claim_match.matcher  # same index, other options
     loose._loaded = True  # noqa: SLF001
     [[signal]] = loose.detect([_item("the weather is nice today")])
     assert signal.label == "no-match" and len(signal.details["matches"]) == 3
