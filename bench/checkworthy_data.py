@@ -3,8 +3,9 @@
 Three sources, read from ``../shared/data`` (never copied into the repo):
 
 - **CheckThat! 2022 Task 1A English** (``disinfo/checkthat22_1a_en``): tweets labelled
-  check-worthy or not; train is fitted on, dev is held out for the decision threshold and the
-  reported figures.
+  check-worthy or not (train 2,122, dev 195; the test split is held out elsewhere). The shipped
+  weights are fitted on train and dev pooled; a fit on train alone gives the held-out dev figure,
+  and nested cross-validation over both the honest estimate (``bench/eval_checkworthy.py``).
 - **Election-domain positives, Indonesian** (``disinfo/turnbackhoax_id``): every hoax row
   (label 0) of the turnbackhoax.id dump, as :func:`detectors.disinfo.claims.read_turnbackhoax`
   reads it (the hoax headline, plus the circulated ``NARASI`` when the body has one). Rationale:

