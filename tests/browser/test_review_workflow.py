@@ -63,6 +63,16 @@ def _shown(page: Any, incidents: list[Incident]) -> Incident:
     return shown[0]
 
 
+def _until(page: Any, check: Callable[[], Incident]) -> Incident:
+    """``check()``'s result once its assertions hold, retried for up to WAIT_MS (the last failure raised)."""
+    for _ in range(WAIT_MS // 250):
+        try:
+            return check()
+        except AssertionError:
+            page.wait_for_timeout(250)
+    return check()
+
+
 def _success(page: Any) -> str:
     alert = page.locator('[data-testid="stAlertContentSuccess"]').first
     alert.wait_for(timeout=WAIT_MS)
@@ -107,11 +117,17 @@ def test_two_decisions_in_a_row_land_on_the_incidents_shown(
     _decide(page, "Confirm breach")
     message = _success(page)
     assert f"Confirmed {first.breach.clause_id} on @{first.item.account}" in message
-    assert f"· {before - 1} waiting" in page.inner_text("body"), "the count must follow the decision"
-    second = _shown(page, queue)
-    assert second.id != first.id, "the decided incident must leave the queue at once"
-    picker = page.locator('[data-testid="stSelectbox"] input').first.input_value()
-    assert second.id[:8] in picker and first.id[:8] not in picker, "the selector shows the incident decided"
+
+    def next_one() -> Incident:
+        # On a loaded machine the rerun may still be replacing the page's elements: read until it is drawn.
+        assert f"· {before - 1} waiting" in page.inner_text("body"), "the count must follow the decision"
+        shown = _shown(page, queue)
+        assert shown.id != first.id, "the decided incident must leave the queue at once"
+        picker = page.locator('[data-testid="stSelectbox"] input').first.input_value()
+        assert shown.id[:8] in picker and first.id[:8] not in picker, "the selector shows the incident decided"
+        return shown
+
+    second = _until(page, next_one)
     _decide(page, "Escalate", reason="needs the legal unit")
     assert f"Escalated {second.breach.clause_id} on @{second.item.account}" in _success(page)
     shot(page, "review-after-two-decisions")
