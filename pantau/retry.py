@@ -17,9 +17,10 @@ Example Snippet::
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tenacity import (
@@ -87,14 +88,28 @@ def store_retrying(
 
 def store_retrying_async(
     what: str, cap_s: float, doing: str = "retrying", logger: logging.Logger = log
-) -> AsyncRetrying:
-    """As :func:`store_retrying`, awaiting an async ``fn(*args)`` and ``asyncio.sleep`` between tries."""
-    return AsyncRetrying(
+) -> Callable[..., Awaitable[Any]]:
+    """As :func:`store_retrying`, awaiting ``fn(*args)`` and ``asyncio.sleep`` between tries.
+
+    ``fn`` may be any callable whose result is awaitable (a coroutine function, or a lambda or
+    partial that returns a coroutine): tenacity's own ``AsyncRetrying`` awaits only what it
+    recognises as a coroutine function and would hand back a lambda's coroutine un-run.
+    """
+    retrying = AsyncRetrying(
         retry=retry_if_exception_type(StoreUnavailable),
         wait=wait_store(cap_s),
         before_sleep=_store_unavailable(what, doing, logger),
         reraise=True,
     )
+
+    async def run(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        async def attempt() -> Any:
+            result = fn(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
+
+        return await retrying(attempt)
+
+    return run
 
 
 def delivery_retrying(

@@ -53,6 +53,33 @@ def test_the_async_policy_retries_the_same_way() -> None:
     assert len(calls) == 3
 
 
+def test_the_async_policy_awaits_a_lambda_that_returns_a_coroutine() -> None:
+    """The Faust worker's batch guard passes ``lambda: batch(values)``: every try must run it.
+
+    (tenacity's AsyncRetrying alone calls such a lambda and returns its coroutine un-awaited:
+    the worker then dropped every batch without a word.)
+    """
+    call, calls = _flaky([StoreUnavailable("down", retry_after=0.0)])
+    ran: list[str] = []
+
+    async def batch(values: list[str]) -> str:
+        ran.extend(values)
+        return call()
+
+    async def run() -> str:
+        return await store_retrying_async("test", cap_s=0.01)(lambda v=["a"]: batch(v))
+
+    assert asyncio.run(run()) == "ok"
+    assert ran == ["a", "a"] and len(calls) == 2
+
+
+def test_the_async_policy_takes_a_plain_function_and_its_arguments() -> None:
+    async def run() -> int:
+        return await store_retrying_async("test", cap_s=0.01)(lambda x, y=1: x + y, 2, y=3)
+
+    assert asyncio.run(run()) == 5
+
+
 def test_deliveries_stop_after_the_attempts_and_raise_the_last_error() -> None:
     sleeps: list[float] = []
     failed: list[int] = []
