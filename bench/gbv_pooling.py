@@ -8,7 +8,7 @@ layer 8's output (``mean8``). ``loso`` then refits every head as ``train_gbv.py 
 with the chosen views side by side (each unit length, divided by sqrt of their number), and
 scores the left-out source; ``dev`` fits on every training row and scores the dev rows.
 
-    OMP_NUM_THREADS=1 nice .venv/bin/python bench/gbv_pooling.py embed              # ~45 min, one core
+    OMP_NUM_THREADS=1 nice .venv/bin/python bench/gbv_pooling.py embed              # ~40 min on one loaded core
     OMP_NUM_THREADS=1 nice .venv/bin/python bench/gbv_pooling.py run mean12,mean8 netifier,idnews,fil2016,dev
 
 Views: ``mean12``, ``max12``, ``mean8`` (comma list). Cache: ``/tmp/pantau-gbv-pooling``.
@@ -71,14 +71,9 @@ def _pooling_encoder():  # noqa: ANN202 - an OnnxE5 subclass
             return out
 
         def _pooled(self, sequences: list[list[int]]) -> np.ndarray:
-            length = max(len(s) for s in sequences) + 2
-            ids = np.full((len(sequences), length), self.model.pad, dtype=np.int64)
-            mask = np.zeros((len(sequences), length), dtype=np.int32)
-            for row, seq in enumerate(sequences):
-                ids[row, : len(seq) + 2] = [self.model.bos, *seq, self.model.eos]
-                mask[row, : len(seq) + 2] = 1
-            emb = self.model.word_rows(ids) + self._positions[:length][None] + self._token_type
-            last, mid = self._session.run(None, {"embeddings": emb.astype(np.float32), "mask": mask})
+            inputs = self.graph_inputs(sequences)
+            mask = inputs["mask"]
+            last, mid = self._session.run(None, inputs)
             m = mask[:, :, None].astype(np.float32)
             count = mask.sum(axis=1, keepdims=True)
             return np.concatenate(

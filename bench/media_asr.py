@@ -57,6 +57,14 @@ def speak(text: str, voice: str, path: Path) -> np.ndarray:
     return decode_audio(path, 900)
 
 
+def speech_enricher(tmp: Path, threads: int, languages: list[str]) -> AudioEnricher:
+    """``media.audio`` with its data folder under ``tmp``, restricted to ``languages`` (model not loaded yet)."""
+    asr = AudioEnricher({"languages": languages})
+    asr.settings = Settings.load(overrides={"data_dir": tmp / "data", "threads": threads})
+    asr.ensure_loaded()
+    return asr
+
+
 def main() -> None:
     """Run the benchmark and print a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -64,10 +72,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     with TemporaryDirectory() as tmp:
-        settings = Settings.load(overrides={"data_dir": Path(tmp) / "data", "threads": args.threads})
-        asr = AudioEnricher({"languages": list(dict.fromkeys(v[1] for v in VOICES.values())) + ["tl"]})
-        asr.settings = settings
-        asr.ensure_loaded()
+        asr = speech_enricher(Path(tmp), args.threads, list(dict.fromkeys(v[1] for v in VOICES.values())) + ["tl"])
         start = time.perf_counter()
         _ = asr.model
         load_s = time.perf_counter() - start

@@ -30,11 +30,10 @@ from collections import defaultdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench.media_asr import normalise, speak
+from bench.media_asr import normalise, speak, speech_enricher
 from bench.media_ocr import edit_distance
 from bench.media_samples import publish
-from detectors.media.audio import SAMPLE_RATE, AudioEnricher
-from pantau.settings import Settings
+from detectors.media.audio import SAMPLE_RATE
 
 SEED = 17
 TURNBACKHOAX = Path(__file__).resolve().parents[2] / "shared/data/disinfo/turnbackhoax_id/turnbackhoax_2021.csv"
@@ -99,10 +98,7 @@ def main() -> None:
     other = {"ms": "id", "id": "ms"}
     rows: dict[tuple[str, str], list[tuple[float, int, int, int, int, str, float]]] = defaultdict(list)
     with TemporaryDirectory() as tmp:
-        settings = Settings.load(overrides={"data_dir": Path(tmp) / "data", "threads": args.threads})
-        asr = AudioEnricher({"languages": ["en", "ms", "id", "tl", "vi", "th", "zh", "ta"]})
-        asr.settings = settings
-        asr.ensure_loaded()
+        asr = speech_enricher(Path(tmp), args.threads, ["en", "ms", "id", "tl", "vi", "th", "zh", "ta"])
         _ = asr.model
         for lang, sentences in sets.items():
             for k, sentence in enumerate(sentences):

@@ -395,8 +395,8 @@ class OnnxE5:
         """Embed with the ``passage: `` prefix."""
         return self.encode(texts, False)
 
-    def _forward(self, sequences: list[list[int]]) -> np.ndarray:
-        """Mean-pooled last hidden states of ``<s> ids </s>`` for each sequence."""
+    def graph_inputs(self, sequences: list[list[int]]) -> dict[str, np.ndarray]:
+        """The graph's ``embeddings`` and ``mask`` for ``<s> ids </s>`` of each sequence, padded alike."""
         length = max(len(s) for s in sequences) + 2
         ids = np.full((len(sequences), length), self.model.pad, dtype=np.int64)
         mask = np.zeros((len(sequences), length), dtype=np.int32)
@@ -404,7 +404,13 @@ class OnnxE5:
             ids[row, : len(seq) + 2] = [self.model.bos, *seq, self.model.eos]
             mask[row, : len(seq) + 2] = 1
         embeddings = self.model.word_rows(ids) + self._positions[:length][None] + self._token_type
+        return {"embeddings": embeddings.astype(np.float32), "mask": mask}
+
+    def _forward(self, sequences: list[list[int]]) -> np.ndarray:
+        """Mean-pooled last hidden states of ``<s> ids </s>`` for each sequence."""
+        inputs = self.graph_inputs(sequences)
+        mask = inputs["mask"]
         with self._lock:
-            (states,) = self._session.run(None, {"embeddings": embeddings.astype(np.float32), "mask": mask})
+            (states,) = self._session.run(None, inputs)
         counts = mask.sum(axis=1, keepdims=True)
         return (states * mask[:, :, None]).sum(axis=1) / counts  # type: ignore[no-any-return]
