@@ -7,7 +7,7 @@ Three sources, read from ``../shared/data`` (never copied into the repo):
   weights are fitted on train and dev pooled; a fit on train alone gives the held-out dev figure,
   and nested cross-validation over both the honest estimate (``bench/eval_checkworthy.py``).
 - **Election-domain positives, Indonesian** (``disinfo/turnbackhoax_id``): every hoax row
-  (label 0) of the turnbackhoax.id dump, as :func:`detectors.disinfo.claims.read_turnbackhoax`
+  (label 0) of the turnbackhoax.id dump, as :func:`detectors.disinfo.claim_files.read_turnbackhoax`
   reads it (the hoax headline, plus the circulated ``NARASI`` when the body has one). Rationale:
   Mafindo's fact-checkers chose to check each of these claims, which is what check-worthy means.
 - **Indonesian negatives** (``gbv/asean/id_newscomments_abusive``): readers' comments under news
@@ -75,7 +75,7 @@ def read_ct1a(path: Path) -> tuple[list[str], list[int]]:
 
 
 def _indonesian(seed: int = SEED) -> Domain:
-    from detectors.disinfo.claims import read_turnbackhoax
+    from detectors.disinfo.claim_files import read_turnbackhoax
 
     claims, _ = read_turnbackhoax(TURNBACKHOAX)
     positives = sorted({c.claim for c in claims if c.verdict == "false"})

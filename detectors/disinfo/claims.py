@@ -27,12 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# read_turnbackhoax: bench/checkworthy_data.py reads it from here.
-from detectors.disinfo.claim_files import read_claims_file, read_jsonl, read_turnbackhoax
+from detectors.disinfo.claim_files import read_claims_file, read_jsonl
 from detectors.disinfo.factcheck import FactCheck
 from pantau.errors import BadFeed
 
-__all__ = ["ClaimsDB", "ImportReport", "dedupe_keys", "read_turnbackhoax"]
+__all__ = ["ClaimsDB", "ImportReport", "dedupe_keys"]
 
 log = logging.getLogger(__name__)
 
