@@ -29,6 +29,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_never,
     wait_exponential,
 )
 from tenacity.wait import wait_base
@@ -74,11 +75,16 @@ def _store_unavailable(what: str, doing: str, logger: logging.Logger) -> Callabl
 
 
 def store_retrying(
-    what: str, cap_s: float, sleep: Callable[[float], None] = time.sleep, logger: logging.Logger = log
+    what: str, cap_s: float, sleep: Callable[[float], None] = time.sleep, logger: logging.Logger = log,
+    attempts: int | None = None,
 ) -> Retrying:
-    """Call ``fn(*args)`` through the result until it returns without StoreUnavailable (blocking sleeps)."""
+    """Call ``fn(*args)`` through the result until it returns without StoreUnavailable (blocking sleeps).
+
+    ``attempts``: at most this many tries, then the last StoreUnavailable is raised (default: no limit).
+    """
     return Retrying(
         retry=retry_if_exception_type(StoreUnavailable),
+        stop=stop_after_attempt(attempts) if attempts else stop_never,
         wait=wait_store(cap_s),
         sleep=sleep,
         before_sleep=_store_unavailable(what, "retrying", logger),

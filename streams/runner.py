@@ -31,8 +31,9 @@ from ingest.base import Source
 from pantau import metrics
 from pantau.crypto_at_rest import check_startup, seal_incidents
 from pantau.deadletters import dead_letter
-from pantau.errors import ConfigError, StoreUnavailable
+from pantau.errors import ConfigError
 from pantau.registry import Registry, load_registry
+from pantau.retry import store_retrying
 from pantau.schemas import DeadLetter, Incident, MediaItem, utcnow
 from streams.stages import (
     SignalCache,
@@ -54,6 +55,8 @@ __all__ = ["Pipeline", "RunReport", "build_sources"]
 log = logging.getLogger(__name__)
 
 _END = object()
+STORE_RETRY_CAP_S = 30.0
+"""Longest wait between two tries of a store write."""
 
 
 @dataclass
@@ -352,19 +355,11 @@ class Pipeline:
             return 0
 
     def _retry(self, fn: Callable[[], Any], attempts: int = 8) -> Any:
-        """Retry a store write with backoff while the store is unavailable (nothing is dropped)."""
-        delay = 0.5
-        for attempt in range(attempts):
-            try:
-                return fn()
-            except StoreUnavailable as exc:
-                metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
-                if attempt == attempts - 1:
-                    raise
-                log.warning("store unavailable (%s); retrying in %.1fs", exc, max(delay, exc.retry_after))
-                time.sleep(max(delay, exc.retry_after))
-                delay = min(delay * 2, 30.0)
-        return None
+        """Retry a store write with backoff while the store is unavailable (nothing is dropped).
+
+        After ``attempts`` tries the last StoreUnavailable is raised.
+        """
+        return store_retrying("store write", STORE_RETRY_CAP_S, logger=log, attempts=attempts)(fn)
 
     def run_once(
         self,
