@@ -62,12 +62,17 @@ class wait_store(wait_base):  # noqa: N801 - named like tenacity's own wait stra
         return min(max(delay, float(getattr(exc, "retry_after", 0.0) or 0.0)), self.cap_s)
 
 
+def _count_store_error(state: RetryCallState) -> None:
+    """``after``: count each failed try, the last one of a limited policy included."""
+    exc = state.outcome.exception() if state.outcome is not None else None
+    metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
+
+
 def _store_unavailable(what: str, doing: str, logger: logging.Logger) -> Callable[[RetryCallState], None]:
-    """``before_sleep``: count the store error and say in the caller's log what happens next."""
+    """``before_sleep``: say in the caller's log what happens next."""
 
     def note(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome is not None else None
-        metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
         pause = state.next_action.sleep if state.next_action is not None else 0.0
         logger.warning("%s: store unavailable (%s); %s in %.1fs", what, exc, doing, pause)
 
@@ -87,6 +92,7 @@ def store_retrying(
         stop=stop_after_attempt(attempts) if attempts else stop_never,
         wait=wait_store(cap_s),
         sleep=sleep,
+        after=_count_store_error,
         before_sleep=_store_unavailable(what, "retrying", logger),
         reraise=True,
     )
@@ -104,6 +110,7 @@ def store_retrying_async(
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(StoreUnavailable),
         wait=wait_store(cap_s),
+        after=_count_store_error,
         before_sleep=_store_unavailable(what, doing, logger),
         reraise=True,
     )

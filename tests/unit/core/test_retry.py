@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from pantau import metrics
 from pantau.errors import StoreUnavailable
 from pantau.retry import delivery_retrying, store_retrying, store_retrying_async
 
@@ -83,9 +84,11 @@ def test_the_async_policy_takes_a_plain_function_and_its_arguments() -> None:
 def test_a_store_policy_with_attempts_raises_the_last_error_after_them() -> None:
     sleeps: list[float] = []
     call, calls = _flaky([StoreUnavailable(str(n), retry_after=0.0) for n in range(5)])
+    counted = metrics.STORE_ERRORS.labels("StoreUnavailable")._value.get()
     with pytest.raises(StoreUnavailable, match="2"):
         store_retrying("test", cap_s=30.0, sleep=sleeps.append, attempts=3)(call)
     assert len(calls) == 3 and sleeps == [0.5, 1.0]
+    assert metrics.STORE_ERRORS.labels("StoreUnavailable")._value.get() - counted == 3, "every failed try counts"
 
 
 def test_deliveries_stop_after_the_attempts_and_raise_the_last_error() -> None:
