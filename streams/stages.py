@@ -22,7 +22,6 @@ Example Snippet::
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pantau.deadletters import dead_letter
 from pantau.errors import BadFeed, BadMedia
 from pantau.lru import LRU
-from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaItem, Modality, Signal
+from pantau.schemas import DeadLetter, EnrichedItem, Incident, MediaFile, MediaItem, Signal
 
 if TYPE_CHECKING:
     from codes.calendar import Calendar
@@ -153,47 +152,11 @@ def to_enriched(items: Sequence[MediaItem]) -> list[EnrichedItem]:
     return [EnrichedItem(item=i) for i in items]
 
 
-_EXT_MODALITY = {
-    "jpg": Modality.IMAGE, "jpeg": Modality.IMAGE, "png": Modality.IMAGE, "gif": Modality.IMAGE,
-    "webp": Modality.IMAGE, "bmp": Modality.IMAGE, "tif": Modality.IMAGE, "tiff": Modality.IMAGE,
-    "mp4": Modality.VIDEO, "mov": Modality.VIDEO, "webm": Modality.VIDEO, "mkv": Modality.VIDEO,
-    "avi": Modality.VIDEO, "mp3": Modality.AUDIO, "wav": Modality.AUDIO, "ogg": Modality.AUDIO,
-    "m4a": Modality.AUDIO, "flac": Modality.AUDIO, "opus": Modality.AUDIO,
-}
-
-
-def _modality_of_mime(mime: str | None) -> Modality | None:
-    if not mime:
-        return None
-    head = mime.split("/")[0]
-    return {"image": Modality.IMAGE, "video": Modality.VIDEO, "audio": Modality.AUDIO}.get(head)
-
-
 def _local_media(media: MediaFile, settings: Settings) -> MediaFile:
-    """Hash, sniff and store a local file (the safe fetcher's local-file path when available)."""
-    try:
-        from ingest.fetch import store_local_file
-    except ImportError:
-        store_local_file = None
-    if store_local_file is not None:
-        return store_local_file(Path(str(media.path)), settings)  # type: ignore[no-any-return]
-    import filetype
+    """Hash, sniff and store a local file (the safe fetcher's local-file path)."""
+    from ingest.fetch import store_local_file
 
-    path = Path(str(media.path))
-    if not path.is_file():
-        raise BadMedia(f"media file not found: {path}")
-    size = path.stat().st_size
-    if size == 0:
-        raise BadMedia(f"media file is empty: {path.name}")
-    if size > settings.media.max_bytes:
-        raise BadMedia(f"media file {path.name} is {size} bytes, over {settings.media.max_bytes}")
-    data = path.read_bytes()
-    kind = filetype.guess(data[:8192])
-    mime = kind.mime if kind else None
-    modality = _modality_of_mime(mime) or _EXT_MODALITY.get(path.suffix.lower().lstrip("."))
-    return media.model_copy(update={
-        "sha256": hashlib.sha256(data).hexdigest(), "size": size, "mime": mime, "modality": modality,
-    })
+    return store_local_file(Path(str(media.path)), settings)  # type: ignore[no-any-return]
 
 
 def _remote_media(media: MediaFile, settings: Settings) -> MediaFile:
